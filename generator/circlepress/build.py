@@ -1,0 +1,134 @@
+"""Runs the stages: load and validate, render every page, write once."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from .circles import Circle, load_circle, load_circles
+from .config import Project
+from .errors import CirclepressError, Location, Problem
+from .handbook import EXAMPLE_CIRCLE, Handbook, load_handbook
+from .render import Renderer, check_shortcodes, make_environment
+from .resources import packaged
+from .site import make_view, site_outputs
+from .sitemap import render_robots, render_sitemap
+from .writer import check_output_dir, write_site
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything loaded and validated: the input to rendering."""
+
+    project: Project
+    handbook: Handbook
+    example: Circle
+    circles: tuple[Circle, ...]
+    warnings: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    pages: int
+    files: int
+    circles: int
+    warnings: tuple[Problem, ...]
+    seconds: float
+    out: Path
+
+
+def build_time() -> datetime:
+    """Now, or SOURCE_DATE_EPOCH when set, so a build can be reproduced exactly."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def _load_example(project: Project, handbook: Handbook, steps: frozenset[int] | None) -> Circle:
+    own = project.content_dir / EXAMPLE_CIRCLE
+    path = own if own.is_file() else packaged("content") / EXAMPLE_CIRCLE
+    example, problems = load_circle(path, project.shown, steps, handbook.agreement, with_pages=False)
+    if example is None:
+        raise CirclepressError(problems)
+    return example
+
+
+def load_site(project: Project, *, strict: bool = False) -> Site:
+    """Load and validate every source; raise once with every problem found.
+
+    Warnings become errors under `strict`.
+    """
+    problems: list[Problem] = []
+    handbook = example = None
+    circles: tuple[Circle, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    try:
+        handbook = load_handbook(project.content_dir, project.shown)
+    except CirclepressError as exc:
+        problems += exc.problems
+    steps = frozenset(p.meta.step for p in handbook.steps) if handbook else None
+    agreement = handbook.agreement if handbook else None
+    try:
+        circles, warnings = load_circles(project.sites_dir, project.shown, steps, agreement)
+        if handbook is not None:
+            example = _load_example(project, handbook, steps)
+    except CirclepressError as exc:
+        problems += exc.problems
+    if handbook is not None:
+        env = make_environment(project.theme_dirs)
+        problems += check_shortcodes(env, [p.body for p in handbook.pages] + [p.body for c in circles for p in c.pages])
+    if strict:
+        problems += [w.as_error() for w in warnings]
+        warnings = ()
+    if problems:
+        raise CirclepressError(problems)
+    return Site(project, handbook, example, circles, warnings)
+
+
+def _static_files(site: Site) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for theme in reversed(site.project.theme_dirs):  # most specific theme wins
+        static = theme / "static"
+        for path in sorted(static.rglob("*")) if static.is_dir() else []:
+            if path.is_file() and not path.name.startswith("."):
+                files["assets/" + path.relative_to(static).as_posix()] = path.read_bytes()
+    for rel, path in site.handbook.assets:
+        files[rel] = path.read_bytes()
+    return files
+
+
+def render_site(site: Site, now: datetime, progress: Callable[[int, int], None] | None = None) -> dict[str, bytes]:
+    """Every output file's bytes, keyed by path relative to the output folder."""
+    project = site.project
+    view = make_view(project.config, project.base_path, project.origin, site.handbook, site.circles)
+    renderer = Renderer(make_environment(project.theme_dirs), view, site.handbook, site.example, now)
+    files = _static_files(site)
+    outputs = site_outputs(site.handbook, site.circles)
+    for done, out in enumerate(outputs, start=1):
+        if out.path in files:
+            raise CirclepressError([Problem(Location(out.path), "two sources write this output file",
+                                            "rename one of them")])
+        files[out.path] = renderer.render(out).encode("utf-8")
+        if progress:
+            progress(done, len(outputs))
+    files["sitemap.xml"] = render_sitemap(view, outputs)
+    files["robots.txt"] = render_robots(view)
+    return files
+
+
+def build(project: Project, *, strict: bool = False, now: datetime | None = None,
+          progress: Callable[[int, int], None] | None = None) -> BuildResult:
+    """Validate, render and write the site; the previous output survives any failure."""
+    started = time.perf_counter()
+    site = load_site(project, strict=strict)
+    check_output_dir(project.output_dir, project)
+    files = render_site(site, now or build_time(), progress)
+    write_site(files, project.output_dir, project)
+    pages = sum(1 for name in files if name.endswith(".html"))
+    return BuildResult(pages, len(files), len(site.circles), site.warnings,
+                       time.perf_counter() - started, project.output_dir)

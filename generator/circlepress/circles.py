@@ -1,0 +1,241 @@
+"""Circles: `sites/<slug>/circle.yaml` (and extra pages) -> validated `Circle` values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path, PurePosixPath
+from typing import Callable
+
+from .errors import CirclepressError, Location, Problem, Severity
+from .handbook import PageMeta
+from .markdown import Fragments, PageLink, Shortcode, parse_markdown
+from .schedule import Meeting, add_months, meetings
+from .schema import CircleSpec, StepProgress
+from .source import Document, load_yaml, read_text, split_front_matter
+from .validation import suggest, validate
+
+CIRCLE_FILE = "circle.yaml"
+SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+RESERVED_PAGES = {"index", "calendar", "topics", "agreement", "steps"}
+MIN_COMPLETE_SESSIONS = 3
+
+Shown = Callable[[Path], str]
+
+
+@dataclass(frozen=True)
+class CirclePage:
+    """An extra markdown page kept in the circle's folder."""
+
+    name: str
+    meta: PageMeta
+    body: Fragments
+
+
+@dataclass(frozen=True)
+class Topic:
+    title: str
+    notes: Fragments | None
+    proposed_by: str | None  # the member's name
+
+
+@dataclass(frozen=True)
+class Circle:
+    """A validated circle, ready to render."""
+
+    slug: str
+    spec: CircleSpec
+    source: str
+    meetings: tuple[Meeting, ...]
+    topics: tuple[Topic, ...]
+    agreement: Fragments
+    agreement_is_default: bool
+    pages: tuple[CirclePage, ...]
+
+    @property
+    def is_private(self) -> bool:
+        return self.spec.visibility == "private"
+
+    @property
+    def url(self) -> str:
+        return f"circles/{self.slug}/"
+
+    @property
+    def term_end(self):
+        return add_months(self.spec.term.start, self.spec.term.months)
+
+    def progress(self, step: int | None) -> StepProgress:
+        return self.spec.progress.get(step, StepProgress()) if step else StepProgress()
+
+    def member_name(self, member_id: str) -> str:
+        return next((m.name for m in self.spec.members if m.id == member_id), member_id)
+
+
+def _err(doc: Document, loc: tuple, message: str, hint: str = "", *, key: bool = False,
+         severity: Severity = Severity.ERROR) -> Problem:
+    return Problem(doc.locate(loc, key=key), message, hint, severity)
+
+
+def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None) -> list[Problem]:
+    """The rules that relate values to each other; warnings for what step 8 and the rotation ask."""
+    problems: list[Problem] = []
+    ids: dict[str, int] = {}
+    for i, member in enumerate(spec.members):
+        if member.id in ids:
+            problems.append(_err(doc, ("members", i, "id"), f"duplicate member id '{member.id}'",
+                                 f"member {ids[member.id] + 1} already uses it; give each member their own id"))
+        ids.setdefault(member.id, i)
+    known = sorted(ids)
+
+    def unknown(loc: tuple, member_id: str, what: str) -> None:
+        if member_id not in ids:
+            hint = suggest(member_id, known) if known else "add the member under 'members' first"
+            problems.append(_err(doc, loc, f"{what} '{member_id}' is not a member of this circle", hint))
+
+    end = add_months(spec.term.start, spec.term.months)
+    for i, session in enumerate(spec.sessions):
+        count = len(session.facilitators)
+        if count == 0 or count > 2:
+            loc = ("sessions", i, "facilitators") if count else ("sessions", i)
+            problems.append(_err(doc, loc, f"session on {session.date} has {count} facilitators",
+                                 "name one or two member ids under 'facilitators'"))
+        for j, person in enumerate(session.facilitators):
+            unknown(("sessions", i, "facilitators", j), person, "facilitator")
+        if not spec.term.start <= session.date < end:
+            problems.append(_err(doc, ("sessions", i, "date"), f"session on {session.date} is outside the term",
+                                 f"the term runs from {spec.term.start} to {end - timedelta(days=1)}; "
+                                 "move the session or change 'term'"))
+        if not session.topic:
+            problems.append(_err(doc, ("sessions", i), f"session on {session.date} has no topic",
+                                 "add 'topic:'", severity=Severity.WARNING))
+    for i, topic in enumerate(spec.topics):
+        if topic.proposed_by:
+            unknown(("topics", i, "proposed_by"), topic.proposed_by, "proposer")
+    for i, signature in enumerate(spec.agreement.agreed):
+        unknown(("agreement", "agreed", i, "member"), signature.member, "signatory")
+    for step in spec.progress:
+        if steps is not None and step not in steps:
+            problems.append(_err(doc, ("progress", str(step)), f"there is no step {step} in the handbook",
+                                 f"steps are {min(steps)}-{max(steps)}" if steps else "", key=True))
+    problems += _rotation_warnings(spec, doc)
+    return problems
+
+
+def _rotation_warnings(spec: CircleSpec, doc: Document) -> list[Problem]:
+    problems: list[Problem] = []
+    year_end = add_months(spec.term.start, 12)
+    leaders = {p for s in spec.sessions if s.date < year_end for p in s.facilitators}
+    for i, member in enumerate(spec.members):
+        if member.id not in leaders:
+            problems.append(_err(doc, ("members", i, "id"), f"member '{member.id}' leads no session in the first year",
+                                 "everyone leads at least once a year; add them as a facilitator",
+                                 severity=Severity.WARNING))
+    complete = sum(m.is_complete for m in meetings(spec))
+    if complete < MIN_COMPLETE_SESSIONS:
+        problems.append(_err(doc, ("sessions",), f"only {complete} fully specified sessions",
+                             f"step 8: fix date, time, place, topic and facilitators for at least "
+                             f"{MIN_COMPLETE_SESSIONS} sessions", key=True, severity=Severity.WARNING))
+    return problems
+
+
+def _field_markdown(text: str | None, doc: Document, loc: tuple, problems: list[Problem]) -> Fragments | None:
+    """Markdown from a YAML value; shortcodes and page links belong in pages, not here."""
+    if not text:
+        return None
+    where = doc.locate(loc)
+    parsed = parse_markdown(text, doc.path, first_line=where.line + (1 if "\n" in text else 0))
+    problems += parsed.problems
+    for slot in parsed.fragments.slots:
+        kind = "shortcodes" if isinstance(slot, Shortcode) else "links to .md pages"
+        problems.append(Problem(slot.location, f"{kind} work only in markdown pages, not in circle.yaml",
+                                "write the text or an https:// link instead"))
+    return parsed.fragments
+
+
+def _load_pages(folder: Path, shown: Shown) -> tuple[list[CirclePage], list[Problem]]:
+    pages, problems = [], []
+    for path in sorted(folder.glob("*.md")):
+        name = path.stem
+        try:
+            front = split_front_matter(read_text(path, shown(path)), shown(path))
+            meta = validate(PageMeta, front.meta)
+        except CirclepressError as exc:
+            problems += exc.problems
+            continue
+        if name in RESERVED_PAGES or not SAFE_SLUG.match(name):
+            problems.append(Problem(Location(shown(path)), f"page name '{name}' cannot be used",
+                                    "use lowercase letters, digits and '-', other than "
+                                    + ", ".join(sorted(RESERVED_PAGES))))
+            continue
+        parsed = parse_markdown(front.body, shown(path), first_line=front.body_line)
+        problems += parsed.problems
+        problems += [Problem(s.location, "links to .md pages work only in the handbook",
+                             "link to the published page instead") for s in parsed.fragments.slots
+                     if isinstance(s, PageLink)]
+        if not meta.draft:
+            pages.append(CirclePage(name, meta, parsed.fragments))
+    pages.sort(key=lambda p: (p.meta.order, p.meta.title))
+    return pages, problems
+
+
+def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_agreement: Fragments | None,
+                *, with_pages: bool = True) -> tuple[Circle | None, list[Problem]]:
+    """Read and check one `circle.yaml` (and the pages beside it); None when it has errors.
+
+    `steps` are the handbook's step numbers, None when the handbook itself failed to load.
+    """
+    folder = path.parent
+    try:
+        doc = load_yaml(read_text(path, shown(path)), shown(path))
+        spec = validate(CircleSpec, doc)
+    except CirclepressError as exc:
+        return None, list(exc.problems)
+    problems = check_spec(spec, doc, steps)
+    slug = spec.slug or folder.name
+    if not SAFE_SLUG.match(slug):
+        where = ("slug",) if spec.slug else ()
+        problems.append(_err(doc, where, f"circle slug '{slug}' is not a safe URL segment",
+                             "use lowercase letters, digits and '-' (rename the folder or set 'slug:')"))
+    topics = tuple(Topic(t.title, _field_markdown(t.notes, doc, ("topics", i, "notes"), problems),
+                         t.proposed_by and next((m.name for m in spec.members if m.id == t.proposed_by), None))
+                   for i, t in enumerate(spec.topics))
+    own = _field_markdown(spec.agreement.text, doc, ("agreement", "text"), problems)
+    if own is None and default_agreement is None and steps is not None:
+        problems.append(_err(doc, ("agreement",), "the circle has no agreement text and the handbook has no "
+                             "agreement.md", "add 'agreement: text:' or content/agreement.md"))
+    pages, page_problems = _load_pages(folder, shown) if with_pages else ([], [])
+    problems += page_problems
+    if any(p.is_error for p in problems):
+        return None, problems
+    circle = Circle(slug, spec, shown(path), meetings(spec), topics, own or default_agreement,
+                    own is None, tuple(pages))
+    return circle, problems
+
+
+def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None,
+                 default_agreement: Fragments | None) -> tuple[tuple[Circle, ...], tuple[Problem, ...]]:
+    """Every circle under `sites_dir`, sorted by slug, with warnings; raise on any error."""
+    circles: list[Circle] = []
+    problems: list[Problem] = []
+    folders = sorted(p for p in sites_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) \
+        if sites_dir.is_dir() else []
+    seen: dict[str, str] = {}
+    for folder in folders:
+        if not (folder / CIRCLE_FILE).is_file():
+            problems.append(Problem(Location(shown(folder)), f"folder has no {CIRCLE_FILE}",
+                                    "add one with `circlepress new circle SLUG`, or move the folder out of sites/"))
+            continue
+        circle, found = load_circle(folder / CIRCLE_FILE, shown, steps, default_agreement)
+        problems += found
+        if circle is None:
+            continue
+        if circle.slug in seen:
+            problems.append(Problem(Location(circle.source), f"circle slug '{circle.slug}' is also used by {seen[circle.slug]}",
+                                    "give each circle its own slug"))
+            continue
+        seen[circle.slug] = circle.source
+        circles.append(circle)
+    if any(p.is_error for p in problems):
+        raise CirclepressError(problems)
+    return tuple(sorted(circles, key=lambda c: c.slug)), tuple(problems)

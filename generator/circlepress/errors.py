@@ -1,0 +1,76 @@
+"""Problems a user can cause, each with a location and, where one exists, a fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A 1-based position in a source file."""
+
+    path: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where, what, and how to fix it."""
+
+    location: Location
+    message: str
+    hint: str = ""
+    severity: Severity = Severity.ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def format(self) -> str:
+        """Render as `path:line:column: message (hint)`, warnings marked as such."""
+        prefix = "warning: " if self.severity is Severity.WARNING else ""
+        text = f"{self.location}: {prefix}{self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+    @classmethod
+    def from_template_error(cls, exc: Exception, template: str) -> Problem:
+        """A Jinja error located in the template file that raised it."""
+        name = getattr(exc, "filename", None) or getattr(exc, "name", None) or template
+        line = getattr(exc, "lineno", None) or 1
+        return cls(Location(str(name), line, 1), f"template error: {exc}",
+                   "fix the template, or remove the override to use the default theme's")
+
+    def as_error(self) -> Problem:
+        return Problem(self.location, self.message, self.hint, Severity.ERROR)
+
+
+class CirclepressError(Exception):
+    """Raised to stop a run; carries every problem found so far."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
+        self.problems = tuple(sorted(problems, key=lambda p: p.location))
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+
+def fail(path: Path | str, message: str, hint: str = "", line: int = 1, column: int = 1) -> CirclepressError:
+    """Build an error for a single problem (for use with `raise`)."""
+    return CirclepressError([Problem(Location(str(path), line, column), message, hint)])
+
+
+def display_path(path: Path, root: Path) -> str:
+    """A path as the user should see it: relative to the project when it is inside it."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

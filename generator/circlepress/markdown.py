@@ -1,0 +1,182 @@
+"""Markdown to HTML, parsed once: static HTML with slots for shortcodes and page links.
+
+A page is parsed a single time into `Fragments`; each circle (or the public handbook)
+then fills the slots, so a step written once shows every circle's own data.
+
+Shortcodes look like `{{< sessions >}}` on a line of their own or inline. Links to
+other pages are written to their source files (`[Step 8](08-make-a-calendar.md)`) and
+become relative URLs wherever the page is published. Raw HTML is off, and links with
+schemes other than http(s), mailto and tel are errors.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Callable, Union
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from .errors import Location, Problem
+
+_SHORTCODE = re.compile(r"\{\{<\s*([a-z][a-z0-9-]*)((?:\s+[^\s>]+)*)\s*>\}\}")
+_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_ALLOWED_SCHEMES = {"http", "https", "mailto", "tel"}
+_SLOT = "\x00"
+
+
+@dataclass(frozen=True)
+class Shortcode:
+    """A `{{< name args >}}` placeholder, filled per circle."""
+
+    name: str
+    args: tuple[str, ...]
+    location: Location
+    block: bool
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """A link to another source page, resolved to a URL where the page is published."""
+
+    target: str  # source path relative to the content root, e.g. 'steps/08-make-a-calendar.md'
+    fragment: str
+    location: Location
+
+
+Slot = Union[Shortcode, PageLink]
+
+
+@dataclass(frozen=True)
+class Fragments:
+    """Rendered HTML split around slots: str parts are final, slots are filled later."""
+
+    parts: tuple[Union[str, Slot], ...]
+
+    @property
+    def slots(self) -> tuple[Slot, ...]:
+        return tuple(p for p in self.parts if not isinstance(p, str))
+
+    def fill(self, render_slot: Callable[[Slot], str]) -> str:
+        """The final HTML, with each slot replaced by `render_slot(slot)`."""
+        return "".join(p if isinstance(p, str) else render_slot(p) for p in self.parts)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    fragments: Fragments
+    problems: tuple[Problem, ...]
+
+
+def _block_shortcode(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    begin = state.bMarks[start] + state.tShift[start]
+    line = state.src[begin:state.eMarks[start]]
+    match = _SHORTCODE.fullmatch(line.rstrip())
+    if not match or state.sCount[start] - state.blkIndent >= 4:
+        return False
+    if not silent:
+        token = state.push("shortcode", "", 0)
+        token.map = [start, start + 1]
+        token.meta = {"name": match.group(1), "args": tuple(match.group(2).split()), "block": True,
+                      "column": state.sCount[start] + 1}
+        state.line = start + 1
+    return True
+
+
+def _inline_shortcode(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("{{<", state.pos):
+        return False
+    match = _SHORTCODE.match(state.src, state.pos)
+    if not match:
+        return False
+    if not silent:
+        token = state.push("shortcode", "", 0)
+        token.meta = {"name": match.group(1), "args": tuple(match.group(2).split()), "block": False,
+                      "newlines": state.src.count("\n", 0, state.pos),
+                      "column": state.pos - state.src.rfind("\n", 0, state.pos)}
+    state.pos = match.end()
+    return True
+
+
+@functools.cache
+def _parser() -> MarkdownIt:
+    md = (MarkdownIt("commonmark", {"html": False, "typographer": True})
+          .enable(["table", "strikethrough", "replacements", "smartquotes"])
+          .use(anchors_plugin, min_level=2, max_level=3)
+          .use(footnote_plugin)
+          .use(tasklists_plugin))
+    md.validateLink = lambda url: True  # unsafe schemes are reported, not silently dropped
+    md.block.ruler.before("paragraph", "shortcode", _block_shortcode)
+    md.inline.ruler.before("text", "shortcode", _inline_shortcode)
+    md.add_render_rule("shortcode", lambda self, tokens, idx, options, env: tokens[idx].meta["slot"])
+    return md
+
+
+class _Collector:
+    """Walks the token stream: records slots and problems, rewrites page links."""
+
+    def __init__(self, path: str, source_dir: str, first_line: int):
+        self.path, self.source_dir, self.first_line = path, source_dir, first_line
+        self.slots: list[Slot] = []
+        self.problems: list[Problem] = []
+
+    def slot(self, slot: Slot) -> str:
+        self.slots.append(slot)
+        return f"{_SLOT}{len(self.slots) - 1}{_SLOT}"
+
+    def location(self, line: int, column: int = 1) -> Location:
+        return Location(self.path, self.first_line + line, column)
+
+    def visit(self, tokens: list, line: int = 0) -> None:
+        for token in tokens:
+            here = token.map[0] if token.map else line
+            if token.type == "shortcode":
+                meta = token.meta
+                loc = self.location(here + meta.get("newlines", 0), meta["column"])
+                token.meta = {"slot": self.slot(Shortcode(meta["name"], meta["args"], loc, meta["block"]))}
+            elif token.type in ("link_open", "image"):
+                self.check_link(token, "href" if token.type == "link_open" else "src", here)
+            if token.children:
+                self.visit(token.children, here)
+
+    def check_link(self, token, attr: str, line: int) -> None:
+        url = str(token.attrGet(attr) or "")
+        scheme = _SCHEME.match(url)
+        if scheme and scheme.group(1).lower() not in _ALLOWED_SCHEMES:
+            self.problems.append(Problem(
+                self.location(line), f"link '{url[:60]}' uses the unsafe scheme '{scheme.group(1)}:'",
+                "use an https:// link or a relative path"))
+            token.attrSet(attr, "#")
+            return
+        path, _, fragment = url.partition("#")
+        if not scheme and path.endswith(".md") and not path.startswith("/"):
+            target = posixpath.normpath(posixpath.join(self.source_dir, path))
+            token.attrSet(attr, self.slot(PageLink(target, fragment, self.location(line))))
+
+
+def parse_markdown(text: str, path: str, *, source_dir: str = "", first_line: int = 1) -> Parsed:
+    """Parse markdown once into fragments, with every problem located in the source file.
+
+    `source_dir` is the page's folder relative to the content root, used to resolve
+    links to other `.md` pages; `first_line` is the file line where `text` starts.
+    """
+    md = _parser()
+    tokens = md.parse(text, {})
+    collector = _Collector(path, source_dir, first_line)
+    collector.visit(tokens)
+    html = md.renderer.render(tokens, md.options, {})
+    parts: list[Union[str, Slot]] = []
+    for i, piece in enumerate(html.split(_SLOT)):
+        if i % 2 == 0:
+            if piece:
+                parts.append(piece)
+        else:
+            parts.append(collector.slots[int(piece)])
+    return Parsed(Fragments(tuple(parts)), tuple(collector.problems))

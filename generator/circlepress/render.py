@@ -1,0 +1,148 @@
+"""The Jinja environment (theme chain, StrictUndefined) and pages -> HTML."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .circles import Circle
+from .errors import CirclepressError, Problem
+from .handbook import Handbook, HandbookPage
+from .markdown import Fragments, PageLink, Shortcode, Slot
+from .schedule import next_meeting, rotation
+from .urls import absolute_url, relative_url
+
+
+@dataclass(frozen=True)
+class Output:
+    """One page to render: where it goes, with which template, and what it shows."""
+
+    path: str  # relative to the output root, e.g. 'circles/lab-a/calendar/index.html'
+    template: str
+    circle: Circle | None = None
+    page: HandbookPage | None = None
+    body: Fragments | None = None
+    title: str = ""
+    extra: tuple[tuple[str, Any], ...] = field(default=())
+    absolute: bool = False  # links from base_path, for pages served at any URL (404)
+
+
+def _longdate(value) -> str:
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def _shortdate(value) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def _hhmm(value: datetime) -> str:
+    return f"{value:%H:%M}"
+
+
+def make_environment(theme_dirs: tuple[Path, ...]) -> jinja2.Environment:
+    """Templates searched most specific theme first; `default/<name>` always reaches the stock one,
+    so an override can extend the template it replaces."""
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([d / "templates" for d in theme_dirs]),
+        jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(theme_dirs[-1] / "templates")}),
+    ])
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             auto_reload=False)
+    env.filters.update(longdate=_longdate, shortdate=_shortdate, hhmm=_hhmm)
+    env.globals.update(url=_url, fill=_fill, next_meeting=_next_meeting, rotation=_rotation)
+    return env
+
+
+@jinja2.pass_context
+def _fill(ctx: jinja2.runtime.Context, body: Fragments) -> Markup:
+    """`{{ fill(circle.agreement) }}`: parsed markdown rendered for the page being rendered."""
+    return ctx["renderer"].fill(body, ctx["output"])
+
+
+def _next_meeting(circle: Circle, now: datetime):
+    return next_meeting(circle.meetings, now)
+
+
+def _rotation(circle: Circle):
+    return rotation(circle.spec, circle.meetings)
+
+
+@jinja2.pass_context
+def _url(ctx: jinja2.runtime.Context, target: str) -> str:
+    """`{{ url('circles/lab-a/') }}`: a link from the page being rendered."""
+    if ctx["absolute"]:
+        return absolute_url(target, ctx["site"].base_path)
+    return relative_url(target, ctx["page_path"])
+
+
+def shortcode_names(env: jinja2.Environment) -> list[str]:
+    return sorted(n[len("shortcodes/"):-len(".html")] for n in env.list_templates()
+                  if n.startswith("shortcodes/") and n.endswith(".html"))
+
+
+def check_shortcodes(env: jinja2.Environment, bodies: list[Fragments]) -> list[Problem]:
+    """Every shortcode used must have a template `shortcodes/<name>.html` in the theme."""
+    names = shortcode_names(env)
+    problems = []
+    for body in bodies:
+        for slot in body.slots:
+            if isinstance(slot, Shortcode) and slot.name not in names:
+                close = difflib.get_close_matches(slot.name, names, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else "available: " + ", ".join(names)
+                problems.append(Problem(slot.location, f"unknown shortcode '{slot.name}'", hint))
+    return problems
+
+
+class Renderer:
+    """Renders outputs with one compiled environment and the site-wide values every page shares."""
+
+    def __init__(self, env: jinja2.Environment, site: Any, handbook: Handbook, example: Circle, now: datetime):
+        self.env, self.site, self.handbook, self.example, self.now = env, site, handbook, example, now
+        self.by_source = {p.source: p for p in handbook.pages}
+
+    @functools.cached_property
+    def _shortcodes(self) -> dict[str, jinja2.Template]:
+        return {n: self.env.get_template(f"shortcodes/{n}.html") for n in shortcode_names(self.env)}
+
+    def context(self, out: Output) -> dict[str, Any]:
+        return {"renderer": self, "output": out, "site": self.site, "page_path": out.path, "absolute": out.absolute, "circle": out.circle,
+                "page": out.page, "title": out.title, "now": self.now, "handbook": self.handbook,
+                **dict(out.extra)}
+
+    def link_target(self, slot: PageLink, circle: Circle | None) -> str:
+        page = self.by_source[slot.target]
+        scope = circle.url if circle is not None and page.is_step else ""
+        return scope + page.url + (f"#{slot.fragment}" if slot.fragment else "")
+
+    def fill(self, body: Fragments, out: Output) -> Markup:
+        """The body's HTML with shortcodes showing `out.circle` (or the example) and links resolved."""
+        ctx = self.context(out)
+
+        def render_slot(slot: Slot) -> str:
+            if isinstance(slot, PageLink):
+                target = self.link_target(slot, out.circle)
+                return Markup.escape(absolute_url(target, self.site.base_path) if out.absolute
+                                     else relative_url(target, out.path))
+            template = self._shortcodes[slot.name]
+            circle = out.circle or self.example
+            return template.render({**ctx, "circle": circle, "is_example": out.circle is None,
+                                    "args": slot.args, "inline": not slot.block})
+
+        return Markup(body.fill(render_slot))
+
+    def render(self, out: Output) -> str:
+        ctx = self.context(out)
+        if out.body is not None:
+            ctx["content"] = self.fill(out.body, out)
+        try:
+            return self.env.get_template(out.template).render(ctx)
+        except jinja2.TemplateError as exc:
+            raise CirclepressError([Problem.from_template_error(exc, out.template)]) from None

@@ -1,0 +1,159 @@
+"""The shape of `circle.yaml`: pydantic models, exported as JSON Schema for editors.
+
+These models check one file on its own (types, allowed values, formats). Rules that
+relate values to each other (a facilitator must be a member, a session inside the
+term) live in `circles.py`, where every value's location is at hand.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import zoneinfo
+from datetime import date, time
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+MAX_MEMBERS = 10
+SAFE_SCHEMES = ("https://", "http://", "mailto:")
+
+
+class Model(BaseModel):
+    """Frozen, strict about unknown keys, and tolerant of surrounding spaces."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _check_url(value: str) -> str:
+    if not value.lower().startswith(SAFE_SCHEMES):
+        raise PydanticCustomError(
+            "unsafe_url", "'{url}' is not an allowed link",
+            {"url": value, "hint": "links must start with https://, http:// or mailto:"})
+    return value
+
+
+def _check_id(value: str) -> str:
+    if not value or not all(c.isascii() and (c.isalnum() and not c.isupper() or c in "-_") for c in value) \
+            or not value[0].isalnum():
+        raise PydanticCustomError(
+            "bad_id", "'{value}' is not a valid member id",
+            {"value": value, "hint": "use lowercase letters, digits and '-', e.g. 'ana-r'"})
+    return value
+
+
+@functools.cache
+def time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _check_zone(value: str) -> str:
+    if value not in time_zones():
+        close = difflib.get_close_matches(value, time_zones(), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "use an IANA name such as 'Europe/London'"
+        raise PydanticCustomError("bad_zone", "unknown time zone '{value}'", {"value": value, "hint": hint})
+    return value
+
+
+Url = Annotated[str, AfterValidator(_check_url), Field(json_schema_extra={"format": "uri"})]
+MemberId = Annotated[str, AfterValidator(_check_id), Field(max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+Text = Annotated[str, Field(min_length=1)]
+TimeZone = Annotated[str, AfterValidator(_check_zone), Field(description="IANA time zone, e.g. Europe/London")]
+Minutes = Annotated[int, Field(ge=15, le=600, description="length in minutes")]
+Status = Literal["todo", "in-progress", "done"]
+
+
+class Member(Model):
+    """A peer in the circle; each member is both mentor and mentee."""
+
+    id: MemberId = Field(description="short id used to name facilitators, e.g. 'ana'")
+    name: Text
+    role: str = Field("", description="career stage or role, e.g. 'Postdoc, year 3'")
+    department: str = ""
+    email: str | None = None
+    profile: Url | None = Field(None, description="link to a profile page")
+
+
+class Term(Model):
+    """The period the circle commits to."""
+
+    start: date
+    months: int = Field(6, ge=1, le=24)
+
+
+class Defaults(Model):
+    """Values a session takes when it does not give its own."""
+
+    start: time | None = Field(None, description="24-hour start time, e.g. '16:00'")
+    duration: Minutes = 90
+    place: str | None = None
+    online: Url | None = Field(None, description="video-call link")
+
+
+class Session(Model):
+    """One meeting, led by one or two members."""
+
+    date: date
+    start: time | None = None
+    duration: Minutes | None = None
+    place: str | None = None
+    online: Url | None = None
+    topic: str | None = None
+    facilitators: list[MemberId] = Field(default_factory=list, description="one or two member ids")
+
+
+class Topic(Model):
+    title: Text
+    notes: str | None = Field(None, description="markdown")
+    proposed_by: MemberId | None = None
+
+
+class Signature(Model):
+    member: MemberId
+    date: date
+
+
+class Agreement(Model):
+    """The confidentiality agreement; without `text`, the programme's default applies."""
+
+    text: str | None = Field(None, description="markdown; leave out to adopt the programme's default")
+    agreed: list[Signature] = Field(default_factory=list)
+
+
+class StepProgress(Model):
+    status: Status = "todo"
+    note: str | None = None
+
+
+class NamedLink(Model):
+    title: Text
+    url: Url
+
+
+class Links(Model):
+    chat: Url | None = Field(None, description="the circle's online space: chat group or mailing list")
+    evaluation: Url | None = Field(None, description="the evaluation form (step 12)")
+    other: list[NamedLink] = Field(default_factory=list)
+
+
+class CircleSpec(Model):
+    """Everything a circle's organiser keeps in `sites/<slug>/circle.yaml`."""
+
+    model_config = ConfigDict(title="circlepress circle.yaml", json_schema_extra={
+        "$schema": "https://json-schema.org/draft/2020-12/schema"})
+
+    name: Text
+    slug: str | None = Field(None, description="URL name; defaults to the folder name")
+    description: str = ""
+    visibility: Literal["public", "private"] = "private"
+    timezone: TimeZone
+    term: Term
+    defaults: Defaults = Defaults()
+    members: list[Member] = Field(default_factory=list, max_length=MAX_MEMBERS)
+    sessions: list[Session] = Field(default_factory=list)
+    topics: list[Topic] = Field(default_factory=list)
+    agreement: Agreement = Agreement()
+    progress: dict[Annotated[int, Field(ge=1, le=99)], StepProgress] = Field(
+        default_factory=dict, description="setup progress per step number")
+    links: Links = Links()

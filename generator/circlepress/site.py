@@ -1,0 +1,70 @@
+"""What a site is made of, and which pages it publishes where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import __version__
+from .circles import Circle
+from .handbook import Handbook
+from .render import Output
+
+
+@dataclass(frozen=True)
+class NavItem:
+    title: str
+    url: str  # site-relative folder
+    step: int | None
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """Site-wide values every template may read."""
+
+    title: str
+    description: str
+    language: str
+    base_path: str
+    origin: str
+    nav: tuple[NavItem, ...]
+    public_circles: tuple[Circle, ...]
+    generator: str = f"circlepress {__version__}"
+
+
+def make_view(config, base_path: str, origin: str, handbook: Handbook, circles: tuple[Circle, ...]) -> SiteView:
+    nav = tuple(NavItem(p.meta.title, p.url, p.meta.step) for p in handbook.pages)
+    return SiteView(config.title, config.description, config.language, base_path, origin, nav,
+                    tuple(c for c in circles if not c.is_private))
+
+
+def handbook_outputs(handbook: Handbook) -> list[Output]:
+    """The public handbook: every page once, shortcodes showing the example circle."""
+    return [Output(p.url + "index.html", "page.html", page=p, body=p.body, title=p.meta.title)
+            for p in handbook.pages]
+
+
+def circle_outputs(circle: Circle, handbook: Handbook) -> list[Output]:
+    """A circle's own small site: home, calendar, topics, agreement, tailored steps, extra pages."""
+    base = circle.url
+    outputs = [
+        Output(base + "index.html", "circle/home.html", circle=circle, title=circle.spec.name),
+        Output(base + "calendar/index.html", "circle/calendar.html", circle=circle, title="Calendar"),
+        Output(base + "topics/index.html", "circle/topics.html", circle=circle, title="Topics"),
+        Output(base + "agreement/index.html", "circle/agreement.html", circle=circle,
+               body=circle.agreement, title="Confidentiality agreement"),
+    ]
+    outputs += [Output(base + p.url + "index.html", "circle/step.html", circle=circle, page=p, body=p.body,
+                       title=p.meta.title) for p in handbook.steps]
+    outputs += [Output(f"{base}{p.name}/index.html", "circle/page.html", circle=circle, body=p.body,
+                       title=p.meta.title) for p in circle.pages]
+    return outputs
+
+
+def site_outputs(handbook: Handbook, circles: tuple[Circle, ...]) -> list[Output]:
+    """Every page of the site, in a stable order."""
+    outputs = handbook_outputs(handbook)
+    outputs.append(Output("circles/index.html", "circles.html", title="Circles"))
+    outputs.append(Output("404.html", "404.html", title="Page not found", absolute=True))
+    for circle in circles:
+        outputs += circle_outputs(circle, handbook)
+    return outputs

@@ -1,0 +1,130 @@
+"""Turning schema errors into located problems a person can act on."""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import CirclepressError, Problem
+from .source import Document
+
+M = TypeVar("M", bound=BaseModel)
+
+_FORMATS = {
+    "date": "write the date as YYYY-MM-DD, e.g. 2027-03-11",
+    "time": "write a 24-hour time as HH:MM, e.g. 16:00",
+}
+
+
+def validate(model: type[M], doc: Document, *, at: tuple = ()) -> M:
+    """Validate `doc.data` against `model`, raising every problem with its location."""
+    data = doc.data if doc.data is not None else {}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise CirclepressError([to_problem(err, doc, model, at) for err in exc.errors()]) from None
+
+
+def _clean(loc: tuple) -> tuple[tuple, bool]:
+    """Drop pydantic's internal loc parts; report whether the error is about a key."""
+    is_key = bool(loc) and loc[-1] == "[key]"
+    parts = tuple(p for p in loc if isinstance(p, int) or "[" not in str(p))
+    return parts, is_key
+
+
+def _model_at(model: Any, loc: tuple) -> Any:
+    """The model class that owns the last part of `loc`, found by walking annotations."""
+    current = model
+    for part in loc:
+        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+            current = _inner(current)
+            if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+                continue
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        current = field.annotation
+    current = _inner(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _inner(annotation: Any) -> Any:
+    """Unwrap Optional / list / dict annotations to the model they hold."""
+    for arg in typing.get_args(annotation)[::-1]:
+        found = _inner(arg) if typing.get_args(arg) else arg
+        if isinstance(found, type) and issubclass(found, BaseModel):
+            return found
+    return annotation
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"'{value}'"
+
+
+def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """'did you mean ...?' when a close match exists, otherwise the allowed values."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "allowed: " + ", ".join(choices)
+
+
+def _message(err: dict, loc: tuple, owner: Any) -> tuple[str, str]:
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "value")
+    if "hint" in ctx:
+        return err["msg"], ctx["hint"]
+    if kind == "extra_forbidden":
+        allowed = list(owner.model_fields) if owner else []
+        return f"unknown key '{loc[-1]}'", suggest(loc[-1], allowed) if allowed else "remove it"
+    if kind == "missing":
+        return f"missing required key '{loc[-1]}'", f"add '{loc[-1]}:' here"
+    if kind == "literal_error":
+        allowed = [a.strip(" '") for a in ctx.get("expected", "").replace(" or ", ",").split(",") if a.strip()]
+        return f"'{value}' is not allowed for '{name}'", suggest(value, allowed)
+    if kind.startswith(("date_", "datetime_")):
+        return f"'{value}' is not a valid date for '{name}'", _FORMATS["date"]
+    if kind.startswith("time_"):
+        return f"'{value}' is not a valid time for '{name}'", _FORMATS["time"]
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"'{name}' must be a whole number, not {_describe(value)}", ""
+    if kind in ("bool_parsing", "bool_type"):
+        return f"'{name}' must be true or false, not {_describe(value)}", ""
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"'{name}' must be at least {ctx.get('ge', ctx.get('gt'))}, not {value}", ""
+    if kind in ("less_than_equal", "less_than"):
+        return f"'{name}' must be at most {ctx.get('le', ctx.get('lt'))}, not {value}", ""
+    if kind == "too_long":
+        return f"'{name}' has {ctx.get('actual_length')} items; at most {ctx.get('max_length')} are allowed", ""
+    if kind == "string_too_short":
+        return f"'{name}' must not be empty", ""
+    if kind == "string_too_long":
+        return f"'{name}' is too long (at most {ctx.get('max_length')} characters)", ""
+    if kind == "string_type":
+        return f"'{name}' must be text, not {_describe(value)}", "quote it if it contains ':' or starts with a symbol"
+    if kind == "list_type":
+        return f"'{name}' must be a list, not {_describe(value)}", "start each item on its own line with '- '"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"'{name}' must be a mapping of keys to values, not {_describe(value)}", ""
+    return f"'{name}': {err['msg']}", ""
+
+
+def to_problem(err: dict, doc: Document, model: Any, at: tuple = ()) -> Problem:
+    """One pydantic error as a located problem."""
+    loc, is_key = _clean(err["loc"])
+    owner = _model_at(model, loc[:-1])
+    message, hint = _message(err, loc, owner)
+    if err["type"] == "missing":
+        location = doc.locate(at + loc[:-1])
+    else:
+        location = doc.locate(at + loc, key=is_key or err["type"] == "extra_forbidden")
+    return Problem(location, message, hint)

@@ -1,0 +1,108 @@
+"""The one writer: refuses dangerous output folders, builds beside the target, then swaps.
+
+circlepress records what it wrote in `.circlepress/outputs.json` under the project root,
+so it only ever replaces a folder it wrote itself, and never deletes a file it did not create.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from .config import Project
+from .errors import CirclepressError, Location, Problem
+
+STATE_DIR = ".circlepress"
+_TMP = ".circlepress-tmp-"
+_OLD = ".circlepress-old-"
+
+
+def _manifest_path(project: Project) -> Path:
+    return project.root / STATE_DIR / "outputs.json"
+
+
+def _read_manifest(project: Project) -> dict[str, list[str]]:
+    try:
+        return json.loads(_manifest_path(project).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_manifest(project: Project, manifest: dict[str, list[str]]) -> None:
+    path = _manifest_path(project)
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True), "utf-8")
+    os.replace(tmp, path)
+
+
+def _existing_files(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()}
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_output_dir(out: Path, project: Project) -> None:
+    """Refuse, before touching anything, an output folder that could hold other work."""
+    out = out.resolve()
+    shown = str(out)
+    home = Path.home().resolve()
+    reason = ""
+    if out == Path(out.anchor):
+        reason = "is the file-system root"
+    elif out == home:
+        reason = "is your home folder"
+    elif out == project.root:
+        reason = "is the project root"
+    elif any(_is_within(d.resolve(), out) for d in (project.root, *project.source_dirs)):
+        reason = "contains the project or its sources"
+    elif any(_is_within(out, d.resolve()) for d in project.source_dirs):
+        reason = "is inside a source folder"
+    elif out.exists() and not out.is_dir():
+        reason = "is a file"
+    elif out.is_dir() and any(out.iterdir()) and str(out) not in _read_manifest(project):
+        reason = "is not empty and was not written by circlepress"
+    if reason:
+        raise CirclepressError([Problem(Location(shown), f"refusing to write the site here: the folder {reason}",
+                                        "choose another folder with --out, e.g. --out _site")])
+    if out.is_dir():
+        foreign = sorted(_existing_files(out) - set(_read_manifest(project)[str(out)]))
+        if foreign:
+            raise CirclepressError([Problem(Location(str(out / name)), "file not written by circlepress",
+                                            "move it out of the output folder (static files go in the theme's "
+                                            "static/ folder or in content/)") for name in foreign[:20]])
+
+
+def write_site(files: dict[str, bytes], out: Path, project: Project) -> None:
+    """Write every file into a fresh folder beside `out`, then swap it in.
+
+    A failure or interruption before the swap leaves the previous output byte for byte.
+    """
+    out = out.resolve()
+    check_output_dir(out, project)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for stale in out.parent.glob(f".{out.name}{_TMP}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = out.parent / f".{out.name}{_TMP}{os.getpid()}"
+    try:
+        for rel, data in files.items():
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        if out.exists():
+            old = out.parent / f".{out.name}{_OLD}{os.getpid()}"
+            os.rename(out, old)
+            os.rename(tmp, out)
+            shutil.rmtree(old)
+        else:
+            os.rename(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    manifest = _read_manifest(project)
+    manifest[str(out)] = sorted(files)
+    _save_manifest(project, manifest)
