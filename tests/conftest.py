@@ -1,0 +1,64 @@
+"""Shared fixtures: small sites written into a temporary folder, and the example site."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# A fixed build time, so every test build is reproducible.
+NOW = datetime(2027, 2, 20, 12, 0, tzinfo=timezone.utc)
+
+VALID_CIRCLE = """\
+name: Test Circle
+visibility: public
+timezone: Europe/London
+term:
+  start: 2027-01-01
+  months: 6
+defaults:
+  start: "16:00"
+  place: Room 1
+members:
+  - {id: ana, name: Ana}
+  - {id: bo, name: Bo}
+sessions:
+  - {date: 2027-01-14, topic: One, facilitators: [ana]}
+  - {date: 2027-02-11, topic: Two, facilitators: [bo]}
+  - {date: 2027-03-11, topic: Three, facilitators: [ana, bo]}
+"""
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), "utf-8")
+    return root
+
+
+@pytest.fixture
+def make_site(tmp_path):
+    """make_site({'sites/a/circle.yaml': '...'}) -> a project folder using the stock handbook and theme."""
+
+    def make(files: dict[str, str] | None = None, name: str = "project") -> Path:
+        return write_files(tmp_path / name, files or {})
+
+    return make
+
+
+def is_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def require_tool(available: bool, what: str) -> None:
+    """Skip locally when a real tool is missing; under CI=true, fail instead of skipping."""
+    if available:
+        return
+    if is_ci():
+        pytest.fail(f"{what} is required when CI=true but is not installed (see .ci/run)")
+    pytest.skip(f"{what} is not installed")
