@@ -116,7 +116,8 @@ def render_site(site: Site, now: datetime, progress: Callable[[int, int], None] 
         files[out.path] = renderer.render(out).encode("utf-8")
         if progress:
             progress(done, len(outputs))
-    files["sitemap.xml"] = render_sitemap(view, outputs)
+    if view.origin:  # a sitemap needs absolute URLs: only with a base URL that names the host
+        files["sitemap.xml"] = render_sitemap(view, outputs)
     files["robots.txt"] = render_robots(view)
     return files
 

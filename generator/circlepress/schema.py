@@ -157,3 +157,10 @@ class CircleSpec(Model):
     progress: dict[Annotated[int, Field(ge=1, le=99)], StepProgress] = Field(
         default_factory=dict, description="setup progress per step number")
     links: Links = Links()
+
+
+def circle_json_schema() -> str:
+    """The JSON Schema of circle.yaml, as committed in schema/circle.schema.json."""
+    import json
+
+    return json.dumps(CircleSpec.model_json_schema(), indent=2, ensure_ascii=False) + "\n"

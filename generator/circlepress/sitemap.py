@@ -14,7 +14,7 @@ def is_listed(out: Output) -> bool:
 
 
 def render_sitemap(view, outputs: list[Output]) -> bytes:
-    """A sitemap of public pages; URLs are absolute when the base URL names a host."""
+    """A sitemap of public pages, with absolute URLs (the base URL must name the host)."""
     folders = [o.path.removesuffix("index.html") for o in outputs if is_listed(o)]
     rows = "".join(f"  <url><loc>{escape(absolute_url(f, view.base_path, view.origin))}</loc></url>\n"
                    for f in folders)

@@ -1,0 +1,165 @@
+"""Building the example site: golden output, reproducibility, privacy of listings, links."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+import pytest
+
+from circlepress.build import build
+from circlepress.config import load_project
+
+from conftest import NOW, REPO, VALID_CIRCLE
+
+GOLDEN = REPO / "tests" / "golden" / "example-site"
+PRIVATE = "early-independence"
+
+
+def build_example(out: Path, base_url: str = "/repo/") -> Path:
+    build(load_project(REPO, base_url=base_url, output=out), now=NOW)
+    return out
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_example_site_matches_golden(tmp_path):
+    """The whole example site, byte for byte; UPDATE_GOLDEN=1 regenerates it."""
+    built = tree(build_example(tmp_path / "site"))
+    if os.environ.get("UPDATE_GOLDEN"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for name, data in built.items():
+            (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / name).write_bytes(data)
+    golden = tree(GOLDEN)
+    assert sorted(built) == sorted(golden)
+    diffs = []
+    for name in built:
+        if built[name] != golden[name]:
+            diffs += difflib.unified_diff(golden[name].decode().splitlines(), built[name].decode().splitlines(),
+                                          f"golden/{name}", f"built/{name}", lineterm="")
+    assert not diffs, "\n".join(diffs[:200])
+
+
+def test_two_builds_are_identical(tmp_path):
+    assert tree(build_example(tmp_path / "a")) == tree(build_example(tmp_path / "b"))
+
+
+def test_private_circle_is_listed_nowhere_public(tmp_path):
+    site = build_example(tmp_path / "site", base_url="https://circles.example.org/repo/")
+    names = [PRIVATE, "Early Independence", "Lucía"]
+    for path in site.rglob("*"):
+        rel = path.relative_to(site).as_posix()
+        if path.is_dir() or rel.startswith(f"circles/{PRIVATE}/"):
+            continue
+        text = path.read_text("utf-8", errors="replace")
+        for name in names:
+            assert name not in text, f"{rel} mentions the private circle ({name})"
+    sitemap = (site / "sitemap.xml").read_text()
+    assert "https://circles.example.org/repo/circles/imaging-and-data/" in sitemap
+    assert PRIVATE not in sitemap
+    listing = (site / "circles" / "index.html").read_text()
+    assert "Imaging and Data Circle" in listing
+    private_home = (site / "circles" / PRIVATE / "index.html").read_text()
+    assert '<meta name="robots" content="noindex,nofollow">' in private_home
+
+
+def _local_links(html: str) -> list[str]:
+    return [u for u in re.findall(r'(?:href|src)="([^"]+)"', html)
+            if not urlsplit(u).scheme and not u.startswith("#")]
+
+
+@pytest.mark.parametrize("base_url", ["/", "/repo/", "https://user.github.io/repo/"])
+def test_every_internal_link_resolves_to_a_written_file(tmp_path, base_url):
+    """Links are relative and name files, so they work at a root, under /repo/ and from file://."""
+    site = build_example(tmp_path / "site", base_url=base_url)
+    broken = []
+    for page in site.rglob("*.html"):
+        if page.name == "404.html":
+            continue
+        for link in _local_links(page.read_text("utf-8")):
+            path = urlsplit(link).path
+            assert not path.startswith("/"), f"{page}: absolute link {link}"
+            target = (page.parent / path).resolve()
+            if not target.is_file():
+                broken.append(f"{page.relative_to(site)} -> {link}")
+    assert not broken, "\n".join(broken)
+
+
+def test_404_links_are_base_prefixed(tmp_path):
+    site = build_example(tmp_path / "site", base_url="/repo/")
+    links = re.findall(r'(?:href|src)="([^"]+)"', (site / "404.html").read_text())
+    links = [link for link in links if link != "#main"]
+    assert links and all(link.startswith("/repo/") for link in links), links
+    for link in links:
+        assert (site / PurePosixPath(link).relative_to("/repo/")).exists() or link.endswith("/")
+
+
+def test_step_pages_show_the_circles_own_data(tmp_path):
+    site = build_example(tmp_path / "site")
+    steps = site / "circles" / "imaging-and-data" / "steps"
+    calendar = (steps / "08-make-a-calendar" / "index.html").read_text()
+    assert "Supervising your first student" in calendar and "Tomás Herrera" in calendar
+    assert "Sessions fixed for the whole term." in calendar  # its progress note
+    assert "imaging-circle-evaluation" in (steps / "12-evaluate-your-impact" / "index.html").read_text()
+    agreement = (site / "circles" / PRIVATE / "steps" / "06-define-goals-and-expectations" / "index.html").read_text()
+    assert "We keep what is said in this circle within the circle." in agreement
+    public = (site / "steps" / "08-make-a-calendar" / "index.html").read_text()
+    assert "Example circle" in public and "Tomás" not in public
+
+
+def test_home_shows_the_next_session_as_of_the_build(tmp_path):
+    home = (build_example(tmp_path / "site") / "circles" / "imaging-and-data" / "index.html").read_text()
+    next_block = home.split('id="next-heading"')[1].split("</section>")[0]
+    assert "Thursday 11 March 2027" in next_block  # NOW is 20 Feb 2027: February's session is over
+    assert "As of 20 Feb 2027" in next_block
+
+
+def test_values_from_yaml_are_escaped_everywhere(make_site, tmp_path):
+    evil = "<script>alert(1)</script>"
+    circle = VALID_CIRCLE.replace("name: Test Circle", f"name: '{evil}\"'").replace(
+        "{id: ana, name: Ana}", f"{{id: ana, name: '\"><img src=x onerror=alert(2)>'}}")
+    circle += "topics:\n  - title: T\n    notes: '<b>raw</b> html'\n"
+    root = make_site({"sites/evil/circle.yaml": circle})
+    build(load_project(root, output=tmp_path / "out"), now=NOW)
+    for page in (tmp_path / "out" / "circles" / "evil").rglob("*.html"):
+        html = page.read_text()
+        assert "<script>alert" not in html and "<img src=x" not in html and "<b>raw</b>" not in html
+    home = (tmp_path / "out" / "circles" / "evil" / "index.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in home
+    assert "&#34;&gt;&lt;img src=x onerror=alert(2)&gt;" in home
+
+
+def test_user_theme_overrides_one_template_and_extends_the_default(make_site, tmp_path):
+    root = make_site({
+        "circlepress.yaml": "theme: mine\n",
+        "themes/mine/templates/base.html": """\
+            {% extends "default/base.html" %}
+            {% block footer %}<p>Run by the Postdoc Office</p>{{ super() }}{% endblock %}
+            """,
+        "themes/mine/static/extra.css": "body { color: red }\n",
+    })
+    build(load_project(root, output=tmp_path / "out"), now=NOW)
+    home = (tmp_path / "out" / "index.html").read_text()
+    assert "Run by the Postdoc Office" in home and "built with circlepress" in home
+    assert (tmp_path / "out" / "assets" / "extra.css").is_file()
+    assert (tmp_path / "out" / "assets" / "style.css").is_file()  # inherited from the default theme
+
+
+def test_tailoring_the_handbook_needs_no_code(make_site, tmp_path):
+    shutil.copytree(REPO / "content", tmp_path / "project" / "content")
+    root = make_site({
+        "content/faq.md": "---\ntitle: Questions\norder: 15\n---\nAsk us.\n",
+        "content/secret-plans.md": "---\ntitle: Not yet\ndraft: true\n---\nHidden.\n",
+    })
+    build(load_project(root, output=tmp_path / "out"), now=NOW)
+    home = (tmp_path / "out" / "index.html").read_text()
+    nav = re.findall(r'<li><a href="[^"]+"[^>]*>([^<]+)</a></li>', home.split("nav-guide")[1].split("</ul>")[0])
+    assert nav.index("Start a circle") < nav.index("Questions") < nav.index("The default circle agreement")
+    assert not (tmp_path / "out" / "secret-plans").exists() and "Not yet" not in home
