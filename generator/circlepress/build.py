@@ -126,8 +126,8 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
           progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Validate, render and write the site; the previous output survives any failure."""
     started = time.perf_counter()
-    site = load_site(project, strict=strict)
     check_output_dir(project.output_dir, project)
+    site = load_site(project, strict=strict)
     files = render_site(site, now or build_time(), progress)
     write_site(files, project.output_dir, project)
     pages = sum(1 for name in files if name.endswith(".html"))

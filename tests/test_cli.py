@@ -1,0 +1,74 @@
+"""The command line, driven as a user would through Click's runner."""
+
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner
+
+from circlepress import __version__
+from circlepress.cli import main
+
+from conftest import VALID_CIRCLE
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner().invoke(main, list(args), env={"SOURCE_DATE_EPOCH": "1800000000", **(env or {})})
+
+
+def test_version_and_help():
+    assert __version__ in run("--version").output
+    help_text = run("--help").output
+    for command in ("build", "check", "new"):
+        assert command in help_text
+    build_help = run("build", "--help").output
+    for option in ("--out", "--strict", "--base-url", "--root"):
+        assert option in build_help
+
+
+def test_build_prints_a_one_line_summary(make_site, tmp_path):
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE})
+    result = run("build", "--root", str(root), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    summary = result.output.strip().splitlines()[-1]
+    assert re.fullmatch(r"Built \d+ pages \(\d+ files\) for 1 circles in [\d.]+ s, \d+ warnings? -> .+out", summary)
+    assert (tmp_path / "out" / "circles" / "a" / "index.html").is_file()
+
+
+def test_errors_are_all_reported_once_with_exit_1_and_no_traceback(make_site, tmp_path):
+    bad = VALID_CIRCLE.replace("timezone: Europe/London", "timezone: Europe/Londn")
+    root = make_site({"sites/a/circle.yaml": bad,
+                      "sites/b/circle.yaml": VALID_CIRCLE.replace("facilitators: [bo]", "facilitators: [zed]")})
+    result = run("build", "--root", str(root), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "sites/a/circle.yaml:3:11: unknown time zone 'Europe/Londn' (did you mean 'Europe/London'?)" in result.output
+    assert "sites/b/circle.yaml:15:51: facilitator 'zed' is not a member of this circle" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_base_url_flag_is_a_located_error(make_site):
+    result = run("build", "--root", str(make_site()), "--base-url", "ftp://x")
+    assert result.exit_code == 1
+    assert "'ftp://x' is not a base URL" in result.output
+
+
+def test_check_writes_nothing(make_site):
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE})
+    result = run("check", "--root", str(root))
+    assert result.exit_code == 0, result.output
+    assert "OK:" in result.output
+    assert not (root / "_site").exists()
+
+
+def test_new_circle_writes_a_valid_commented_circle(make_site):
+    root = make_site()
+    result = run("new", "circle", "lab-a", "--root", str(root))
+    assert result.exit_code == 0, result.output
+    text = (root / "sites" / "lab-a" / "circle.yaml").read_text()
+    assert text.count("#") > 10  # commented for the organiser
+    checked = run("check", "--root", str(root))
+    assert checked.exit_code == 0, checked.output
+    assert run("new", "circle", "lab-a", "--root", str(root)).exit_code == 1  # never overwrites
+    refused = run("new", "circle", "../evil", "--root", str(root))
+    assert refused.exit_code == 1 and "not a safe circle slug" in refused.output

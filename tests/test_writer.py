@@ -1,0 +1,87 @@
+"""The one writer: atomic swaps, dangerous output folders refused before anything is touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from circlepress.build import build
+from circlepress.config import load_project
+from circlepress.errors import CirclepressError
+from circlepress.writer import write_site
+
+from conftest import NOW, VALID_CIRCLE
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_failed_build_leaves_previous_output_byte_for_byte(make_site):
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE})
+    build(load_project(root), now=NOW)
+    before = snapshot(root / "_site")
+    (root / "sites/a/circle.yaml").write_text(VALID_CIRCLE.replace("timezone: Europe/London", "timezone: Mars/Base"))
+    with pytest.raises(CirclepressError):
+        build(load_project(root), now=NOW)
+    assert snapshot(root / "_site") == before
+
+
+def test_interrupted_write_leaves_previous_output(make_site, monkeypatch):
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE})
+    project = load_project(root)
+    build(project, now=NOW)
+    before = snapshot(root / "_site")
+
+    class Boom(Exception):
+        pass
+
+    files = {"index.html": b"new", "later/page.html": b"x"}
+    original = Path.write_bytes
+
+    def write_then_fail(self, data):
+        if self.name == "page.html":
+            raise Boom()
+        return original(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_then_fail)
+    with pytest.raises(Boom):
+        write_site(files, project.output_dir, project)
+    monkeypatch.undo()
+    assert snapshot(root / "_site") == before
+    assert [p.name for p in root.iterdir() if "circlepress-tmp" in p.name] == []
+
+
+def test_rebuild_replaces_only_its_own_files(make_site):
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE})
+    build(load_project(root), now=NOW)
+    (root / "sites" / "a").rename(root / "sites" / "b")
+    build(load_project(root), now=NOW)
+    assert (root / "_site/circles/b/index.html").is_file()
+    assert not (root / "_site/circles/a").exists()
+
+
+def test_foreign_file_in_output_is_reported_not_deleted(make_site):
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE})
+    build(load_project(root), now=NOW)
+    (root / "_site" / "CNAME").write_text("circles.example.org")
+    with pytest.raises(CirclepressError, match="file not written by circlepress"):
+        build(load_project(root), now=NOW)
+    assert (root / "_site" / "CNAME").read_text() == "circles.example.org"
+
+
+@pytest.mark.parametrize("where", ["/", "~", ".", "content", "sites", "sites/a", "..", "not-ours"])
+def test_dangerous_output_folders_are_refused_before_anything_is_touched(make_site, where, monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE, "content/keep.md": "---\ntitle: Keep\n---\nx\n",
+                      "not-ours/notes.txt": "mine"})
+    out = {"~": tmp_path / "home", ".": root, "..": root.parent}.get(where, root / where)
+    if where == "/":
+        out = Path("/")
+    before = snapshot(root)
+    with pytest.raises(CirclepressError, match="refusing to write the site here"):
+        build(load_project(root, output=out), now=NOW)
+    assert snapshot(root) == before
+    assert not any("circlepress" in p.name for p in out.iterdir()) if out.is_dir() and out != Path("/") else True
