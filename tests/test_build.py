@@ -163,3 +163,20 @@ def test_tailoring_the_handbook_needs_no_code(make_site, tmp_path):
     nav = re.findall(r'<li><a href="[^"]+"[^>]*>([^<]+)</a></li>', home.split("nav-guide")[1].split("</ul>")[0])
     assert nav.index("Start a circle") < nav.index("Questions") < nav.index("The default circle agreement")
     assert not (tmp_path / "out" / "secret-plans").exists() and "Not yet" not in home
+
+
+@pytest.mark.parametrize("template, message", [
+    ("{{ sitee.title }}", "template error: 'sitee' is undefined"),
+    ("{% if %}", "template error: Expected an expression"),
+])
+def test_template_mistakes_are_located_in_the_override(make_site, tmp_path, template, message):
+    from circlepress.errors import CirclepressError
+
+    root = make_site({"circlepress.yaml": "theme: mine\n",
+                      "themes/mine/templates/404.html": "{% extends 'default/404.html' %}\n"
+                                                        "{% block content %}\n" + template + "\n{% endblock %}\n"})
+    with pytest.raises(CirclepressError) as info:
+        build(load_project(root, output=tmp_path / "out"), now=NOW)
+    text = str(info.value)
+    assert text.startswith("themes/mine/templates/404.html:3:1: " + message), text
+    assert not (tmp_path / "out").exists()

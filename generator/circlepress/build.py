@@ -106,7 +106,7 @@ def render_site(site: Site, now: datetime, progress: Callable[[int, int], None] 
     """Every output file's bytes, keyed by path relative to the output folder."""
     project = site.project
     view = make_view(project.config, project.base_path, project.origin, site.handbook, site.circles)
-    renderer = Renderer(make_environment(project.theme_dirs), view, site.handbook, site.example, now)
+    renderer = Renderer(make_environment(project.theme_dirs), view, site.handbook, site.example, now, project.shown)
     files = _static_files(site)
     outputs = site_outputs(site.handbook, site.circles)
     for done, out in enumerate(outputs, start=1):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+import traceback
 from pathlib import Path
 
 
@@ -44,12 +45,15 @@ class Problem:
         return f"{text} ({self.hint})" if self.hint else text
 
     @classmethod
-    def from_template_error(cls, exc: Exception, template: str) -> Problem:
-        """A Jinja error located in the template file that raised it."""
-        name = getattr(exc, "filename", None) or getattr(exc, "name", None) or template
-        line = getattr(exc, "lineno", None) or 1
-        return cls(Location(str(name), line, 1), f"template error: {exc}",
-                   "fix the template, or remove the override to use the default theme's")
+    def from_template_error(cls, exc: Exception, template: str, shown=str) -> Problem:
+        """A Jinja error located in the template file (and line) that raised it."""
+        name, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+        if not name:  # a runtime error: Jinja rewrites the traceback to template lines
+            frames = [(f.f_code.co_filename, n) for f, n in traceback.walk_tb(exc.__traceback__)]
+            name, line = next(((f, n) for f, n in reversed(frames) if f.endswith((".html", ".xml", ".txt"))),
+                              (template, 1))
+        return cls(Location(shown(Path(name)) if Path(name).is_absolute() else name, line or 1, 1),
+                   f"template error: {exc}", "fix the template, or remove the override to use the default theme's")
 
     def as_error(self) -> Problem:
         return Problem(self.location, self.message, self.hint, Severity.ERROR)

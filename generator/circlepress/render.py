@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
 from markupsafe import Markup
@@ -104,8 +104,10 @@ def check_shortcodes(env: jinja2.Environment, bodies: list[Fragments]) -> list[P
 class Renderer:
     """Renders outputs with one compiled environment and the site-wide values every page shares."""
 
-    def __init__(self, env: jinja2.Environment, site: Any, handbook: Handbook, example: Circle, now: datetime):
+    def __init__(self, env: jinja2.Environment, site: Any, handbook: Handbook, example: Circle, now: datetime,
+                 shown: Callable[[Path], str] = str):
         self.env, self.site, self.handbook, self.example, self.now = env, site, handbook, example, now
+        self.shown = shown
         self.by_source = {p.source: p for p in handbook.pages}
 
     @functools.cached_property
@@ -145,4 +147,4 @@ class Renderer:
         try:
             return self.env.get_template(out.template).render(ctx)
         except jinja2.TemplateError as exc:
-            raise CirclepressError([Problem.from_template_error(exc, out.template)]) from None
+            raise CirclepressError([Problem.from_template_error(exc, out.template, self.shown)]) from None
