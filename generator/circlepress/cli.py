@@ -21,8 +21,7 @@ def _report(problems: tuple[Problem, ...] | list[Problem]) -> None:
 
 def _fail(exc: CirclepressError) -> None:
     _report(exc.problems)
-    errors = sum(p.is_error for p in exc.problems)
-    click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written.", err=True)
+    click.echo(f"{_count(sum(p.is_error for p in exc.problems), 'error')}; nothing was written.", err=True)
     sys.exit(1)
 
 
@@ -56,10 +55,13 @@ def build_command(root: Path, out: Path | None, strict: bool, base_url: str | No
     except CirclepressError as exc:
         _fail(exc)
     _report(result.warnings)
-    warnings = len(result.warnings)
-    click.echo(f"Built {result.pages} pages ({result.files} files) for {result.circles} circles in "
-               f"{result.seconds:.2f} s, {warnings} warning{'s' if warnings != 1 else ''} -> "
-               f"{project.shown(result.out)}")
+    click.echo(f"Built {_count(result.pages, 'page')} ({result.files} files) for "
+               f"{_count(result.circles, 'circle')} in {result.seconds:.2f} s, "
+               f"{_count(len(result.warnings), 'warning')} -> {project.shown(result.out)}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _progress(done: int, total: int) -> None:
@@ -82,8 +84,8 @@ def check_command(root: Path, strict: bool) -> None:
     except CirclepressError as exc:
         _fail(exc)
     _report(site.warnings)
-    click.echo(f"OK: {len(site.handbook.pages)} handbook pages, {len(site.circles)} circles, "
-               f"{len(site.warnings)} warnings.")
+    click.echo(f"OK: {_count(len(site.handbook.pages), 'handbook page')}, {_count(len(site.circles), 'circle')}, "
+               f"{_count(len(site.warnings), 'warning')}.")
 
 
 @main.group("new")

@@ -10,8 +10,7 @@ from .errors import CirclepressError, Location, Problem
 from .schedule import add_months
 
 CIRCLE_TEMPLATE = """\
-# yaml-language-server: $schema={schema}
-# The circle's data. `circlepress check` tells you what is missing or wrong.
+{schema}# The circle's data. `circlepress check` tells you what is missing or wrong.
 name: {name}
 description: One sentence about who the circle is for.
 # private: pages are linked from nowhere public. public: listed on the Circles page.
@@ -64,7 +63,7 @@ links:
 """
 
 
-def circle_template(slug: str, today: date, schema: str) -> str:
+def circle_template(slug: str, today: date, schema: str = "") -> str:
     """The text of a new circle.yaml whose term starts next month."""
     start = add_months(today.replace(day=1), 1)
     name = slug.replace("-", " ").title() + " Circle"
@@ -82,8 +81,8 @@ def new_circle(project: Project, slug: str, today: date | None = None) -> str:
     if path.exists():
         raise CirclepressError([Problem(Location(project.shown(path)), "this circle already exists",
                                         "edit it, or choose another slug")])
-    schema = (project.root / "schema" / "circle.schema.json")
-    reference = "../../schema/circle.schema.json" if schema.exists() else "circle.schema.json"
+    has_schema = (project.sites_dir.parent / "schema" / "circle.schema.json").exists()
+    reference = "# yaml-language-server: $schema=../../schema/circle.schema.json\n" if has_schema else ""
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(circle_template(slug, today or date.today(), reference), "utf-8")
     return project.shown(path)
