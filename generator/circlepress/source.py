@@ -3,10 +3,13 @@
 Every scalar is read as text (or None when empty or `null`): the schema decides what
 a value becomes, so `no`, `on`, `10:00` and bare dates never change type behind the
 user's back. Nothing is constructed from tags, and a key given twice is an error.
+Anchors, aliases and `<<` merge keys work; an alias inside its own value, or aliases
+that expand past MAX_VALUES values, are errors rather than a hang.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,19 @@ from .errors import CirclepressError, Location, Problem
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _CORE = "tag:yaml.org,2002:"
+_MERGE = _CORE + "merge"
 _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge")}
+# Aliases can make a small file expand enormously ("billion laughs"); no real file needs this many values.
+MAX_VALUES = 50_000
+_OPENERS = {"a flow mapping": "the '{{' on line {line}, column {column}: is it closed with '}}'?",
+            "a flow sequence": "the '[' on line {line}, column {column}: is it closed with ']'?",
+            "a quoted scalar": "the quoted text that starts on line {line}: is its quote closed?",
+            "a simple key": "line {line}: does the key end with ':'?"}
+_PROBLEM_HINTS = {"'\\t'": "indent with spaces; YAML does not allow tabs",
+                  "mapping values are not allowed": "quote a value that contains ': ', or check the indentation",
+                  "undefined alias": "mark the value to reuse with '&name' before writing '*name'",
+                  "inside the value it names": "an alias can only repeat a value that is complete above it",
+                  "found another document": "keep one document: remove the second '---' line"}
 
 Key = tuple[Any, ...]
 
@@ -50,6 +65,59 @@ def _problem(path: str, mark: Any, message: str, hint: str = "", line_offset: in
     return Problem(Location(path, line, column), message, hint)
 
 
+def _shown_tag(tag: str) -> str:
+    """A tag as the user wrote it: `!!python/object` rather than its expanded form."""
+    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+
+
+def _syntax_hint(exc: yaml.MarkedYAMLError, line_offset: int) -> str:
+    """A fix for a YAML syntax error, pointing back to where an unclosed construct began."""
+    problem = exc.problem or ""
+    hint = next((h for key, h in _PROBLEM_HINTS.items() if key in problem), "check indentation, colons and quotes")
+    context, mark = exc.context or "", exc.context_mark
+    if not context.startswith("while ") or mark is None or exc.problem_mark is None \
+            or mark.line == exc.problem_mark.line:
+        return hint
+    what = re.sub(r"^while (parsing|scanning) ", "", context)
+    line, column = mark.line + 1 + line_offset, mark.column + 1
+    opener = _OPENERS.get(what, f"{what} that starts on line {{line}}")
+    return "check " + opener.format(line=line, column=column)
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing an alias used inside the value it names (which never ends)."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.composing: set[str] = set()
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent) and self.peek_event().anchor in self.composing:
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"the alias '*{event.anchor}' is used inside the value it names", event.start_mark)
+        return super().compose_node(parent, index)
+
+    def compose_sequence_node(self, anchor: str | None) -> Any:
+        return self._composing(anchor, super().compose_sequence_node)
+
+    def compose_mapping_node(self, anchor: str | None) -> Any:
+        return self._composing(anchor, super().compose_mapping_node)
+
+    def _composing(self, anchor: str | None, compose: Any) -> Any:
+        if anchor is None:
+            return compose(anchor)
+        self.composing.add(anchor)
+        try:
+            return compose(anchor)
+        finally:
+            self.composing.discard(anchor)
+
+
+class _TooLarge(Exception):
+    """Raised inside the reader when aliases expand past MAX_VALUES."""
+
+
 class _Reader:
     """Turns a composed YAML node tree into plain data and a position table."""
 
@@ -59,16 +127,22 @@ class _Reader:
         self.values: dict[Key, tuple[int, int]] = {}
         self.keys: dict[Key, tuple[int, int]] = {}
         self.problems: list[Problem] = []
+        self.count = 0
 
     def pos(self, node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + 1 + self.offset, node.start_mark.column + 1
 
+    def fail(self, node: yaml.Node, message: str, hint: str) -> None:
+        self.problems.append(_problem(self.path, node.start_mark, message, hint, self.offset))
+
     def read(self, node: yaml.Node, at: Key) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise _TooLarge
         self.values[at] = self.pos(node)
         if node.tag not in _ALLOWED_TAGS:
-            self.problems.append(_problem(
-                self.path, node.start_mark, f"YAML tag '{node.tag}' is not allowed",
-                "remove the tag and write a plain value", self.offset))
+            self.fail(node, f"YAML tag '{_shown_tag(node.tag)}' is not allowed",
+                      "remove the tag and write a plain value")
             return None
         if isinstance(node, yaml.ScalarNode):
             if node.style is None and node.value in _NULLS:
@@ -79,42 +153,75 @@ class _Reader:
         return self.read_mapping(node, at)
 
     def read_mapping(self, node: yaml.MappingNode, at: Key) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        """Keys given in the mapping itself, over any merged in with `<<: *name`."""
+        out = self.read_merges(node, at)
+        explicit: set[str] = set()
         for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                continue
             if not isinstance(key_node, yaml.ScalarNode):
-                self.problems.append(_problem(
-                    self.path, key_node.start_mark, "a key must be plain text",
-                    "write the key as a single word", self.offset))
+                self.fail(key_node, "a key must be plain text", "write the key as a single word")
                 continue
             name = key_node.value
-            if name in out:
+            if name in explicit:
                 first = self.keys[at + (name,)]
-                self.problems.append(_problem(
-                    self.path, key_node.start_mark, f"duplicate key '{name}'",
-                    f"it is already set on line {first[0]}; keep one of them", self.offset))
+                self.fail(key_node, f"duplicate key '{name}'",
+                          f"it is already set on line {first[0]}; keep one of them")
                 continue
+            explicit.add(name)
             self.keys[at + (name,)] = self.pos(key_node)
             out[name] = self.read(value_node, at + (name,))
         return out
 
+    def read_merges(self, node: yaml.MappingNode, at: Key) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE:
+                continue
+            for merged in self.merge_sources(value_node):
+                out.update({k: v for k, v in self.read_mapping(merged, at).items() if k not in out})
+        return out
+
+    def merge_sources(self, node: yaml.Node) -> list[yaml.MappingNode]:
+        """The mappings a `<<` key merges: one alias, or a list of them (earlier ones win)."""
+        found = []
+        for source in node.value if isinstance(node, yaml.SequenceNode) else [node]:
+            if not isinstance(source, yaml.MappingNode):
+                self.fail(source, "'<<' can only merge a mapping", "write '<<: *name', where '&name' marks a mapping")
+            else:
+                found.append(source)
+        return found
+
 
 def load_yaml(text: str, path: str, *, line_offset: int = 0) -> Document:
     """Parse one YAML document safely; raise CirclepressError listing every problem."""
+    too_deep = CirclepressError([Problem(Location(path, 1 + line_offset, 1), "values are nested too deeply",
+                                         "use fewer levels of '[', '{' and indentation")])
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem and not exc.context.startswith("while "):
+            what = f"{exc.context}, {exc.problem}"  # e.g. 'expected a single document..., but found another'
         raise CirclepressError([_problem(path, mark, f"invalid YAML: {what}",
-                                         "check indentation, colons and quotes", line_offset)]) from None
+                                         _syntax_hint(exc, line_offset), line_offset)]) from None
     except yaml.YAMLError as exc:
-        raise CirclepressError([_problem(path, None, f"invalid YAML: {exc}")]) from None
+        raise CirclepressError([_problem(path, None, f"invalid YAML: {exc}", "", line_offset)]) from None
+    except RecursionError:
+        raise too_deep from None
     if root is None:
         return Document(path, None, {(): (1 + line_offset, 1)})
     reader = _Reader(path, line_offset)
-    data = reader.read(root, ())
+    try:
+        data = reader.read(root, ())
+    except RecursionError:
+        raise too_deep from None
+    except _TooLarge:
+        raise CirclepressError([_problem(path, root.start_mark, f"the file expands to more than {MAX_VALUES} values",
+                                         "use fewer '*' aliases", line_offset)]) from None
     if reader.problems:
-        raise CirclepressError(reader.problems)
+        raise CirclepressError(list(dict.fromkeys(reader.problems)))  # an alias can repeat a problem
     return Document(path, data, reader.values, reader.keys)
 
 

@@ -17,6 +17,7 @@ _FORMATS = {
     "date": "write the date as YYYY-MM-DD, e.g. 2027-03-11",
     "time": "write a 24-hour time as HH:MM, e.g. 16:00",
 }
+_TOO_LONG_HINTS = {"members": "peer-mentoring circles work best small; start a second circle for the others"}
 
 
 def validate(model: type[M], doc: Document, *, at: tuple = ()) -> M:
@@ -78,9 +79,19 @@ def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     return "allowed: " + ", ".join(choices)
 
 
-def _message(err: dict, loc: tuple, owner: Any) -> tuple[str, str]:
+def _whole_number_hint(value: Any) -> str:
+    if isinstance(value, str) and value.replace(".", "", 1).strip().isdigit():
+        return "round it to a whole number"
+    return "write it in digits, without words or units"
+
+
+def _message(err: dict, loc: tuple, owner: Any, is_key: bool = False) -> tuple[str, str]:
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    if is_key:
+        return _key_message(kind, value, ctx, loc)
     name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "value")
+    if value is None and kind not in ("missing", "extra_forbidden"):
+        return _empty_message(loc, name, owner)
     if "hint" in ctx:
         return err["msg"], ctx["hint"]
     if kind == "extra_forbidden":
@@ -96,35 +107,63 @@ def _message(err: dict, loc: tuple, owner: Any) -> tuple[str, str]:
     if kind.startswith("time_"):
         return f"'{value}' is not a valid time for '{name}'", _FORMATS["time"]
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"'{name}' must be a whole number, not {_describe(value)}", ""
+        return f"'{name}' must be a whole number, not {_describe(value)}", _whole_number_hint(value)
     if kind in ("bool_parsing", "bool_type"):
-        return f"'{name}' must be true or false, not {_describe(value)}", ""
+        return f"'{name}' must be true or false, not {_describe(value)}", "write true or false"
     if kind in ("greater_than_equal", "greater_than"):
         return f"'{name}' must be at least {ctx.get('ge', ctx.get('gt'))}, not {value}", ""
     if kind in ("less_than_equal", "less_than"):
         return f"'{name}' must be at most {ctx.get('le', ctx.get('lt'))}, not {value}", ""
     if kind == "too_long":
-        return f"'{name}' has {ctx.get('actual_length')} items; at most {ctx.get('max_length')} are allowed", ""
+        extra = ctx.get("actual_length", 0) - ctx.get("max_length", 0)
+        hint = _TOO_LONG_HINTS.get(name, f"remove {extra} of them")
+        return f"'{name}' has {ctx.get('actual_length')} items; at most {ctx.get('max_length')} are allowed", hint
     if kind == "string_too_short":
-        return f"'{name}' must not be empty", ""
+        return f"'{name}' must not be empty", "write some text between the quotes"
     if kind == "string_too_long":
         return f"'{name}' is too long (at most {ctx.get('max_length')} characters)", ""
     if kind == "string_type":
         return f"'{name}' must be text, not {_describe(value)}", "quote it if it contains ':' or starts with a symbol"
     if kind == "list_type":
         return f"'{name}' must be a list, not {_describe(value)}", "start each item on its own line with '- '"
+    if kind in ("model_type", "model_attributes_type", "dict_type") and not loc:
+        return f"the file must be a mapping of keys to values, not {_describe(value)}", \
+            "write one 'key: value' per line, starting at the left margin"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"'{name}' must be a mapping of keys to values, not {_describe(value)}", ""
+        return f"'{name}' must be a mapping of keys to values, not {_describe(value)}", \
+            f"write its keys on the lines below '{name}:', indented"
     return f"'{name}': {err['msg']}", ""
+
+
+def _empty_message(loc: tuple, name: str, owner: Any) -> tuple[str, str]:
+    """A key written with nothing after it, or an empty `-` list item."""
+    if loc and isinstance(loc[-1], int):
+        return f"item {loc[-1] + 1} of '{name}' is empty", "fill it in, or remove the empty '-' line"
+    field = owner.model_fields.get(name) if owner else None
+    optional = field is not None and not field.is_required()
+    return f"'{name}' is empty", f"write a value after '{name}:'" + (", or remove the key" if optional else "")
+
+
+def _key_message(kind: str, value: Any, ctx: dict, loc: tuple) -> tuple[str, str]:
+    """A key of a mapping with numbered keys (e.g. the step numbers under 'progress')."""
+    where = f"under '{loc[-2]}'" if len(loc) > 1 else "here"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        low, high = ctx.get("ge", ctx.get("gt", "")), ctx.get("le", ctx.get("lt", ""))
+        bounds = f"from {low} to {high}" if low != "" and high != "" else f"of at least {low}" if low != "" \
+            else f"of at most {high}"
+        return f"key '{value}' {where} is out of range", f"use a number {bounds}"
+    return f"key '{value}' {where} must be a whole number", _whole_number_hint(value)
 
 
 def to_problem(err: dict, doc: Document, model: Any, at: tuple = ()) -> Problem:
     """One pydantic error as a located problem."""
     loc, is_key = _clean(err["loc"])
     owner = _model_at(model, loc[:-1])
-    message, hint = _message(err, loc, owner)
+    message, hint = _message(err, loc, owner, is_key)
     if err["type"] == "missing":
         location = doc.locate(at + loc[:-1])
+    elif err["type"] == "too_long" and isinstance(err.get("input"), list):
+        location = doc.locate(at + loc + (err["ctx"]["max_length"],))  # the first item over the limit
     else:
         location = doc.locate(at + loc, key=is_key or err["type"] == "extra_forbidden")
     return Problem(location, message, hint)
