@@ -198,8 +198,6 @@ def test_yaml_values_keep_their_text_in_the_built_pages(make_site, tmp_path: Pat
 
 # A bug found while writing these tests, in a module owned elsewhere (build.py / circles.py).
 
-@pytest.mark.xfail(strict=True, reason="the stock example circle needs content/agreement.md, "
-                   "and reports it against its own absolute path")
 def test_own_handbook_without_agreement_page_checks(make_site) -> None:
     root = make_site({"content/index.md": "---\ntitle: Welcome\n---\nHello.\n"})
     result = check(root)

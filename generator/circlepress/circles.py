@@ -52,6 +52,7 @@ class Circle:
     agreement: Fragments
     agreement_is_default: bool
     pages: tuple[CirclePage, ...]
+    slug_at: Location
 
     @property
     def is_private(self) -> bool:
@@ -97,8 +98,8 @@ def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None) ->
     for i, session in enumerate(spec.sessions):
         count = len(session.facilitators)
         if count == 0 or count > 2:
-            loc = ("sessions", i, "facilitators") if count else ("sessions", i)
-            problems.append(_err(doc, loc, f"session on {session.date} has {count} facilitators",
+            problems.append(_err(doc, ("sessions", i, "facilitators"),
+                                 f"session on {session.date} has {count or 'no'} facilitators",
                                  "name one or two member ids under 'facilitators'"))
         for j, person in enumerate(session.facilitators):
             unknown(("sessions", i, "facilitators", j), person, "facilitator")
@@ -196,7 +197,7 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     if not SAFE_SLUG.match(slug):
         where = ("slug",) if spec.slug else ()
         problems.append(_err(doc, where, f"circle slug '{slug}' is not a safe URL segment",
-                             "use lowercase letters, digits and '-' (rename the folder or set 'slug:')"))
+                             "use lowercase letters, digits and '-'; rename the folder or set 'slug:'"))
     topics = tuple(Topic(t.title, _field_markdown(t.notes, doc, ("topics", i, "notes"), problems),
                          t.proposed_by and next((m.name for m in spec.members if m.id == t.proposed_by), None))
                    for i, t in enumerate(spec.topics))
@@ -209,7 +210,7 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     if any(p.is_error for p in problems):
         return None, problems
     circle = Circle(slug, spec, shown(path), meetings(spec), topics, own or default_agreement,
-                    own is None, tuple(pages))
+                    own is None, tuple(pages), doc.locate(("slug",)))
     return circle, problems
 
 
@@ -231,7 +232,7 @@ def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None,
         if circle is None:
             continue
         if circle.slug in seen:
-            problems.append(Problem(Location(circle.source), f"circle slug '{circle.slug}' is also used by {seen[circle.slug]}",
+            problems.append(Problem(circle.slug_at, f"circle slug '{circle.slug}' is also used by {seen[circle.slug]}",
                                     "give each circle its own slug"))
             continue
         seen[circle.slug] = circle.source
