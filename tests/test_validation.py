@@ -196,7 +196,7 @@ def test_yaml_values_keep_their_text_in_the_built_pages(make_site, tmp_path: Pat
         assert not {"False", "True", "600", "1 Jan 2027", "None"} & set(page)
 
 
-# A bug found while writing these tests, in a module owned elsewhere (build.py / circles.py).
+# A project with its own handbook and no agreement page still checks: the example circle brings its own text.
 
 def test_own_handbook_without_agreement_page_checks(make_site) -> None:
     root = make_site({"content/index.md": "---\ntitle: Welcome\n---\nHello.\n"})
