@@ -145,7 +145,9 @@ def _field_markdown(text: str | None, doc: Document, loc: tuple, problems: list[
     if not text:
         return None
     where = doc.locate(loc)
-    parsed = parse_markdown(text, doc.path, first_line=where.line + (1 if "\n" in text else 0))
+    block = "\n" in text  # a block scalar starts on the line after its key
+    parsed = parse_markdown(text, doc.path, first_line=where.line + block,
+                            first_column=None if block else where.column)
     problems += parsed.problems
     for slot in parsed.fragments.slots:
         kind = "shortcodes" if isinstance(slot, Shortcode) else "links to .md pages"

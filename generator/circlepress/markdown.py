@@ -122,8 +122,9 @@ def _parser() -> MarkdownIt:
 class _Collector:
     """Walks the token stream: records slots and problems, rewrites page links."""
 
-    def __init__(self, path: str, source_dir: str, first_line: int):
-        self.path, self.source_dir, self.first_line = path, source_dir, first_line
+    def __init__(self, path: str, source_dir: str, first_line: int, lines: list[str], first_column: int | None):
+        self.path, self.source_dir, self.first_line, self.lines = path, source_dir, first_line, lines
+        self.first_column = first_column
         self.slots: list[Slot] = []
         self.problems: list[Problem] = []
 
@@ -132,7 +133,9 @@ class _Collector:
         return f"{_SLOT}{len(self.slots) - 1}{_SLOT}"
 
     def location(self, line: int, column: int = 1) -> Location:
-        return Location(self.path, self.first_line + line, column)
+        if self.first_column is None:  # the text's columns in its file are not known
+            return Location(self.path, self.first_line + line, 1)
+        return Location(self.path, self.first_line + line, column + (self.first_column - 1 if line == 0 else 0))
 
     def visit(self, tokens: list, line: int = 0) -> None:
         for token in tokens:
@@ -146,30 +149,41 @@ class _Collector:
             if token.children:
                 self.visit(token.children, here)
 
+    def link_location(self, line: int, url: str) -> Location:
+        """Where `url` is written, searching from the block's first line."""
+        for offset, text in enumerate(self.lines[line:line + 50]):
+            column = text.find(url[:20])
+            if column >= 0:
+                return self.location(line + offset, column + 1)
+        return self.location(line)
+
     def check_link(self, token, attr: str, line: int) -> None:
         url = str(token.attrGet(attr) or "")
         scheme = _SCHEME.match(url)
         if scheme and scheme.group(1).lower() not in _ALLOWED_SCHEMES:
             self.problems.append(Problem(
-                self.location(line), f"link '{url[:60]}' uses the unsafe scheme '{scheme.group(1)}:'",
+                self.link_location(line, url), f"link '{url[:60]}' uses the unsafe scheme '{scheme.group(1)}:'",
                 "use an https:// link or a relative path"))
             token.attrSet(attr, "#")
             return
         path, _, fragment = url.partition("#")
         if not scheme and path.endswith(".md") and not path.startswith("/"):
             target = posixpath.normpath(posixpath.join(self.source_dir, path))
-            token.attrSet(attr, self.slot(PageLink(target, fragment, self.location(line))))
+            token.attrSet(attr, self.slot(PageLink(target, fragment, self.link_location(line, url))))
 
 
-def parse_markdown(text: str, path: str, *, source_dir: str = "", first_line: int = 1) -> Parsed:
+def parse_markdown(text: str, path: str, *, source_dir: str = "", first_line: int = 1,
+                   first_column: int | None = 1) -> Parsed:
     """Parse markdown once into fragments, with every problem located in the source file.
 
     `source_dir` is the page's folder relative to the content root, used to resolve
-    links to other `.md` pages; `first_line` is the file line where `text` starts.
+    links to other `.md` pages; `first_line` and `first_column` are where `text` starts
+    in its file (a YAML value's position, for markdown kept in circle.yaml; None when
+    the columns cannot be known, as in an indented block).
     """
     md = _parser()
     tokens = md.parse(text, {})
-    collector = _Collector(path, source_dir, first_line)
+    collector = _Collector(path, source_dir, first_line, text.splitlines(), first_column)
     collector.visit(tokens)
     html = md.renderer.render(tokens, md.options, {})
     parts: list[Union[str, Slot]] = []
