@@ -124,7 +124,7 @@ def test_home_shows_the_next_session_as_of_the_build(tmp_path):
 def test_values_from_yaml_are_escaped_everywhere(make_site, tmp_path):
     evil = "<script>alert(1)</script>"
     circle = VALID_CIRCLE.replace("name: Test Circle", f"name: '{evil}\"'").replace(
-        "{id: ana, name: Ana}", f"{{id: ana, name: '\"><img src=x onerror=alert(2)>'}}")
+        "{id: ana, name: Ana}", "{id: ana, name: '\"><img src=x onerror=alert(2)>'}")
     circle += "topics:\n  - title: T\n    notes: '<b>raw</b> html'\n"
     root = make_site({"sites/evil/circle.yaml": circle})
     build(load_project(root, output=tmp_path / "out"), now=NOW)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from circlepress.markdown import PageLink, Shortcode, parse_markdown
+from circlepress.markdown import PageLink, parse_markdown
 from circlepress.schema import circle_json_schema
 
 from conftest import REPO

@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from .errors import CirclepressError, Location, Problem
+from .errors import CirclepressError, Problem
 from .resources import packaged
 from .schema import Model
 from .source import Document, load_yaml, read_text

@@ -46,9 +46,11 @@ def _hhmm(value: datetime) -> str:
     return f"{value:%H:%M}"
 
 
+@functools.lru_cache(maxsize=8)
 def make_environment(theme_dirs: tuple[Path, ...]) -> jinja2.Environment:
     """Templates searched most specific theme first; `default/<name>` always reaches the stock one,
-    so an override can extend the template it replaces."""
+    so an override can extend the template it replaces. Built once per theme chain, so
+    every template compiles once per run."""
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader([d / "templates" for d in theme_dirs]),
         jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(theme_dirs[-1] / "templates")}),
