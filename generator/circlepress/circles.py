@@ -78,7 +78,8 @@ def _err(doc: Document, loc: tuple, message: str, hint: str = "", *, key: bool =
     return Problem(doc.locate(loc, key=key), message, hint, severity)
 
 
-def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None) -> list[Problem]:
+def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
+               schedule: tuple[Meeting, ...]) -> list[Problem]:
     """The rules that relate values to each other; warnings for what step 8 and the rotation ask."""
     problems: list[Problem] = []
     ids: dict[str, int] = {}
@@ -119,11 +120,11 @@ def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None) ->
         if steps is not None and step not in steps:
             problems.append(_err(doc, ("progress", str(step)), f"there is no step {step} in the handbook",
                                  f"steps are {min(steps)}-{max(steps)}" if steps else "", key=True))
-    problems += _rotation_warnings(spec, doc)
+    problems += _rotation_warnings(spec, doc, schedule)
     return problems
 
 
-def _rotation_warnings(spec: CircleSpec, doc: Document) -> list[Problem]:
+def _rotation_warnings(spec: CircleSpec, doc: Document, schedule: tuple[Meeting, ...]) -> list[Problem]:
     problems: list[Problem] = []
     year_end = add_months(spec.term.start, 12)
     leaders = {p for s in spec.sessions if s.date < year_end for p in s.facilitators}
@@ -132,7 +133,7 @@ def _rotation_warnings(spec: CircleSpec, doc: Document) -> list[Problem]:
             problems.append(_err(doc, ("members", i, "id"), f"member '{member.id}' leads no session in the first year",
                                  "everyone leads at least once a year; add them as a facilitator",
                                  severity=Severity.WARNING))
-    complete = sum(m.is_complete for m in meetings(spec))
+    complete = sum(m.is_complete for m in schedule)
     if complete < MIN_COMPLETE_SESSIONS:
         problems.append(_err(doc, ("sessions",), f"only {complete} fully specified sessions",
                              f"step 8: fix date, time, place, topic and facilitators for at least "
@@ -194,7 +195,8 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
         spec = validate(CircleSpec, doc)
     except CirclepressError as exc:
         return None, list(exc.problems)
-    problems = check_spec(spec, doc, steps)
+    schedule = meetings(spec)
+    problems = check_spec(spec, doc, steps, schedule)
     slug = spec.slug or folder.name
     if not SAFE_SLUG.match(slug):
         where = ("slug",) if spec.slug else ()
@@ -211,7 +213,7 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     problems += page_problems
     if any(p.is_error for p in problems):
         return None, problems
-    circle = Circle(slug, spec, shown(path), meetings(spec), topics, own or default_agreement,
+    circle = Circle(slug, spec, shown(path), schedule, topics, own or default_agreement,
                     own is None, tuple(pages), doc.locate(("slug",)))
     return circle, problems
 

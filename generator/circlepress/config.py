@@ -62,7 +62,6 @@ class Project:
 
     root: Path
     config: SiteConfig
-    config_doc: Document
     content_dir: Path
     sites_dir: Path
     theme_dirs: tuple[Path, ...]
@@ -102,7 +101,7 @@ def load_project(root: Path, *, base_url: str | None = None, output: Path | None
     sites = root / config.sites
     themes = _theme_chain(root, config.theme, doc)
     out = output if output is not None else root / config.output
-    return Project(root, config, doc, content, sites, themes, out.resolve() if out.is_absolute() else (Path.cwd() / out).resolve())
+    return Project(root, config, content, sites, themes, out.resolve() if out.is_absolute() else (Path.cwd() / out).resolve())
 
 
 def _source_dir(root: Path, name: str, stock: str) -> Path:

@@ -65,16 +65,3 @@ class CirclepressError(Exception):
     def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
         self.problems = tuple(sorted(problems, key=lambda p: p.location))
         super().__init__("\n".join(p.format() for p in self.problems))
-
-
-def fail(path: Path | str, message: str, hint: str = "", line: int = 1, column: int = 1) -> CirclepressError:
-    """Build an error for a single problem (for use with `raise`)."""
-    return CirclepressError([Problem(Location(str(path), line, column), message, hint)])
-
-
-def display_path(path: Path, root: Path) -> str:
-    """A path as the user should see it: relative to the project when it is inside it."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
