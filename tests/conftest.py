@@ -33,6 +33,16 @@ sessions:
 """
 
 
+# A fixed site secret for tests, so private circles' addresses and ciphertexts are reproducible.
+TEST_SECRET = "test-secret-for-circlepress-only-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def site_secret(monkeypatch):
+    monkeypatch.setenv("CIRCLEPRESS_SECRET", TEST_SECRET)
+    return TEST_SECRET
+
+
 def write_files(root: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = root / name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -13,6 +13,7 @@ from .circles import Circle, load_circle, load_circles
 from .config import Project
 from .errors import CirclepressError, Location, Problem
 from .handbook import EXAMPLE_CIRCLE, Handbook, load_handbook
+from .privacy import SECRET_ENV, Sealer, load_secret
 from .render import Renderer, check_shortcodes, make_environment
 from .resources import packaged
 from .site import make_view, site_outputs
@@ -102,18 +103,40 @@ def _static_files(site: Site) -> dict[str, bytes]:
     return files
 
 
-def render_site(site: Site, now: datetime, progress: Callable[[int, int], None] | None = None) -> dict[str, bytes]:
+def make_sealer(site: Site, secret: bytes | None) -> Sealer | None:
+    """Keys for the private circles; refuses to go on without a secret rather than publish plaintext."""
+    private = [(c.slug, c.spec.access.version, c.spec.access.passphrase) for c in site.circles if c.is_private]
+    if not private:
+        return None
+    if secret is None:
+        raise CirclepressError([Problem(Location(f"${SECRET_ENV}"), "private circles need the site secret",
+                                        "set CIRCLEPRESS_SECRET or build from the project folder")])
+    return Sealer(secret, private)
+
+
+def publish_addresses(circles: tuple[Circle, ...], sealer: Sealer | None) -> tuple[Circle, ...]:
+    """Private circles move to their secret folders."""
+    return tuple(replace(c, url=sealer.url(c.slug)) if c.is_private and sealer else c for c in circles)
+
+
+def render_site(site: Site, now: datetime, secret: bytes | None = None,
+                progress: Callable[[int, int], None] | None = None) -> dict[str, bytes]:
     """Every output file's bytes, keyed by path relative to the output folder."""
     project = site.project
-    view = make_view(project.config, project.base_path, project.origin, site.handbook, site.circles)
+    sealer = make_sealer(site, secret)
+    circles = publish_addresses(site.circles, sealer)
+    view = make_view(project.config, project.base_path, project.origin, site.handbook, circles)
     renderer = Renderer(make_environment(project.theme_dirs), view, site.handbook, site.example, now, project.shown)
     files = _static_files(site)
-    outputs = site_outputs(site.handbook, site.circles)
+    outputs = site_outputs(site.handbook, circles)
     for done, out in enumerate(outputs, start=1):
         if out.path in files:
             raise CirclepressError([Problem(Location(out.path), "two sources write this output file",
                                             "rename one of them")])
-        files[out.path] = renderer.render(out).encode("utf-8")
+        html = renderer.render(out)
+        if out.circle is not None and out.circle.is_private:
+            html = renderer.render_shell(out, sealer.seal(out.circle.slug, out.path, html))
+        files[out.path] = html.encode("utf-8")
         if progress:
             progress(done, len(outputs))
     if view.origin:  # a sitemap needs absolute URLs: only with a base URL that names the host
@@ -128,7 +151,8 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
     started = time.perf_counter()
     check_output_dir(project.output_dir, project)
     site = load_site(project, strict=strict)
-    files = render_site(site, now or build_time(), progress)
+    secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
+    files = render_site(site, now or build_time(), secret, progress)
     write_site(files, project.output_dir, project)
     pages = sum(1 for name in files if name.endswith(".html"))
     return BuildResult(pages, len(files), len(site.circles), site.warnings,

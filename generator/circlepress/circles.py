@@ -53,14 +53,11 @@ class Circle:
     agreement_is_default: bool
     pages: tuple[CirclePage, ...]
     slug_at: Location
+    url: str  # site-relative folder: circles/<slug>/, or a secret folder for a private circle
 
     @property
     def is_private(self) -> bool:
         return self.spec.visibility == "private"
-
-    @property
-    def url(self) -> str:
-        return f"circles/{self.slug}/"
 
     @property
     def term_end(self):
@@ -214,7 +211,7 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     if any(p.is_error for p in problems):
         return None, problems
     circle = Circle(slug, spec, shown(path), schedule, topics, own or default_agreement,
-                    own is None, tuple(pages), doc.locate(("slug",)))
+                    own is None, tuple(pages), doc.locate(("slug",)), f"circles/{slug}/")
     return circle, problems
 
 

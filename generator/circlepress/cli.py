@@ -11,6 +11,8 @@ from . import __version__
 from .build import build, load_site
 from .config import load_project
 from .errors import CirclepressError, Problem
+from .links import circle_links, qr_text, write_qr_svg
+from .privacy import load_secret
 from .scaffold import new_circle
 
 
@@ -86,6 +88,45 @@ def check_command(root: Path, strict: bool) -> None:
     _report(site.warnings)
     click.echo(f"OK: {_count(len(site.handbook.pages), 'handbook page')}, {_count(len(site.circles), 'circle')}, "
                f"{_count(len(site.warnings), 'warning')}.")
+
+
+@main.command("links")
+@_root_option
+@click.option("--base-url", default=None, metavar="URL",
+              help="Where the site lives, e.g. 'https://user.github.io/repo/' (links need the host).")
+@click.option("--qr", "qr_slug", default=None, metavar="SLUG", help="Also draw this circle's link as a QR code.")
+@click.option("--svg", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --qr: write the QR code to this SVG file instead of the terminal.")
+def links_command(root: Path, base_url: str | None, qr_slug: str | None, svg: Path | None) -> None:
+    """List every circle's address: public URLs and private circles' share links.
+
+    A private link carries the key to the circle's pages after '#': send it to members only.
+    """
+    try:
+        project = load_project(root, base_url=base_url)
+        site = load_site(project)
+        secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
+        links = circle_links(site, secret)
+    except CirclepressError as exc:
+        _fail(exc)
+    if svg and not qr_slug:
+        raise click.UsageError("--svg needs --qr SLUG")
+    for link in links:
+        kind = "private" if link.is_private else "public"
+        note = " (members also need the circle's passphrase)" if link.uses_passphrase else ""
+        click.echo(f"{link.slug} [{kind}] {link.name}\n  {link.url}{note}")
+    if not project.origin:
+        click.echo("Note: these links have no host; pass --base-url https://... or set base_url.", err=True)
+    if qr_slug:
+        chosen = next((link for link in links if link.slug == qr_slug), None)
+        if chosen is None:
+            raise click.BadParameter(f"no circle '{qr_slug}' (circles: {', '.join(l.slug for l in links)})",
+                                     param_hint="--qr")
+        if svg:
+            write_qr_svg(chosen.url, svg)
+            click.echo(f"Wrote the QR code for {qr_slug} to {svg}")
+        else:
+            click.echo(qr_text(chosen.url))
 
 
 @main.group("new")

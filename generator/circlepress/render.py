@@ -142,6 +142,12 @@ class Renderer:
 
         return Markup(body.fill(render_slot))
 
+    def render_shell(self, out: Output, payload: dict) -> str:
+        """A private page's public shell: generic, and given nothing of the circle but its sealed payload."""
+        ctx = {"site": self.site, "page_path": out.path, "absolute": False, "payload": payload,
+               "passphrase": payload["wrap"]["kind"] == "passphrase"}
+        return self.env.get_template("private.html").render(ctx)
+
     def render(self, out: Output) -> str:
         ctx = self.context(out)
         if out.body is not None:

@@ -137,6 +137,15 @@ class Links(Model):
     other: list[NamedLink] = Field(default_factory=list)
 
 
+class Access(Model):
+    """How members open a private circle's pages."""
+
+    version: int = Field(1, ge=1, description="raise by one to give the circle a new private link, "
+                         "e.g. when a member leaves; old links stop working")
+    passphrase: str | None = Field(None, min_length=12, description="optional: members type this "
+                                   "memorable phrase instead of using a key in the link")
+
+
 class CircleSpec(Model):
     """Everything a circle's organiser keeps in `sites/<slug>/circle.yaml`."""
 
@@ -157,6 +166,7 @@ class CircleSpec(Model):
     progress: dict[Annotated[int, Field(ge=1, le=99)], StepProgress] = Field(
         default_factory=dict, description="setup progress per step number")
     links: Links = Links()
+    access: Access = Access()
 
 
 def circle_json_schema() -> str:

@@ -118,6 +118,9 @@ def _message(err: dict, loc: tuple, owner: Any, is_key: bool = False) -> tuple[s
         extra = ctx.get("actual_length", 0) - ctx.get("max_length", 0)
         hint = _TOO_LONG_HINTS.get(name, f"remove {extra} of them")
         return f"'{name}' has {ctx.get('actual_length')} items; at most {ctx.get('max_length')} are allowed", hint
+    if kind == "string_too_short" and ctx.get("min_length", 1) > 1:
+        return f"'{name}' is too short (at least {ctx['min_length']} characters)", \
+            "a few words are easier to remember than one long word"
     if kind == "string_too_short":
         return f"'{name}' must not be empty", "write some text between the quotes"
     if kind == "string_too_long":

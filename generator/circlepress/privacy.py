@@ -1,0 +1,184 @@
+"""Private circles: the site secret, each circle's secret address and keys, and sealed pages.
+
+Every private page is encrypted with AES-256-GCM under the circle's content key. The
+content key is wrapped (an envelope) by the key in the share link, or by a key derived
+from the circle's passphrase, so other ways in (per-member links) can be added later
+without re-encrypting pages. Nonces are synthetic: derived from the key, the page path
+and the plaintext, so an unchanged page encrypts to the same bytes on every build and
+different content never shares a nonce. The page path is bound in as associated data.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from .errors import CirclepressError, Location, Problem
+
+SECRET_ENV = "CIRCLEPRESS_SECRET"
+SECRET_FILE = ".circlepress/secret"
+MIN_SECRET = 32
+PBKDF2_ITERATIONS = 600_000
+PRIVATE_ROOT = "p/"
+_PAGE_AAD = "circlepress:page:v1:"
+_WRAP_AAD = "circlepress:wrap:v1:"
+
+
+def b64(data: bytes) -> str:
+    """URL-safe base64 without padding, as used in links and payloads."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class CircleKeys:
+    """What one private circle's link version derives from the site secret."""
+
+    token: str  # the secret folder name, 144 bits
+    link_key: bytes  # 256 bits, carried in the link's fragment
+    content_key: bytes  # 256 bits, encrypts every page; wrapped by the link key
+    salt: bytes  # per-circle PBKDF2 salt for a passphrase
+
+    @property
+    def url(self) -> str:
+        return f"{PRIVATE_ROOT}{self.token}/"
+
+
+def _derive(secret: bytes, purpose: str, slug: str, version: int, length: int) -> bytes:
+    info = f"circlepress|{purpose}|{slug}|{version}".encode()
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=b"circlepress-site-secret", info=info).derive(secret)
+
+
+def derive_keys(secret: bytes, slug: str, version: int) -> CircleKeys:
+    """The circle's address and keys: stable across builds, new when `version` is raised."""
+    return CircleKeys(token=b64(_derive(secret, "address", slug, version, 18)),
+                      link_key=_derive(secret, "link", slug, version, 32),
+                      content_key=_derive(secret, "content", slug, version, 32),
+                      salt=_derive(secret, "salt", slug, version, 16))
+
+
+def _synthetic_nonce(key: bytes, aad: bytes, plaintext: bytes) -> bytes:
+    """96 bits of HMAC(key, aad, plaintext): equal only for an identical page at an identical path."""
+    mac = hmac.new(key, b"nonce", hashlib.sha256)
+    mac.update(len(aad).to_bytes(8, "big") + aad + plaintext)
+    return mac.digest()[:12]
+
+
+def seal(key: bytes, aad: str, plaintext: bytes) -> dict[str, str]:
+    """AES-256-GCM with a synthetic nonce; returns {'iv', 'ct'} in URL-safe base64."""
+    data = aad.encode()
+    nonce = _synthetic_nonce(key, data, plaintext)
+    return {"iv": b64(nonce), "ct": b64(AESGCM(key).encrypt(nonce, plaintext, data))}
+
+
+def unseal(key: bytes, aad: str, sealed: dict[str, str]) -> bytes:
+    """The inverse of `seal`; raises cryptography's InvalidTag on a wrong key, path or tampering."""
+    return AESGCM(key).decrypt(unb64(sealed["iv"]), unb64(sealed["ct"]), aad.encode())
+
+
+def page_aad(token: str, page: str) -> str:
+    """The associated data for a page: its path inside the circle's folder, as the browser sees it."""
+    return f"{_PAGE_AAD}{token}:{page}"
+
+
+def passphrase_key(passphrase: str, salt: bytes, iterations: int = PBKDF2_ITERATIONS) -> bytes:
+    return hashlib.pbkdf2_hmac("sha256", passphrase.encode(), salt, iterations, 32)
+
+
+def envelope(keys: CircleKeys, passphrase: str | None) -> dict:
+    """The content key, wrapped for whoever may open the circle (link key or passphrase)."""
+    aad = _WRAP_AAD + keys.token
+    if passphrase:
+        wrapped = seal(passphrase_key(passphrase, keys.salt), aad, keys.content_key)
+        return {"kind": "passphrase", "salt": b64(keys.salt), "iterations": PBKDF2_ITERATIONS, **wrapped}
+    return {"kind": "link", **seal(keys.link_key, aad, keys.content_key)}
+
+
+def seal_page(keys: CircleKeys, wrap: dict, page: str, html: str) -> dict:
+    """The payload a private page's shell carries: the wrapped key and the sealed page."""
+    return {"v": 1, "circle": keys.token, "wrap": wrap,
+            "page": seal(keys.content_key, page_aad(keys.token, page), html.encode())}
+
+
+def share_link(origin: str, base_path: str, keys: CircleKeys, passphrase: bool) -> str:
+    """`<base>/<secret path>/#<key>`; without the key when members use a passphrase."""
+    return f"{origin}{base_path}{keys.url}" + ("" if passphrase else f"#{b64(keys.link_key)}")
+
+
+class Sealer:
+    """Seals the pages of a site's private circles; one envelope per circle, made once."""
+
+    def __init__(self, secret: bytes, circles: list[tuple[str, int, str | None]]):
+        """`circles`: (slug, link version, passphrase or None) of each private circle."""
+        self.keys = {slug: derive_keys(secret, slug, version) for slug, version, _ in circles}
+        self.wraps = {slug: envelope(self.keys[slug], passphrase) for slug, _, passphrase in circles}
+
+    def url(self, slug: str) -> str:
+        return self.keys[slug].url
+
+    def seal(self, slug: str, path: str, html: str) -> dict:
+        """The payload for the page written at `path` (relative to the site root)."""
+        keys = self.keys[slug]
+        return seal_page(keys, self.wraps[slug], path.removeprefix(keys.url), html)
+
+
+# The site secret -------------------------------------------------------------------
+
+
+def _is_ignored_by_git(root: Path, path: Path) -> bool | None:
+    """True/False inside a git work tree, None when git or the work tree is absent."""
+    try:
+        inside = subprocess.run(["git", "-C", str(root), "rev-parse", "--is-inside-work-tree"],
+                                capture_output=True, text=True, timeout=10)
+        if inside.returncode != 0:
+            return None
+        check = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", str(path)], timeout=10)
+        return check.returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def load_secret(root: Path, environ: dict[str, str] | os._Environ = os.environ) -> bytes:
+    """The site secret from $CIRCLEPRESS_SECRET or .circlepress/secret (created on first use).
+
+    Under CI=true only the environment counts: a secret made up on a CI machine would
+    change every private link on every run. The secret is never printed.
+    """
+    value = environ.get(SECRET_ENV, "")
+    if value:
+        if len(value) < MIN_SECRET:
+            raise CirclepressError([Problem(Location(f"${SECRET_ENV}"), f"the site secret is shorter than "
+                                            f"{MIN_SECRET} characters", "use a long random value, e.g. from "
+                                            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`")])
+        return value.encode()
+    if environ.get("CI", "").lower() == "true":
+        raise CirclepressError([Problem(Location(f"${SECRET_ENV}"), "private circles need the site secret, "
+                                        f"and {SECRET_ENV} is not set (CI=true)",
+                                        "add it as a repository secret and pass it to the build's environment")])
+    path = root / SECRET_FILE
+    if _is_ignored_by_git(root, path) is False:
+        raise CirclepressError([Problem(Location(".gitignore"), f"{SECRET_FILE} would hold the site secret "
+                                        "but git does not ignore it", "add the line /.circlepress/ to .gitignore")])
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48) + "\n")
+    value = path.read_text("utf-8").strip()
+    if len(value) < MIN_SECRET:
+        raise CirclepressError([Problem(Location(SECRET_FILE), "the site secret is too short",
+                                        f"delete {SECRET_FILE} to have a new one made (private links change)")])
+    return value.encode()

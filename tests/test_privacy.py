@@ -1,0 +1,226 @@
+"""Private circles: keys, sealing, the site secret, leak scans and `circlepress links`."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+from cryptography.exceptions import InvalidTag
+
+from circlepress.build import build, load_site
+from circlepress.cli import main
+from circlepress.config import load_project
+from circlepress.errors import CirclepressError
+from circlepress.privacy import (SECRET_FILE, b64, derive_keys, envelope, load_secret, page_aad, seal,
+                                 seal_page, unseal)
+
+from conftest import NOW, REPO, TEST_SECRET, VALID_CIRCLE
+from private_support import keys_for, open_page, payload
+
+SECRET = TEST_SECRET.encode()
+PRIVATE = "early-independence"
+
+
+def test_round_trip_and_every_tampering_fails_cleanly():
+    keys = derive_keys(SECRET, "lab", 1)
+    sealed = seal_page(keys, envelope(keys, None), "calendar/index.html", "<p>Hello</p>")
+    content_key = unseal(keys.link_key, "circlepress:wrap:v1:" + keys.token, sealed["wrap"])
+    assert content_key == keys.content_key
+    aad = page_aad(keys.token, "calendar/index.html")
+    assert unseal(content_key, aad, sealed["page"]) == b"<p>Hello</p>"
+    tampered = dict(sealed["page"], ct=sealed["page"]["ct"][:-2] + ("AA" if sealed["page"]["ct"][-2:] != "AA" else "BB"))
+    with pytest.raises(InvalidTag):
+        unseal(content_key, aad, tampered)
+    with pytest.raises(InvalidTag):  # a wrong key
+        unseal(derive_keys(SECRET, "other", 1).content_key, aad, sealed["page"])
+    with pytest.raises(InvalidTag):  # the right ciphertext served at another page's path
+        unseal(content_key, page_aad(keys.token, "topics/index.html"), sealed["page"])
+    with pytest.raises(InvalidTag):  # a wrong link key cannot unwrap the content key
+        unseal(derive_keys(SECRET, "lab", 2).link_key, "circlepress:wrap:v1:" + keys.token, sealed["wrap"])
+
+
+def test_nonces_are_synthetic_never_reused_for_other_content():
+    key = derive_keys(SECRET, "lab", 1).content_key
+    same = [seal(key, "p", b"page one") for _ in range(2)]
+    assert same[0] == same[1]  # unchanged content: byte-identical between builds
+    nonces = {seal(key, aad, text)["iv"] for aad in ("p", "q") for text in (b"page one", b"page two", b"")}
+    assert len(nonces) == 6
+
+
+def test_addresses_are_stable_long_and_rotated_by_the_link_version():
+    first, again, rotated = derive_keys(SECRET, "lab", 1), derive_keys(SECRET, "lab", 1), derive_keys(SECRET, "lab", 2)
+    assert first == again
+    assert len(first.token) == 24 and len(first.link_key) == 32 and len(first.content_key) == 32
+    assert rotated.token != first.token and rotated.link_key != first.link_key
+    assert rotated.content_key != first.content_key
+    assert derive_keys(b"another-site-secret-0123456789abcdef", "lab", 1).token != first.token
+    assert "lab" not in first.token
+
+
+def _private_values(spec) -> list[str]:
+    """Every piece of text a private circle's YAML holds that a stranger must not read."""
+    values = [spec.name, spec.description, *(t.title for t in spec.topics)]
+    for member in spec.members:
+        values += [member.name, member.department, member.email or "", member.profile or ""]
+    for session in spec.sessions:
+        values += [session.topic or "", session.place or ""]
+    if spec.agreement.text:
+        values += [line.strip() for line in spec.agreement.text.splitlines() if len(line.strip()) > 12]
+    values += [spec.links.chat or "", spec.defaults.online or ""]
+    return [v for v in values if v and len(v) >= 4]
+
+
+def test_leak_scan_no_private_text_in_any_output_byte(tmp_path):
+    out = tmp_path / "site"
+    project = load_project(REPO, base_url="https://circles.example.org/repo/", output=out)
+    site = load_site(project)
+    private = [c for c in site.circles if c.is_private]
+    assert private
+    build(project, now=NOW)
+    needles = {PRIVATE}
+    for circle in private:
+        needles |= {circle.slug, *_private_values(circle.spec)}
+    hits = []
+    for path in out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            hits += [f"{path.relative_to(out)}: {n!r}" for n in needles if n.encode() in data]
+            hits += [f"{path.relative_to(out)} (path): {n!r}" for n in needles if n in str(path.relative_to(out))]
+    assert not hits, "\n".join(hits)
+    # and the content is all there for someone with the link
+    home = open_page(out, PRIVATE)
+    assert all(v in home for v in ("Early Independence Circle", "Lucía Fernández"))
+
+
+def test_private_shell_is_generic_and_leak_proof(tmp_path):
+    out = tmp_path / "site"
+    build(load_project(REPO, output=out), now=NOW)
+    shell = (out / keys_for(PRIVATE).url / "calendar" / "index.html").read_text()
+    assert "<title>Private page</title>" in shell
+    assert '<meta name="robots" content="noindex,nofollow">' in shell
+    assert '<meta name="referrer" content="no-referrer">' in shell
+    assert 'name="description"' not in shell and "og:" not in shell
+    assert "<script src=\"../../../assets/private.js\" defer></script>" in shell  # our own script only
+    assert set(payload(shell)) == {"v", "circle", "wrap", "page"}
+
+
+def test_builds_are_reproducible_with_private_circles(tmp_path):
+    def snapshot(folder):
+        return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    build(load_project(REPO, output=tmp_path / "a"), now=NOW)
+    build(load_project(REPO, output=tmp_path / "b"), now=NOW)
+    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
+
+
+def test_rotating_the_link_version_moves_the_circle_and_old_links_fail(make_site, tmp_path):
+    private = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+    root = make_site({"sites/lab/circle.yaml": private})
+    build(load_project(root, output=tmp_path / "v1"), now=NOW)
+    (root / "sites/lab/circle.yaml").write_text(private + "access:\n  version: 2\n")
+    build(load_project(root, output=tmp_path / "v2"), now=NOW)
+    old, new = keys_for("lab", 1), keys_for("lab", 2)
+    assert (tmp_path / "v1" / old.url).is_dir() and not (tmp_path / "v2" / old.url).exists()
+    assert "Test Circle" in open_page(tmp_path / "v2", "lab", version=2)
+    with pytest.raises(InvalidTag):
+        open_page(tmp_path / "v2", "lab", version=2, link_key=old.link_key)
+
+
+def test_passphrase_circles_open_with_pbkdf2(make_site, tmp_path):
+    circle = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+    root = make_site({"sites/lab/circle.yaml": circle + "access:\n  passphrase: quiet river seven lanterns\n"})
+    build(load_project(root, output=tmp_path / "out"), now=NOW)
+    shell = (tmp_path / "out" / keys_for("lab").url / "index.html").read_text()
+    wrap = payload(shell)["wrap"]
+    assert wrap["kind"] == "passphrase" and wrap["iterations"] >= 600_000 and len(wrap["salt"]) >= 22
+    assert "Test Circle" in open_page(tmp_path / "out", "lab", passphrase="quiet river seven lanterns")
+    with pytest.raises(InvalidTag):
+        open_page(tmp_path / "out", "lab", passphrase="wrong words entirely")
+    with pytest.raises(InvalidTag):
+        open_page(tmp_path / "out", "lab")  # the link key does not open a passphrase circle
+
+
+def test_short_passphrase_is_a_located_error(make_site):
+    root = make_site({"sites/lab/circle.yaml": VALID_CIRCLE + "access:\n  passphrase: short\n"})
+    with pytest.raises(CirclepressError) as info:
+        load_site(load_project(root))
+    assert "sites/lab/circle.yaml:18:15: 'passphrase' is too short (at least 12 characters)" in str(info.value)
+
+
+# --- the site secret --------------------------------------------------------------------
+
+
+def test_secret_file_is_made_once_private_and_never_printed(tmp_path, monkeypatch):
+    monkeypatch.delenv("CIRCLEPRESS_SECRET")
+    monkeypatch.delenv("CI", raising=False)
+    root = tmp_path / "project"
+    (root / "sites/lab").mkdir(parents=True)
+    (root / "sites/lab/circle.yaml").write_text(VALID_CIRCLE.replace("visibility: public", "visibility: private"))
+    result = CliRunner().invoke(main, ["build", "--root", str(root)], env={"CI": ""})
+    assert result.exit_code == 0, result.output
+    secret_file = root / SECRET_FILE
+    secret = secret_file.read_text().strip()
+    assert len(secret) >= 43 and stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    assert secret not in result.output
+    assert load_secret(root, {}) == secret.encode()  # the same secret next time: links stay stable
+
+
+def test_ci_without_the_secret_fails_and_publishes_nothing(make_site, monkeypatch, tmp_path):
+    monkeypatch.delenv("CIRCLEPRESS_SECRET")
+    root = make_site({"sites/lab/circle.yaml": VALID_CIRCLE.replace("visibility: public", "visibility: private")})
+    result = CliRunner().invoke(main, ["build", "--root", str(root), "--out", str(tmp_path / "out")],
+                                env={"CI": "true"})
+    assert result.exit_code == 1
+    assert "$CIRCLEPRESS_SECRET:1:1: private circles need the site secret, and CIRCLEPRESS_SECRET is not set" \
+        in result.output
+    assert not (tmp_path / "out").exists() and not (root / SECRET_FILE).exists()
+
+
+def test_short_secret_is_refused_without_being_shown(monkeypatch, tmp_path):
+    with pytest.raises(CirclepressError) as info:
+        load_secret(tmp_path, {"CIRCLEPRESS_SECRET": "hunter2"})
+    assert "hunter2" not in str(info.value) and "shorter than 32 characters" in str(info.value)
+
+
+def test_secret_file_must_be_ignored_by_git(tmp_path):
+    root = tmp_path / "repo"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    with pytest.raises(CirclepressError, match="git does not ignore it"):
+        load_secret(root, {})
+    assert not (root / SECRET_FILE).exists()
+    (root / ".gitignore").write_text("/.circlepress/\n")
+    assert len(load_secret(root, {})) >= 32
+
+
+# --- circlepress links ------------------------------------------------------------------
+
+
+def test_links_lists_public_urls_and_private_share_links(tmp_path):
+    result = CliRunner().invoke(main, ["links", "--root", str(REPO), "--base-url", "https://circles.example.org/repo/"])
+    assert result.exit_code == 0, result.output
+    keys = keys_for(PRIVATE)
+    assert f"https://circles.example.org/repo/{keys.url}#{b64(keys.link_key)}" in result.output
+    assert "https://circles.example.org/repo/circles/imaging-and-data/" in result.output
+    assert TEST_SECRET not in result.output
+
+
+def test_links_draws_a_qr_code_in_the_terminal_and_as_svg(tmp_path):
+    base = ["links", "--root", str(REPO), "--base-url", "https://circles.example.org/repo/", "--qr", PRIVATE]
+    terminal = CliRunner().invoke(main, base)
+    assert terminal.exit_code == 0 and terminal.output.count("█") > 100
+    svg = tmp_path / "link.svg"
+    written = CliRunner().invoke(main, base + ["--svg", str(svg)])
+    assert written.exit_code == 0, written.output
+    assert svg.read_text().lstrip().startswith("<?xml") and "<svg" in svg.read_text()
+    unknown = CliRunner().invoke(main, ["links", "--root", str(REPO), "--qr", "nope"])
+    assert unknown.exit_code == 2 and "no circle 'nope'" in unknown.output
+
+
+def test_secret_env_is_read_from_the_environment_not_a_file(tmp_path):
+    assert load_secret(tmp_path, {"CIRCLEPRESS_SECRET": TEST_SECRET, "CI": "true"}) == SECRET
+    assert not (tmp_path / SECRET_FILE).exists()
+    assert os.environ["CIRCLEPRESS_SECRET"] == TEST_SECRET

@@ -1,0 +1,142 @@
+"""Private circles in a real browser (Debian's Chromium via Playwright): the link opens the
+circle's pages, nothing else does, and nothing leaks to the console."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from circlepress.build import build
+from circlepress.config import load_project
+from circlepress.privacy import b64
+
+from browser_support import CHROMIUM_ARGS  # noqa: F401 - the launch flags live there
+from conftest import NOW, VALID_CIRCLE
+from private_support import keys_for
+from test_browser import browser, served  # noqa: F401 - shared module fixtures
+
+PRIVATE = "early-independence"
+NAME = "Early Independence Circle"
+TIMEOUT = 15_000
+
+
+@pytest.fixture()
+def tab(browser):  # noqa: F811
+    """A fresh browsing context (its own sessionStorage) that records console errors."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    yield page
+    context.close()
+
+
+def link(base: str, slug: str = PRIVATE) -> str:
+    keys = keys_for(slug)
+    return f"{base}{keys.url}#{b64(keys.link_key)}"
+
+
+def wait_opened(page, heading: str) -> None:
+    page.wait_for_function("h => document.querySelector('h1') && document.querySelector('h1').textContent.trim() === h",
+                           arg=heading)
+
+
+def wait_locked(page) -> None:
+    page.wait_for_selector("#unlock:not([hidden])")
+
+
+def test_the_link_opens_the_circle_and_its_pages(served, tab):  # noqa: F811
+    _, base = served
+    tab.goto(link(base))
+    wait_opened(tab, NAME)
+    assert "Lucía Fernández" in tab.content()
+    assert "#" not in tab.url, "the key must leave the address bar"
+    assert tab.title().endswith(NAME)
+    tab.get_by_role("link", name="Calendar", exact=True).click()
+    wait_opened(tab, "Calendar")
+    assert "Negotiating a start-up package" in tab.content()
+    tab.get_by_role("link", name="Make a calendar").first.click()
+    wait_opened(tab, "Make a calendar")
+    assert "What we want from this circle" in tab.content()  # the circle's own sessions on step 8
+    assert tab.console_errors == []
+
+
+def test_in_page_anchors_still_work(served, tab):  # noqa: F811
+    _, base = served
+    tab.goto(link(base))
+    wait_opened(tab, NAME)
+    calendar = tab.url + "calendar/#rotation"
+    tab.goto(calendar)
+    wait_opened(tab, "Calendar")
+    assert tab.evaluate("location.hash") == "#rotation"
+    tab.wait_for_function("document.getElementById('rotation').getBoundingClientRect().top < 100")
+
+
+@pytest.mark.parametrize("fragment", ["", "#" + "A" * 43, "#not-a-key"])
+def test_without_the_right_key_only_a_neutral_message_shows(served, tab, fragment):  # noqa: F811
+    _, base = served
+    tab.goto(base + keys_for(PRIVATE).url + fragment)
+    wait_locked(tab)
+    text = tab.inner_text("body")
+    assert "This page is private" in text or "does not open this page" in text
+    for secret in ("Early Independence", "Lucía", "start-up package", "within the circle"):
+        assert secret not in tab.content()
+    assert tab.console_errors == []
+
+
+def test_pasting_the_link_opens_the_page(served, tab):  # noqa: F811
+    _, base = served
+    tab.goto(base + keys_for(PRIVATE).url + "topics/")
+    wait_locked(tab)
+    tab.fill("#unlock-input", "Here it is: " + link("https://circles.example.org/repo/"))
+    tab.click("#unlock button")
+    wait_opened(tab, "Topics")
+    assert "Building a lab culture" in tab.content()
+
+
+def test_pages_open_from_file_urls(served, tab):  # noqa: F811
+    site, _ = served
+    keys = keys_for(PRIVATE)
+    tab.goto((site / keys.url / "index.html").as_uri() + "#" + b64(keys.link_key))
+    wait_opened(tab, NAME)
+    tab.get_by_role("link", name="Agreement", exact=True).click()
+    wait_opened(tab, "Confidentiality agreement")
+    assert "within the circle" in tab.content()
+    assert tab.console_errors == []
+
+
+def test_a_page_moved_to_another_path_does_not_open(served, tab, tmp_path):  # noqa: F811
+    """The path is bound into the ciphertext: a host that swaps two pages shows neither."""
+    site, _ = served
+    copy = tmp_path / "repo"
+    shutil.copytree(site, copy)
+    keys = keys_for(PRIVATE)
+    shutil.copy(copy / keys.url / "calendar" / "index.html", copy / keys.url / "topics" / "index.html")
+    tab.goto((copy / keys.url / "index.html").as_uri() + "#" + b64(keys.link_key))
+    wait_opened(tab, NAME)  # the key is now in this tab's sessionStorage
+    tab.goto((copy / keys.url / "topics" / "index.html").as_uri())
+    wait_locked(tab)
+    assert "start-up package" not in tab.content()
+
+
+def test_a_passphrase_opens_a_circle_that_chose_one(make_site, tab, tmp_path):
+    circle = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+    circle += "access:\n  passphrase: quiet river seven lanterns\n"
+    root = make_site({"sites/lab-p/circle.yaml": circle})
+    out = tmp_path / "out"
+    build(load_project(root, output=out), now=NOW)
+    keys = keys_for("lab-p")
+    tab.goto((out / keys.url / "index.html").as_uri())
+    wait_locked(tab)
+    tab.fill("#unlock-input", "wrong words entirely here")
+    tab.click("#unlock button")
+    tab.wait_for_function("document.getElementById('locked-message').textContent.includes('does not open')")
+    tab.fill("#unlock-input", "quiet river seven lanterns")
+    tab.click("#unlock button")
+    wait_opened(tab, "Test Circle")
+    tab.get_by_role("link", name="Topics", exact=True).click()
+    wait_opened(tab, "Topics")  # the next page opens without asking again
+    assert tab.console_errors == []

@@ -1,0 +1,121 @@
+/* circlepress: opens a private circle's page in the browser with WebCrypto.
+ * The share link's fragment (#key) never reaches the server. The key unwraps the circle's
+ * content key, which decrypts this page; the content key is kept in sessionStorage so the
+ * circle's other pages open without the link. Failures show a neutral message, never content. */
+(function () {
+  "use strict";
+  var KEY = /^[A-Za-z0-9_-]{43}$/;
+  var sealed = JSON.parse(document.getElementById("circlepress-sealed").textContent);
+  var storeName = "circlepress:" + sealed.circle;
+  var text = new TextEncoder();
+
+  function bytes(b64) {
+    var s = b64.replace(/-/g, "+").replace(/_/g, "/");
+    while (s.length % 4) s += "=";
+    var raw = atob(s), out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+    return out;
+  }
+
+  function base64(data) {
+    var raw = "";
+    for (var i = 0; i < data.length; i++) raw += String.fromCharCode(data[i]);
+    return btoa(raw).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function decrypt(rawKey, box, aad) {
+    return crypto.subtle.importKey("raw", rawKey, "AES-GCM", false, ["decrypt"]).then(function (key) {
+      return crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes(box.iv), additionalData: text.encode(aad) },
+        key, bytes(box.ct));
+    }).then(function (plain) { return new Uint8Array(plain); });
+  }
+
+  function wrapKey(secret) {
+    var wrap = sealed.wrap;
+    if (wrap.kind === "link") return Promise.resolve(bytes(secret));
+    return crypto.subtle.importKey("raw", text.encode(secret), "PBKDF2", false, ["deriveBits"]).then(function (base) {
+      return crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt: bytes(wrap.salt),
+        iterations: wrap.iterations }, base, 256);
+    }).then(function (bits) { return new Uint8Array(bits); });
+  }
+
+  function contentKey(secret) {
+    return wrapKey(secret).then(function (key) {
+      return decrypt(key, sealed.wrap, "circlepress:wrap:v1:" + sealed.circle);
+    });
+  }
+
+  /* The page's path inside the circle's folder, as this browser sees it: binds the ciphertext to it. */
+  function pagePath() {
+    var path = decodeURIComponent(location.pathname);
+    var at = path.lastIndexOf("/" + sealed.circle + "/");
+    var rest = at < 0 ? "" : path.slice(at + sealed.circle.length + 2);
+    if (rest === "" || rest.slice(-1) === "/") rest += "index.html";
+    return "circlepress:page:v1:" + sealed.circle + ":" + rest;
+  }
+
+  function show(html) {
+    var page = new DOMParser().parseFromString(html, "text/html");
+    document.title = page.title;
+    document.body.replaceWith(document.importNode(page.body, true));
+    var anchor = location.hash.slice(1);
+    var target = anchor && document.getElementById(decodeURIComponent(anchor));
+    if (target) target.scrollIntoView();
+  }
+
+  function open(key) {
+    return decrypt(key, sealed.page, pagePath()).then(function (plain) {
+      try { sessionStorage.setItem(storeName, base64(key)); } catch (e) { /* storage off: ask per page */ }
+      show(new TextDecoder().decode(plain));
+    });
+  }
+
+  function ask(message) {
+    try { sessionStorage.removeItem(storeName); } catch (e) { /* nothing stored */ }
+    var form = document.getElementById("unlock");
+    if (message) document.getElementById("locked-message").textContent = message;
+    form.hidden = false;
+  }
+
+  function tryWith(secret) {
+    return contentKey(secret).then(open);
+  }
+
+  function fromPasted(value) {
+    value = value.trim();
+    if (sealed.wrap.kind !== "link") return value;
+    var hash = value.indexOf("#");
+    return hash >= 0 ? value.slice(hash + 1) : value;
+  }
+
+  function start() {
+    if (!(window.crypto && crypto.subtle)) {
+      ask("This page can only be opened over https:// or from a file on your device.");
+      return;
+    }
+    document.getElementById("unlock").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var secret = fromPasted(document.getElementById("unlock-input").value);
+      var valid = sealed.wrap.kind !== "link" || KEY.test(secret);
+      (valid ? tryWith(secret) : Promise.reject()).catch(function () {
+        ask(sealed.wrap.kind === "link" ? "That link does not open this page. Check that you copied all of it."
+                                        : "That passphrase does not open this page.");
+      });
+    });
+    var fragment = location.hash.slice(1);
+    if (sealed.wrap.kind === "link" && KEY.test(fragment)) {
+      history.replaceState(null, "", location.pathname + location.search);
+      tryWith(fragment).catch(function () { ask("That link does not open this page."); });
+      return;
+    }
+    var saved = null;
+    try { saved = sessionStorage.getItem(storeName); } catch (e) { /* storage off */ }
+    if (saved) {
+      open(bytes(saved)).catch(function () { ask(); });
+    } else {
+      ask();
+    }
+  }
+
+  start();
+})();
