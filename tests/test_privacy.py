@@ -124,6 +124,7 @@ def test_rotating_the_link_version_moves_the_circle_and_old_links_fail(make_site
     build(load_project(root, output=tmp_path / "v2"), now=NOW)
     old, new = keys_for("lab", 1), keys_for("lab", 2)
     assert (tmp_path / "v1" / old.url).is_dir() and not (tmp_path / "v2" / old.url).exists()
+    assert (tmp_path / "v2" / new.url).is_dir()
     assert "Test Circle" in open_page(tmp_path / "v2", "lab", version=2)
     with pytest.raises(InvalidTag):
         open_page(tmp_path / "v2", "lab", version=2, link_key=old.link_key)
