@@ -14,6 +14,7 @@ import pytest
 
 from browser_support import VNU_JAR, build_example_site, have_java, html_files, listing
 from conftest import require_tool
+from private_support import keys_for, open_page
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +35,20 @@ def _describe(message: dict, site: Path) -> str:
     return text
 
 
+def _decrypted_private_pages(site: Path) -> None:
+    """Write each private page as a member's browser shows it beside its shell, so it is checked too."""
+    keys = keys_for("early-independence")
+    for shell in sorted((site / keys.url).rglob("index.html")):
+        page = shell.relative_to(site / keys.url).as_posix()
+        (shell.parent / "decrypted.html").write_text(open_page(site, "early-independence", page), "utf-8")
+
+
 def test_every_page_is_valid_html(site):
     require_tool(have_java(), "java (for the Nu Html Checker)")
     require_tool(VNU_JAR.is_file(), f"the Nu Html Checker ({VNU_JAR}; run `npm ci --ignore-scripts`)")
+    _decrypted_private_pages(site)
     pages = html_files(site)
+    assert any(p.name == "decrypted.html" for p in pages)
     assert len(pages) > 20, f"expected the whole example site, found {len(pages)} pages"
     # One JVM for every page; vnu writes its JSON report to stderr.
     done = subprocess.run(["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json",
