@@ -97,6 +97,15 @@ def test_pasting_the_link_opens_the_page(served, tab):  # noqa: F811
     assert "Building a lab culture" in tab.content()
 
 
+def test_a_link_pasted_into_the_address_bar_of_a_locked_page_opens_it(served, tab):  # noqa: F811
+    _, base = served
+    tab.goto(base + keys_for(PRIVATE).url)
+    wait_locked(tab)
+    tab.goto(link(base))  # only the fragment changes: the same document, no reload
+    wait_opened(tab, NAME)
+    assert "#" not in tab.url
+
+
 def test_pages_open_from_file_urls(served, tab):  # noqa: F811
     site, _ = served
     keys = keys_for(PRIVATE)
