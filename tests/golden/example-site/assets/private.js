@@ -88,6 +88,14 @@
     return hash >= 0 ? value.slice(hash + 1) : value;
   }
 
+  function fromFragment() {
+    var fragment = location.hash.slice(1);
+    if (sealed.wrap.kind !== "link" || !KEY.test(fragment)) return false;
+    history.replaceState(null, "", location.pathname + location.search);
+    tryWith(fragment).catch(function () { ask("That link does not open this page."); });
+    return true;
+  }
+
   function start() {
     if (!(window.crypto && crypto.subtle)) {
       ask("This page can only be opened over https:// or from a file on your device.");
@@ -102,12 +110,9 @@
                                         : "That passphrase does not open this page.");
       });
     });
-    var fragment = location.hash.slice(1);
-    if (sealed.wrap.kind === "link" && KEY.test(fragment)) {
-      history.replaceState(null, "", location.pathname + location.search);
-      tryWith(fragment).catch(function () { ask("That link does not open this page."); });
-      return;
-    }
+    /* A link pasted into the address bar of a locked page changes only the fragment. */
+    window.addEventListener("hashchange", fromFragment);
+    if (fromFragment()) return;
     var saved = null;
     try { saved = sessionStorage.getItem(storeName); } catch (e) { /* storage off */ }
     if (saved) {
