@@ -89,6 +89,8 @@ LEADS_NOTHING = VALID_CIRCLE.replace("  - {id: bo, name: Bo}\n", "  - {id: bo, n
 TOO_FEW_COMPLETE = VALID_CIRCLE.replace('  start: "16:00"\n', "").replace(
     "topic: One,", 'topic: One, start: "16:00",').replace("topic: Two,", 'topic: Two, start: "16:00",')
 NO_TOPIC = VALID_CIRCLE + "  - {date: 2027-04-08, facilitators: [ana]}\n"
+# Sessions may wait for `circlepress plan` to fill in who leads them (issue 4): a warning, not an error.
+NO_FACILITATORS = VALID_CIRCLE + "  - {date: 2027-04-08, topic: Four}\n"
 
 WARNINGS = {
     "member-leads-nothing": (LEADS_NOTHING, "sites/lab-a/circle.yaml:13:10: warning: member 'cy' leads no session "
@@ -96,6 +98,9 @@ WARNINGS = {
     "too-few-complete-sessions": (TOO_FEW_COMPLETE, "sites/lab-a/circle.yaml:12:1: warning: only 2 fully specified "
                                   "sessions (step 8: fix date, time, place, topic and facilitators for at least "
                                   "3 sessions)"),
+    "session-without-facilitators": (NO_FACILITATORS, "sites/lab-a/circle.yaml:17:5: warning: session on "
+                                     "2027-04-08 has no facilitators yet (name one or two member ids, or let "
+                                     "`circlepress plan` fill them in)"),
     "session-without-topic": (NO_TOPIC, "sites/lab-a/circle.yaml:17:5: warning: session on 2027-04-08 has no topic "
                               "(add 'topic:')"),
 }

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
 from .errors import CirclepressError, Location, Problem, Severity
 from .handbook import PageMeta
 from .markdown import Fragments, PageLink, Shortcode, parse_markdown
-from .schedule import Meeting, add_months, meetings
+from .schedule import Meeting, add_months, held, meetings, term_end
 from .schema import CircleSpec, StepProgress
 from .source import Document, load_yaml, read_text, split_front_matter
 from .validation import suggest, validate
@@ -61,7 +61,7 @@ class Circle:
 
     @property
     def term_end(self):
-        return add_months(self.spec.term.start, self.spec.term.months)
+        return term_end(self.spec)
 
     def progress(self, step: int | None) -> StepProgress:
         return self.spec.progress.get(step, StepProgress()) if step else StepProgress()
@@ -92,22 +92,41 @@ def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
             hint = suggest(member_id, known) if known else "add the member under 'members' first"
             problems.append(_err(doc, loc, f"{what} '{member_id}' is not a member of this circle", hint))
 
-    end = add_months(spec.term.start, spec.term.months)
+    end = term_end(spec)
+    keys: dict[date, int] = {}
     for i, session in enumerate(spec.sessions):
         count = len(session.facilitators)
-        if count == 0 or count > 2:
+        if count > 2:
             problems.append(_err(doc, ("sessions", i, "facilitators"),
-                                 f"session on {session.date} has {count or 'no'} facilitators",
+                                 f"session on {session.date} has {count} facilitators",
                                  "name one or two member ids under 'facilitators'"))
+        elif count == 0 and not session.cancelled:
+            problems.append(_err(doc, ("sessions", i, "facilitators"), f"session on {session.date} has no "
+                                 "facilitators yet", "name one or two member ids, or let `circlepress plan` "
+                                 "fill them in", severity=Severity.WARNING))
+        key = session.moved_from or session.date
+        if key in keys:
+            problems.append(_err(doc, ("sessions", i, "moved_from" if session.moved_from else "date"),
+                                 f"session {keys[key] + 1} is also planned for {key}",
+                                 "one session per day; for a moved session, write 'moved_from:' once"))
+        keys.setdefault(key, i)
         for j, person in enumerate(session.facilitators):
             unknown(("sessions", i, "facilitators", j), person, "facilitator")
         if not spec.term.start <= session.date < end:
             problems.append(_err(doc, ("sessions", i, "date"), f"session on {session.date} is outside the term",
                                  f"the term runs from {spec.term.start} to {end - timedelta(days=1)}; "
                                  "move the session or change 'term'"))
-        if not session.topic:
+        if not session.topic and not session.cancelled:
             problems.append(_err(doc, ("sessions", i), f"session on {session.date} has no topic",
                                  "add 'topic:'", severity=Severity.WARNING))
+    open_dates = sum(1 for m in schedule if not m.cancelled and m.key not in {str(k) for k in keys})
+    if open_dates:
+        problems.append(_err(doc, ("repeat",), f"{open_dates} sessions from the repeat rule have no topic or "
+                             "facilitators yet", "list them under 'sessions' by date, or run `circlepress plan`",
+                             key=True, severity=Severity.WARNING))
+    for i, member in enumerate(spec.members):
+        for j, other in enumerate(member.co_facilitate_with):
+            unknown(("members", i, "co_facilitate_with", j), other, "co-facilitator")
     for i, topic in enumerate(spec.topics):
         if topic.proposed_by:
             unknown(("topics", i, "proposed_by"), topic.proposed_by, "proposer")
@@ -124,13 +143,13 @@ def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
 def _rotation_warnings(spec: CircleSpec, doc: Document, schedule: tuple[Meeting, ...]) -> list[Problem]:
     problems: list[Problem] = []
     year_end = add_months(spec.term.start, 12)
-    leaders = {p for s in spec.sessions if s.date < year_end for p in s.facilitators}
+    leaders = {p.id for m in held(schedule) if m.date < year_end for p in m.facilitators}
     for i, member in enumerate(spec.members):
         if member.id not in leaders:
             problems.append(_err(doc, ("members", i, "id"), f"member '{member.id}' leads no session in the first year",
                                  "everyone leads at least once a year; add them as a facilitator",
                                  severity=Severity.WARNING))
-    complete = sum(m.is_complete for m in schedule)
+    complete = sum(m.is_complete for m in held(schedule))
     if complete < MIN_COMPLETE_SESSIONS:
         problems.append(_err(doc, ("sessions",), f"only {complete} fully specified sessions",
                              f"step 8: fix date, time, place, topic and facilitators for at least "

@@ -64,6 +64,11 @@ Minutes = Annotated[int, Field(ge=15, le=600, description="length in minutes")]
 Status = Literal["todo", "in-progress", "done"]
 
 
+class DateRange(Model):
+    from_: date = Field(alias="from")
+    to: date
+
+
 class Member(Model):
     """A peer in the circle; each member is both mentor and mentee."""
 
@@ -73,6 +78,10 @@ class Member(Model):
     department: str = ""
     email: str | None = None
     profile: Url | None = Field(None, description="link to a profile page")
+    unavailable: list[date | DateRange] = Field(default_factory=list, description="dates (or from/to ranges) "
+                                                "the member cannot lead a session; the planner respects them")
+    co_facilitate_with: list[MemberId] = Field(default_factory=list, description="members they would like "
+                                               "to lead sessions with; the planner pairs them where it can")
 
 
 class Term(Model):
@@ -101,6 +110,37 @@ class Session(Model):
     online: Url | None = None
     topic: str | None = None
     facilitators: list[MemberId] = Field(default_factory=list, description="one or two member ids")
+    moved_from: date | None = Field(None, description="the date this session was planned for before it moved "
+                                    "(keeps calendar entries in members' calendars the same event)")
+    cancelled: bool = False
+
+
+ORDINALS = ("first", "second", "third", "fourth", "last")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _check_monthly(value: str) -> str:
+    words = value.lower().split()
+    if len(words) != 2 or words[0] not in ORDINALS or words[1] not in WEEKDAYS:
+        raise PydanticCustomError("bad_rule", "'{value}' is not a monthly rule",
+                                  {"value": value, "hint": "write an ordinal and a weekday, e.g. 'second thursday' "
+                                   "or 'last friday'"})
+    return " ".join(words)
+
+
+class Repeat(Model):
+    """A recurring schedule, expanded into sessions at build time."""
+
+    monthly_on: Annotated[str, AfterValidator(_check_monthly)] = Field(
+        description="e.g. 'second thursday': one session a month on that day, at defaults.start")
+    from_: date | None = Field(None, alias="from", description="first possible date (default: term start)")
+    until: date | None = Field(None, description="last possible date (default: end of the term)")
+
+
+class Planning(Model):
+    """What `circlepress plan` aims for."""
+
+    facilitators_per_session: int = Field(1, ge=1, le=2)
 
 
 class Topic(Model):
@@ -160,7 +200,11 @@ class CircleSpec(Model):
     term: Term
     defaults: Defaults = Defaults()
     members: list[Member] = Field(default_factory=list, max_length=MAX_MEMBERS)
+    repeat: Repeat | None = None
     sessions: list[Session] = Field(default_factory=list)
+    planning: Planning = Planning()
+    evaluations: list[date] = Field(default_factory=list, description="when to send the evaluation form "
+                                    "(step 12); default: after the middle and the last session")
     topics: list[Topic] = Field(default_factory=list)
     agreement: Agreement = Agreement()
     progress: dict[Annotated[int, Field(ge=1, le=99)], StepProgress] = Field(

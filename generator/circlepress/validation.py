@@ -95,7 +95,7 @@ def _message(err: dict, loc: tuple, owner: Any, is_key: bool = False) -> tuple[s
     if "hint" in ctx:
         return err["msg"], ctx["hint"]
     if kind == "extra_forbidden":
-        allowed = list(owner.model_fields) if owner else []
+        allowed = [f.alias or n for n, f in owner.model_fields.items()] if owner else []
         return f"unknown key '{loc[-1]}'", suggest(loc[-1], allowed) if allowed else "remove it"
     if kind == "missing":
         return f"missing required key '{loc[-1]}'", f"add '{loc[-1]}:' here"
