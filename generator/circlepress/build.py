@@ -13,7 +13,8 @@ from .circles import Circle, load_circle, load_circles
 from .config import Project
 from .errors import CirclepressError, Location, Problem
 from .handbook import EXAMPLE_CIRCLE, Handbook, load_handbook
-from .privacy import SECRET_ENV, Sealer, load_secret
+from .calendars import CircleCalendar, Published, make_calendar, read_published, whole_calendar_in
+from .privacy import SECRET_ENV, Sealer, load_secret, read_sealed
 from .render import Renderer, check_shortcodes, make_environment
 from .resources import packaged
 from .site import make_view, site_outputs
@@ -119,15 +120,51 @@ def publish_addresses(circles: tuple[Circle, ...], sealer: Sealer | None) -> tup
     return tuple(replace(c, url=sealer.url(c.slug)) if c.is_private and sealer else c for c in circles)
 
 
-def render_site(site: Site, now: datetime, secret: bytes | None = None,
+def make_calendars(circles: tuple[Circle, ...], sealer: Sealer | None,
+                   previous: dict[str, dict[str, Published]], now: datetime) -> dict[str, CircleCalendar]:
+    """Each circle's calendar; private circles' UIDs come from their secret address, not their slug."""
+    return {c.slug: make_calendar(c.spec.name, c.spec.timezone, sealer.keys[c.slug].token if c.is_private else c.slug,
+                                  c.meetings, previous.get(c.slug, {}), now) for c in circles}
+
+
+def load_published_calendars(out: Path, circles: tuple[Circle, ...],
+                             sealer: Sealer | None) -> dict[str, dict[str, Published]]:
+    """What the previous build published for each circle's sessions (for SEQUENCE and DTSTAMP)."""
+    found: dict[str, dict[str, Published]] = {}
+    for circle in circles:
+        if circle.is_private and sealer is not None:
+            shell = out / circle.url / "calendar" / "index.html"
+            html = read_sealed(sealer.keys[circle.slug], "calendar/index.html", shell.read_text("utf-8")) \
+                if shell.is_file() else None
+            data = whole_calendar_in(html) if html else None
+        else:
+            feed = out / circle.url / "calendar.ics"
+            data = feed.read_bytes() if feed.is_file() else None
+        if data:
+            found[circle.slug] = read_published(data)
+    return found
+
+
+def render_site(site: Site, now: datetime, secret: bytes | None = None, previous_out: Path | None = None,
                 progress: Callable[[int, int], None] | None = None) -> dict[str, bytes]:
-    """Every output file's bytes, keyed by path relative to the output folder."""
+    """Every output file's bytes, keyed by path relative to the output folder.
+
+    `previous_out` is the last build's output, read for the calendars' SEQUENCE numbers.
+    """
     project = site.project
     sealer = make_sealer(site, secret)
     circles = publish_addresses(site.circles, sealer)
+    previous = load_published_calendars(previous_out, circles, sealer) if previous_out else {}
+    calendars = make_calendars(circles, sealer, previous, now)
     view = make_view(project.config, project.base_path, project.origin, site.handbook, circles)
-    renderer = Renderer(make_environment(project.theme_dirs), view, site.handbook, site.example, now, project.shown)
+    renderer = Renderer(make_environment(project.theme_dirs), view, site.handbook, site.example, now,
+                        project.shown, calendars)
     files = _static_files(site)
+    for circle in circles:
+        if not circle.is_private:  # a private circle's calendar lives only inside its sealed pages
+            files[circle.url + "calendar.ics"] = calendars[circle.slug].whole
+            files.update({f"{circle.url}calendar/{key}.ics": data
+                          for key, data in calendars[circle.slug].sessions.items()})
     outputs = site_outputs(site.handbook, circles)
     for done, out in enumerate(outputs, start=1):
         if out.path in files:
@@ -152,7 +189,7 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
     check_output_dir(project.output_dir, project)
     site = load_site(project, strict=strict)
     secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
-    files = render_site(site, now or build_time(), secret, progress)
+    files = render_site(site, now or build_time(), secret, project.output_dir, progress)
     write_site(files, project.output_dir, project)
     pages = sum(1 for name in files if name.endswith(".html"))
     return BuildResult(pages, len(files), len(site.circles), site.warnings,

@@ -13,12 +13,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
+import re
 import secrets
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -111,6 +114,16 @@ def seal_page(keys: CircleKeys, wrap: dict, page: str, html: str) -> dict:
     """The payload a private page's shell carries: the wrapped key and the sealed page."""
     return {"v": 1, "circle": keys.token, "wrap": wrap,
             "page": seal(keys.content_key, page_aad(keys.token, page), html.encode())}
+
+
+def read_sealed(keys: CircleKeys, page: str, shell: str) -> str | None:
+    """A page this site sealed earlier, opened with the circle's own key; None if it cannot be."""
+    match = re.search(r'<script type="application/json" id="circlepress-sealed">(.*?)</script>', shell, re.S)
+    try:
+        payload = json.loads(match.group(1)) if match else {}
+        return unseal(keys.content_key, page_aad(keys.token, page), payload["page"]).decode()
+    except (ValueError, KeyError, TypeError, InvalidTag):
+        return None
 
 
 def share_link(origin: str, base_path: str, keys: CircleKeys, passphrase: bool) -> str:

@@ -16,7 +16,8 @@ from .circles import Circle
 from .errors import CirclepressError, Problem
 from .handbook import Handbook, HandbookPage
 from .markdown import Fragments, PageLink, Shortcode, Slot
-from .schedule import next_meeting, rotation
+from .calendars import CircleCalendar, data_url, google_link, outlook_link, subscribe_links
+from .schedule import Meeting, evaluation_dates, held, next_meeting, rotation
 from .urls import absolute_url, relative_url
 
 
@@ -59,8 +60,51 @@ def make_environment(theme_dirs: tuple[Path, ...]) -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              auto_reload=False)
     env.filters.update(longdate=_longdate, shortdate=_shortdate, hhmm=_hhmm)
-    env.globals.update(url=_url, fill=_fill, next_meeting=_next_meeting, rotation=_rotation)
+    env.globals.update(url=_url, fill=_fill, next_meeting=_next_meeting, rotation=_rotation, ics_href=_ics_href,
+                       google_link=_google, outlook_link=_outlook, feed_links=_feed_links,
+                       evaluation_dates=_evaluations, sessions_data=_sessions_data)
     return env
+
+
+@jinja2.pass_context
+def _ics_href(ctx: jinja2.runtime.Context, circle: Circle, meeting: Meeting | None = None) -> str:
+    """The calendar file of a circle (or of one session): a file, or a data: URL for a private circle."""
+    calendar = ctx["renderer"].calendars[circle.slug]
+    if circle.is_private:
+        return data_url(calendar.sessions[meeting.key] if meeting else calendar.whole)
+    return _url(ctx, circle.url + (f"calendar/{meeting.key}.ics" if meeting else "calendar.ics"))
+
+
+def _google(circle: Circle, meeting: Meeting) -> str:
+    return google_link(circle.spec.name, meeting, circle.spec.timezone)
+
+
+def _outlook(circle: Circle, meeting: Meeting) -> str:
+    return outlook_link(circle.spec.name, meeting)
+
+
+@jinja2.pass_context
+def _feed_links(ctx: jinja2.runtime.Context, circle: Circle) -> dict[str, str] | None:
+    """Subscription links for a public circle whose site has a host name; None otherwise."""
+    site = ctx["site"]
+    if circle.is_private or not site.origin:
+        return None
+    feed = absolute_url(circle.url + "calendar.ics", site.base_path, site.origin)
+    return {"https": feed, **subscribe_links(feed, circle.spec.name)}
+
+
+def _evaluations(circle: Circle):
+    return evaluation_dates(circle.spec, circle.meetings)
+
+
+def _sessions_data(circle: Circle, now: datetime) -> dict:
+    """What the page's script needs to find the next session in the reader's own time."""
+    return {"zone": circle.spec.timezone, "asOf": now.isoformat(), "sessions": [
+        {"number": m.number, "date": m.date.isoformat(),
+         "start": m.start.isoformat() if m.start else None, "end": m.end.isoformat() if m.end else None,
+         "topic": m.topic or "", "leaders": " and ".join(f.name for f in m.facilitators),
+         "place": m.place or "", "online": m.online or ""}
+        for m in held(circle.meetings)]}
 
 
 @jinja2.pass_context
@@ -107,9 +151,10 @@ class Renderer:
     """Renders outputs with one compiled environment and the site-wide values every page shares."""
 
     def __init__(self, env: jinja2.Environment, site: Any, handbook: Handbook, example: Circle, now: datetime,
-                 shown: Callable[[Path], str] = str):
+                 shown: Callable[[Path], str] = str, calendars: dict[str, CircleCalendar] | None = None):
         self.env, self.site, self.handbook, self.example, self.now = env, site, handbook, example, now
         self.shown = shown
+        self.calendars = calendars or {}
         self.by_source = {p.source: p for p in handbook.pages}
 
     @functools.cached_property

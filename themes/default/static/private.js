@@ -61,6 +61,7 @@
     var anchor = location.hash.slice(1);
     var target = anchor && document.getElementById(decodeURIComponent(anchor));
     if (target) target.scrollIntoView();
+    document.dispatchEvent(new Event("circlepress:opened"));
   }
 
   function open(key) {

@@ -1,0 +1,193 @@
+"""Calendars: one iCalendar file per circle and per session (with the `icalendar` library),
+and one-click links for Google Calendar and Outlook.
+
+Each session's UID comes from the circle and the date the session was first planned for,
+so it survives reordering, edits and moves. SEQUENCE and DTSTAMP are carried over from the
+previous build while a session is unchanged and raised when it changes, which is what
+calendar apps need to update an event instead of duplicating it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import quote, urlencode
+
+import icalendar
+
+from . import __version__
+from .schedule import Meeting
+
+PRODID = f"-//circlepress//circlepress {__version__}//EN"
+REFRESH = timedelta(hours=12)
+_FINGERPRINT = "X-CIRCLEPRESS-FINGERPRINT"
+
+
+@dataclass(frozen=True)
+class Published:
+    """What the previous build published for one event."""
+
+    sequence: int
+    stamp: datetime
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class CircleCalendar:
+    """A circle's calendar, whole and per session (keyed by Meeting.key)."""
+
+    whole: bytes
+    sessions: dict[str, bytes]
+    uids: dict[str, str]
+
+
+def event_uid(seed: str, meeting: Meeting) -> str:
+    return hashlib.sha256(f"{seed}|{meeting.key}".encode()).hexdigest()[:32] + "@circlepress"
+
+
+def summary(name: str, meeting: Meeting) -> str:
+    return f"{name}: {meeting.topic}" if meeting.topic else name
+
+
+def description(meeting: Meeting) -> str:
+    lines = [f"Topic: {meeting.topic or 'to be decided'}"]
+    leaders = " and ".join(f.name for f in meeting.facilitators) or "to be decided"
+    lines.append(f"Led by: {leaders}")
+    if meeting.online:
+        lines.append(f"Join online: {meeting.online}")
+    return "\n".join(lines)
+
+
+def location(meeting: Meeting) -> str:
+    return meeting.place or meeting.online or ""
+
+
+def _fingerprint(name: str, meeting: Meeting) -> str:
+    fields = (summary(name, meeting), description(meeting), location(meeting), meeting.online or "",
+              meeting.start.isoformat() if meeting.start else meeting.date.isoformat(),
+              meeting.end.isoformat() if meeting.end else "", meeting.cancelled)
+    return hashlib.sha256(repr(fields).encode()).hexdigest()[:16]
+
+
+def _event(name: str, uid: str, meeting: Meeting, previous: Published | None, now: datetime) -> icalendar.Event:
+    fingerprint = _fingerprint(name, meeting)
+    if previous is None:
+        sequence, stamp = 0, now
+    elif previous.fingerprint == fingerprint:
+        sequence, stamp = previous.sequence, previous.stamp
+    else:
+        sequence, stamp = previous.sequence + 1, now
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp.astimezone(timezone.utc))
+    event.add("sequence", sequence)
+    if meeting.start:
+        event.add("dtstart", meeting.start)
+        event.add("dtend", meeting.end)
+    else:
+        event.add("dtstart", meeting.date)
+        event.add("dtend", meeting.date + timedelta(days=1))
+    event.add("summary", summary(name, meeting))
+    event.add("description", description(meeting))
+    if location(meeting):
+        event.add("location", location(meeting))
+    if meeting.online:
+        event.add("url", meeting.online)
+    event.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
+    event.add(_FINGERPRINT, fingerprint)
+    return event
+
+
+def _calendar(name: str, zone: str, events: list[icalendar.Event], span: tuple[date, date]) -> bytes:
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("name", name)
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", zone)
+    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", icalendar.vDuration(REFRESH))
+    # Only the rules of the zone the sessions need, not decades of them.
+    cal.add_component(icalendar.Timezone.from_tzid(zone, first_date=span[0], last_date=span[1]))
+    for event in events:
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+def make_calendar(name: str, zone: str, seed: str, meetings: tuple[Meeting, ...],
+                  previous: dict[str, Published], now: datetime) -> CircleCalendar:
+    """The circle's calendar file and one file per session."""
+    uids = {m.key: event_uid(seed, m) for m in meetings}
+    events = {m.key: _event(name, uids[m.key], m, previous.get(uids[m.key]), now) for m in meetings}
+    dates = [m.date for m in meetings] or [now.date()]
+    span = (min(dates) - timedelta(days=1), max(dates) + timedelta(days=1))
+    return CircleCalendar(_calendar(name, zone, list(events.values()), span),
+                          {key: _calendar(name, zone, [event], span) for key, event in events.items()}, uids)
+
+
+def read_published(data: bytes) -> dict[str, Published]:
+    """UID -> what a previously published calendar said; empty when it cannot be read."""
+    try:
+        cal = icalendar.Calendar.from_ical(data)
+    except ValueError:
+        return {}
+    found = {}
+    for event in cal.walk("VEVENT"):
+        stamp = event.decoded("dtstamp", None)
+        if "uid" in event and _FINGERPRINT in event and isinstance(stamp, datetime):
+            found[str(event["uid"])] = Published(int(event.get("sequence", 0)), stamp, str(event[_FINGERPRINT]))
+    return found
+
+
+WHOLE_CALENDAR_ID = "whole-calendar"
+
+
+def data_url(ics: bytes) -> str:
+    """A calendar as a data: URL, for private circles whose files exist only inside sealed pages."""
+    return "data:text/calendar;charset=utf-8;base64," + base64.b64encode(ics).decode()
+
+
+def whole_calendar_in(html: str) -> bytes | None:
+    """The circle's calendar, from the data: URL its (opened) calendar page carries."""
+    match = re.search(rf'id="{WHOLE_CALENDAR_ID}"[^>]*href="data:text/calendar;charset=utf-8;base64,([^"]+)"', html)
+    return base64.b64decode(match.group(1)) if match else None
+
+
+# One-click links --------------------------------------------------------------------------
+
+
+def google_link(name: str, meeting: Meeting, zone: str) -> str:
+    """Google Calendar's 'add event' form, filled in (times in the circle's IANA zone)."""
+    if meeting.start:
+        dates = f"{meeting.start:%Y%m%dT%H%M%S}/{meeting.end:%Y%m%dT%H%M%S}"
+    else:
+        dates = f"{meeting.date:%Y%m%d}/{meeting.date + timedelta(days=1):%Y%m%d}"
+    query = {"action": "TEMPLATE", "text": summary(name, meeting), "dates": dates, "ctz": zone,
+             "details": description(meeting), "location": location(meeting)}
+    return "https://calendar.google.com/calendar/render?" + urlencode(query, quote_via=quote)
+
+
+def outlook_link(name: str, meeting: Meeting) -> str:
+    """Outlook on the web's compose form, with times as exact instants (UTC offsets)."""
+    query = {"path": "/calendar/action/compose", "rru": "addevent", "subject": summary(name, meeting),
+             "body": description(meeting), "location": location(meeting)}
+    if meeting.start:
+        query |= {"startdt": meeting.start.isoformat(), "enddt": meeting.end.isoformat()}
+    else:
+        query |= {"startdt": meeting.date.isoformat(), "enddt": (meeting.date + timedelta(days=1)).isoformat(),
+                  "allday": "true"}
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query, quote_via=quote)
+
+
+def subscribe_links(feed_url: str, name: str) -> dict[str, str]:
+    """Links to subscribe to a public feed at an absolute https:// URL."""
+    webcal = "webcal://" + feed_url.split("://", 1)[1]
+    return {"webcal": webcal,
+            "google": "https://calendar.google.com/calendar/render?" + urlencode({"cid": webcal}, quote_via=quote),
+            "outlook": "https://outlook.live.com/calendar/0/addfromweb?" + urlencode(
+                {"url": feed_url, "name": name}, quote_via=quote)}
