@@ -75,4 +75,5 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", update);
   else update();
   document.addEventListener("circlepress:opened", update);  /* a private page, once decrypted */
+  setInterval(update, 60 * 1000);  /* a page left open moves on when a meeting ends */
 })();
