@@ -13,6 +13,7 @@ from .config import load_project
 from .errors import CirclepressError, Problem
 from .links import circle_links, qr_text, write_qr_svg
 from .privacy import load_secret
+from .planning import plan_circle
 from .scaffold import new_circle
 
 
@@ -127,6 +128,37 @@ def links_command(root: Path, base_url: str | None, qr_slug: str | None, svg: Pa
             click.echo(f"Wrote the QR code for {qr_slug} to {svg}")
         else:
             click.echo(qr_text(chosen.url))
+
+
+@main.command("plan")
+@_root_option
+@click.argument("slug")
+@click.option("--per-session", type=click.IntRange(1, 2), default=None,
+              help="Facilitators per open session (default: planning.facilitators_per_session, else 1).")
+@click.option("--write", is_flag=True, help="Write the plan into circle.yaml, keeping its comments and layout.")
+def plan_command(root: Path, slug: str, per_session: int | None, write: bool) -> None:
+    """Propose facilitators for SLUG's sessions that have none.
+
+    Everyone leads at least once in the first year, the load is as even as the sessions
+    allow, unavailable dates and co-facilitation wishes are respected, and sessions that
+    already have facilitators are left alone. Without --write nothing changes.
+    """
+    try:
+        result = plan_circle(load_project(root), slug, per_session=per_session, write=write)
+    except CirclepressError as exc:
+        _fail(exc)
+    names = result.names
+    if not result.plan.assignments:
+        click.echo("Every session already has facilitators; nothing to plan.")
+    for a in result.plan.assignments:
+        leaders = " and ".join(names[i] for i in a.facilitators)
+        click.echo(f"{a.date:%a %d %b %Y}  {leaders}" + (f"  ({a.topic})" if a.topic else ""))
+    loads = ", ".join(f"{names[i]} {n}" for i, n in result.plan.loads)
+    click.echo(f"Sessions led: {loads} (spread {result.plan.spread})")
+    if write:
+        click.echo(f"Wrote {len(result.plan.assignments)} sessions' facilitators to {result.path}.")
+    elif result.plan.assignments:
+        click.echo("Nothing written; run again with --write to save this plan.")
 
 
 @main.group("new")

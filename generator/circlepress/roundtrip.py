@@ -1,0 +1,46 @@
+"""Editing `circle.yaml` in place, keeping its comments, key order and layout (ruamel.yaml)."""
+
+from __future__ import annotations
+
+import io
+from typing import Iterable
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from .planner import Assignment
+
+
+def _yaml() -> YAML:
+    yaml = YAML()  # round-trip mode
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)  # the style `circlepress new circle` writes
+    return yaml
+
+
+def _flow(items: Iterable[str]) -> CommentedSeq:
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
+
+
+def with_facilitators(text: str, assignments: tuple[Assignment, ...]) -> str:
+    """`text` with each assignment written into its session (added for a repeat-rule date)."""
+    yaml = _yaml()
+    data = yaml.load(text)
+    sessions = data.get("sessions")
+    if sessions is None:
+        sessions = data["sessions"] = CommentedSeq()
+    by_key = {str(s.get("moved_from") or s.get("date")): s for s in sessions if isinstance(s, dict)}
+    for assignment in assignments:
+        session = by_key.get(assignment.key)
+        if session is None:
+            session = CommentedMap(date=assignment.date)
+            session.fa.set_flow_style()
+            sessions.append(session)
+            by_key[assignment.key] = session
+        session["facilitators"] = _flow(assignment.facilitators)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
