@@ -13,7 +13,6 @@ from .config import load_project
 from .errors import CirclepressError, Problem
 from .links import circle_links, qr_text, write_qr_svg
 from .privacy import load_secret
-from .planning import plan_circle
 from .scaffold import new_circle
 
 
@@ -143,6 +142,8 @@ def plan_command(root: Path, slug: str, per_session: int | None, write: bool) ->
     allow, unavailable dates and co-facilitation wishes are respected, and sessions that
     already have facilitators are left alone. Without --write nothing changes.
     """
+    from .planning import plan_circle  # OR-Tools is large: load it only for this command
+
     try:
         result = plan_circle(load_project(root), slug, per_session=per_session, write=write)
     except CirclepressError as exc:
