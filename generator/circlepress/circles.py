@@ -11,6 +11,7 @@ from typing import Callable
 from .errors import CirclepressError, Location, Problem, Severity
 from .handbook import PageMeta
 from .markdown import Fragments, PageLink, Shortcode, parse_markdown
+from .memo import Memo, NoMemo, content_stamp
 from .schedule import Meeting, add_months, held, meetings, term_end
 from .schema import CircleSpec, StepProgress
 from .source import Document, load_yaml, read_text, split_front_matter
@@ -234,9 +235,12 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     return circle, problems
 
 
-def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None,
-                 default_agreement: Fragments | None) -> tuple[tuple[Circle, ...], tuple[Problem, ...]]:
-    """Every circle under `sites_dir`, sorted by slug, with warnings; raise on any error."""
+def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None, default_agreement: Fragments | None,
+                 memo: Memo = NoMemo()) -> tuple[tuple[Circle, ...], tuple[Problem, ...]]:
+    """Every circle under `sites_dir`, sorted by slug, with warnings; raise on any error.
+
+    With a `memo`, a circle whose files (and handbook facts) are unchanged is not read again.
+    """
     circles: list[Circle] = []
     problems: list[Problem] = []
     folders = sorted(p for p in sites_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) \
@@ -247,7 +251,9 @@ def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None,
             problems.append(Problem(Location(shown(folder)), f"folder has no {CIRCLE_FILE}",
                                     "add one with `circlepress new circle SLUG`, or move the folder out of sites/"))
             continue
-        circle, found = load_circle(folder / CIRCLE_FILE, shown, steps, default_agreement)
+        stamp = (content_stamp(folder / CIRCLE_FILE, *sorted(folder.glob("*.md"))), steps, id(default_agreement))
+        circle, found = memo.get(("circle", folder), stamp,
+                                 lambda: load_circle(folder / CIRCLE_FILE, shown, steps, default_agreement))
         problems += found
         if circle is None:
             continue

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from .errors import CirclepressError, Location, Problem
 from .markdown import Fragments, PageLink, parse_markdown
+from .memo import Memo, NoMemo, content_stamp
 from .schema import Model
 from .source import split_front_matter, read_text
 from .validation import suggest, validate
@@ -93,8 +94,11 @@ def load_page(path: Path, source: str, shown: str) -> tuple[HandbookPage | None,
     return page, problems
 
 
-def load_handbook(content_dir: Path, shown: Callable[[Path], str]) -> Handbook:
-    """Load every `.md` page under `content_dir`; raise with all problems at once."""
+def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = NoMemo()) -> Handbook:
+    """Load every `.md` page under `content_dir`; raise with all problems at once.
+
+    With a `memo`, a page whose file is unchanged is not read into markdown again.
+    """
     pages: list[HandbookPage] = []
     assets: list[tuple[str, Path]] = []
     problems: list[Problem] = []
@@ -105,7 +109,8 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str]) -> Handbook:
         if rel.suffix != ".md":
             assets.append((rel.as_posix(), path))
             continue
-        page, found = load_page(path, rel.as_posix(), shown(path))
+        page, found = memo.get(("page", path), content_stamp(path),
+                               lambda: load_page(path, rel.as_posix(), shown(path)))
         problems += found
         if page is not None:
             pages.append(page)

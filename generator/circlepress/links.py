@@ -8,7 +8,8 @@ from pathlib import Path
 
 import segno
 
-from .build import Site, make_sealer
+from .assemble import make_sealer
+from .build import Site
 from .privacy import share_link
 
 

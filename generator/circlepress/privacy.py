@@ -11,6 +11,7 @@ different content never shares a nonce. The page path is bound in as associated 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -65,6 +66,7 @@ def _derive(secret: bytes, purpose: str, slug: str, version: int, length: int) -
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=b"circlepress-site-secret", info=info).derive(secret)
 
 
+@functools.lru_cache(maxsize=4096)
 def derive_keys(secret: bytes, slug: str, version: int) -> CircleKeys:
     """The circle's address and keys: stable across builds, new when `version` is raised."""
     return CircleKeys(token=b64(_derive(secret, "address", slug, version, 18)),
@@ -97,6 +99,7 @@ def page_aad(token: str, page: str) -> str:
     return f"{_PAGE_AAD}{token}:{page}"
 
 
+@functools.lru_cache(maxsize=1024)  # 600,000 iterations: once per circle and process is enough
 def passphrase_key(passphrase: str, salt: bytes, iterations: int = PBKDF2_ITERATIONS) -> bytes:
     return hashlib.pbkdf2_hmac("sha256", passphrase.encode(), salt, iterations, 32)
 

@@ -58,7 +58,7 @@ def make_environment(theme_dirs: tuple[Path, ...]) -> jinja2.Environment:
     ])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             auto_reload=False)
+                             auto_reload=True)  # the dev server edits templates under a living environment
     env.filters.update(longdate=_longdate, shortdate=_shortdate, hhmm=_hhmm)
     env.globals.update(url=_url, fill=_fill, next_meeting=_next_meeting, rotation=_rotation, ics_href=_ics_href,
                        google_link=_google, outlook_link=_outlook, feed_links=_feed_links,

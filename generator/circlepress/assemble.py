@@ -1,0 +1,193 @@
+"""From a loaded site to every output file: private circles sealed, calendars made, pages
+rendered. Given a `RenderMemo` (the dev server keeps one), outputs whose inputs are unchanged
+are taken from the last run instead of being rendered again; the files are the same either way."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from jinja2 import meta
+
+from .calendars import CircleCalendar, Published, make_calendar, read_published, whole_calendar_in
+from .circles import Circle
+from .errors import CirclepressError, Location, Problem
+from .markdown import Shortcode
+from .privacy import SECRET_ENV, Sealer, read_sealed
+from .render import Output, Renderer, make_environment
+from .site import make_view, site_outputs
+from .sitemap import render_robots, render_sitemap
+
+if TYPE_CHECKING:
+    from .build import Site
+
+
+@dataclass
+class RenderMemo:
+    """What the last run rendered, and from what, for the next run to reuse."""
+
+    pages: dict[str, tuple[tuple, bytes]] = field(default_factory=dict)
+    calendars: dict[str, tuple[Circle, datetime, str, CircleCalendar]] = field(default_factory=dict)
+    keep: tuple = ()  # the last run's inputs, so the identities in `pages` stay unique
+
+
+def make_sealer(site: Site, secret: bytes | None) -> Sealer | None:
+    """Keys for the private circles; refuses to go on without a secret rather than publish plaintext."""
+    private = [(c.slug, c.spec.access.version, c.spec.access.passphrase) for c in site.circles if c.is_private]
+    if not private:
+        return None
+    if secret is None:
+        raise CirclepressError([Problem(Location(f"${SECRET_ENV}"), "private circles need the site secret",
+                                        "set CIRCLEPRESS_SECRET or build from the project folder")])
+    return Sealer(secret, private)
+
+
+def publish_addresses(circles: tuple[Circle, ...], sealer: Sealer | None) -> tuple[Circle, ...]:
+    """Private circles move to their secret folders."""
+    return tuple(replace(c, url=sealer.url(c.slug)) if c.is_private and sealer else c for c in circles)
+
+
+def load_published_calendars(out: Path, circles: tuple[Circle, ...],
+                             sealer: Sealer | None) -> dict[str, dict[str, Published]]:
+    """What the previous build published for each circle's sessions (for SEQUENCE and DTSTAMP)."""
+    found: dict[str, dict[str, Published]] = {}
+    for circle in circles:
+        if circle.is_private and sealer is not None:
+            shell = out / circle.url / "calendar" / "index.html"
+            html = read_sealed(sealer.keys[circle.slug], "calendar/index.html", shell.read_text("utf-8")) \
+                if shell.is_file() else None
+            data = whole_calendar_in(html) if html else None
+        else:
+            feed = out / circle.url / "calendar.ics"
+            data = feed.read_bytes() if feed.is_file() else None
+        if data:
+            found[circle.slug] = read_published(data)
+    return found
+
+
+def make_calendars(circles: tuple[Circle, ...], sealer: Sealer | None, previous: dict[str, dict[str, Published]],
+                   now: datetime, memo: RenderMemo) -> dict[str, CircleCalendar]:
+    """Each circle's calendar; private circles' UIDs come from their secret address, not their slug."""
+    calendars = {}
+    for c in circles:
+        seed = sealer.keys[c.slug].token if c.is_private else c.slug
+        hit = memo.calendars.get(c.slug)
+        if hit and hit[0] is c and hit[1] == now and hit[2] == seed and c.slug not in previous:
+            calendars[c.slug] = hit[3]
+            continue
+        calendars[c.slug] = make_calendar(c.spec.name, c.spec.timezone, seed, c.meetings, previous.get(c.slug, {}), now)
+        memo.calendars[c.slug] = (c, now, seed, calendars[c.slug])
+    return calendars
+
+
+def _static_files(site: Site) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for theme in reversed(site.project.theme_dirs):  # most specific theme wins
+        static = theme / "static"
+        for path in sorted(static.rglob("*")) if static.is_dir() else []:
+            if path.is_file() and not path.name.startswith("."):
+                files["assets/" + path.relative_to(static).as_posix()] = path.read_bytes()
+    for rel, path in site.handbook.assets:
+        files[rel] = path.read_bytes()
+    return files
+
+
+class _Templates:
+    """A digest of each template together with every template it extends or includes."""
+
+    def __init__(self, env):
+        self.env = env
+        self._closure: dict[str, frozenset[str]] = {}
+        self._source: dict[str, str] = {}
+
+    def source(self, name: str) -> str:
+        if name not in self._source:
+            self._source[name] = self.env.loader.get_source(self.env, name)[0]
+        return self._source[name]
+
+    def closure(self, name: str) -> frozenset[str]:
+        if name not in self._closure:
+            self._closure[name] = frozenset()  # guards against cycles while walking
+            found = {name}
+            for ref in meta.find_referenced_templates(self.env.parse(self.source(name))):
+                if ref:
+                    found |= self.closure(ref)
+            self._closure[name] = frozenset(found)
+        return self._closure[name]
+
+    def digest(self, names: set[str]) -> str:
+        every = sorted(set().union(*(self.closure(n) for n in names)))
+        return hashlib.blake2b("\0".join(n + "\0" + self.source(n) for n in every).encode(), digest_size=16).hexdigest()
+
+
+def _site_digest(view) -> str:
+    """What every page may show of the site as a whole: config, navigation, public circles."""
+    parts = (view.title, view.description, view.language, view.base_path, view.origin, view.nav,
+             tuple((c.slug, c.url, c.spec.name, c.spec.description) for c in view.public_circles))
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def _dependencies(out: Output, templates: _Templates, renderer: Renderer, site_digest: str,
+                  sealer: Sealer | None) -> tuple:
+    """Everything an output's bytes depend on, by identity where objects are reused between runs."""
+    names = {out.template} | {f"shortcodes/{s.name}.html" for s in (out.body.slots if out.body else ())
+                              if isinstance(s, Shortcode)}
+    if out.circle is not None and out.circle.is_private:
+        names.add("private.html")
+    circle = out.circle
+    return (templates.digest(names), site_digest, renderer.now, id(circle), id(out.page), id(out.body),
+            id(renderer.example), id(renderer.handbook),
+            id(renderer.calendars.get(circle.slug)) if circle else None,
+            (sealer.keys[circle.slug], sealer.wraps[circle.slug]) if circle and circle.is_private else None)
+
+
+def render_site(site: Site, now: datetime, secret: bytes | None = None, previous_out: Path | None = None,
+                progress: Callable[[int, int], None] | None = None, memo: RenderMemo | None = None) -> dict[str, bytes]:
+    """Every output file's bytes, keyed by path relative to the output folder.
+
+    `previous_out` is the last build's output, read for the calendars' SEQUENCE numbers.
+    """
+    project = site.project
+    fresh = memo is None
+    memo = memo or RenderMemo()
+    sealer = make_sealer(site, secret)
+    circles = publish_addresses(site.circles, sealer)
+    previous = load_published_calendars(previous_out, circles, sealer) if previous_out else {}
+    calendars = make_calendars(circles, sealer, previous, now, memo)
+    view = make_view(project.config, project.base_path, project.origin, site.handbook, circles)
+    env = make_environment(project.theme_dirs)
+    renderer = Renderer(env, view, site.handbook, site.example, now, project.shown, calendars)
+    templates, site_digest = _Templates(env), _site_digest(view)
+    files = _static_files(site)
+    for circle in circles:
+        if not circle.is_private:  # a private circle's calendar lives only inside its sealed pages
+            files[circle.url + "calendar.ics"] = calendars[circle.slug].whole
+            files.update({f"{circle.url}calendar/{key}.ics": data
+                          for key, data in calendars[circle.slug].sessions.items()})
+    outputs = site_outputs(site.handbook, circles)
+    pages: dict[str, tuple[tuple, bytes]] = {}
+    for done, out in enumerate(outputs, start=1):
+        if out.path in files:
+            raise CirclepressError([Problem(Location(out.path), "two sources write this output file",
+                                            "rename one of them")])
+        deps = None if fresh else _dependencies(out, templates, renderer, site_digest, sealer)
+        hit = memo.pages.get(out.path)
+        if deps is not None and hit is not None and hit[0] == deps:
+            files[out.path] = hit[1]
+        else:
+            html = renderer.render(out)
+            if out.circle is not None and out.circle.is_private:
+                html = renderer.render_shell(out, sealer.seal(out.circle.slug, out.path, html))
+            files[out.path] = html.encode("utf-8")
+        pages[out.path] = (deps, files[out.path])
+        if progress:
+            progress(done, len(outputs))
+    memo.pages = pages
+    memo.keep = (site, circles, calendars)
+    if view.origin:  # a sitemap needs absolute URLs: only with a base URL that names the host
+        files["sitemap.xml"] = render_sitemap(view, outputs)
+    files["robots.txt"] = render_robots(view)
+    return files
