@@ -162,6 +162,29 @@ def plan_command(root: Path, slug: str, per_session: int | None, write: bool) ->
         click.echo("Nothing written; run again with --write to save this plan.")
 
 
+@main.command("serve")
+@_root_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0 picks a free one).")
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in the default browser.")
+@click.option("--base-url", default=None, metavar="URL", help="Serve under this base path instead of the config's.")
+def serve_command(root: Path, port: int, bind: str, open_browser: bool, base_url: str | None) -> None:
+    """Serve the site locally, rebuild what changes as you save, and reload open tabs.
+
+    The site is served under its base path (e.g. /repo/), 404 page included, exactly as a
+    static host serves it. Errors show in the terminal and over the page; the last good site
+    stays up. Nothing is written to the output folder.
+    """
+    from .serve import serve
+
+    try:
+        serve(root, port=port, bind=bind, base_url=base_url, open_browser=open_browser,
+              say=lambda text: click.echo(text, err=True))
+    except CirclepressError as exc:
+        _fail(exc)
+
+
 @main.group("new")
 def new_group() -> None:
     """Create new things from templates."""

@@ -1,0 +1,325 @@
+"""`circlepress serve`: the site from memory under its base path, rebuilt on change, reloading
+open tabs. A bad edit keeps the last good site and shows the located error in the terminal and
+over the page; the next good save clears it. Nothing is written to the output folder."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .assemble import RenderMemo, render_site
+from .build import build_time, load_site
+from .config import CONFIG_NAME, load_project
+from .errors import CirclepressError, Location, Problem
+from .memo import Memo
+from .privacy import load_secret
+from .resources import packaged
+
+LIVE = "/__circlepress/"
+DEBOUNCE = 0.08  # seconds of quiet that end a burst of file events
+MAX_WAIT = 1.0  # ...but never wait longer than this after the first event
+_IGNORED = (".swp", ".swx", "~", ".tmp", "4913", ".circlepress-tmp")
+_SOURCES = ("content", "sites", "themes")
+
+
+@dataclass
+class LiveSite:
+    """The last good site, in memory, and what each rebuild changed."""
+
+    root: Path
+    base_url: str | None
+    now: datetime = field(default_factory=build_time)
+    files: dict[str, bytes] = field(default_factory=dict)
+    built: dict[str, int] = field(default_factory=dict)  # the build that last changed each file
+    build: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    session: str = field(default_factory=lambda: f"{time.time_ns():x}")
+    memo: Memo = field(default_factory=Memo)
+    render_memo: RenderMemo = field(default_factory=RenderMemo)
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def rebuild(self) -> set[str] | None:
+        """Rebuild what changed; the changed output paths, or None (and `errors`) on a bad edit."""
+        try:
+            project = load_project(self.root, base_url=self.base_url)
+            site = load_site(project, memo=self.memo)
+            secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
+            files = render_site(site, self.now, secret, memo=self.render_memo)
+        except CirclepressError as exc:
+            with self.changed:
+                self.errors = [p.format() for p in exc.problems]
+                self.changed.notify_all()
+            return None
+        changed = {p for p, data in files.items() if self.files.get(p) != data} | (set(self.files) - set(files))
+        with self.changed:
+            had_errors = bool(self.errors)
+            self.files, self.errors = files, []
+            self.warnings = [w.format() for w in site.warnings]
+            if changed or had_errors or not self.build:
+                self.build += 1
+                for path in changed:
+                    self.built[path] = self.build
+            self.changed.notify_all()
+        return changed
+
+    @property
+    def state(self) -> dict:
+        return {"id": f"{self.session}:{self.build}", "build": self.build, "errors": self.errors}
+
+
+def watched_paths(root: Path) -> list[tuple[Path, bool]]:
+    """(folder, recursive) pairs: the project's sources and its config file's folder."""
+    project = load_project(root)
+    stock = packaged("content").resolve()
+    folders = [(d.resolve(), True) for d in (project.content_dir, project.sites_dir, project.root / "themes")
+               if d.is_dir() and d.resolve() != stock]
+    return folders + [(project.root.resolve(), False)]
+
+
+_WRITES = {"created", "modified", "deleted", "moved", "closed"}  # not "opened": rebuilds read files too
+
+
+class _Changes(FileSystemEventHandler):
+    """Collects file events into one signal; ignores reads, editors' scratch files and the output."""
+
+    def __init__(self, root: Path, signal: threading.Event, stamp: list[float], new_folder: Callable[[Path], None]):
+        self.root, self.signal, self.stamp, self.new_folder = root, signal, stamp, new_folder
+
+    def on_any_event(self, event) -> None:
+        if event.event_type not in _WRITES or (event.is_directory and event.event_type == "modified"):
+            return
+        path = Path(str(getattr(event, "dest_path", "") or event.src_path))
+        if path.name.endswith(_IGNORED) or path.name.startswith(".#") or ".circlepress" in path.parts:
+            return
+        if path.parent == self.root:
+            if event.is_directory and path.name in _SOURCES:  # e.g. a themes/ folder made while serving
+                self.new_folder(path)
+            elif path.name != CONFIG_NAME:
+                return
+        self.stamp[0] = time.monotonic()
+        self.signal.set()
+
+
+def watch(live: LiveSite, report: Callable[[set[str] | None, float], None]) -> Observer:
+    """Rebuild after each burst of changes; `report(changed or None, seconds)` after each rebuild."""
+    signal, stamp = threading.Event(), [0.0]
+    observer = Observer()
+    handler = _Changes(live.root.resolve(), signal, stamp,
+                       lambda folder: observer.schedule(handler, str(folder), recursive=True))
+    for folder, recursive in watched_paths(live.root):
+        observer.schedule(handler, str(folder), recursive=recursive)
+
+    def loop() -> None:
+        while True:
+            signal.wait()
+            first = time.monotonic()
+            while time.monotonic() - stamp[0] < DEBOUNCE and time.monotonic() - first < MAX_WAIT:
+                time.sleep(DEBOUNCE / 4)
+            signal.clear()
+            started = time.perf_counter()
+            changed = live.rebuild()
+            report(changed, time.perf_counter() - started)
+
+    threading.Thread(target=loop, name="rebuild", daemon=True).start()
+    observer.start()
+    return observer
+
+
+LIVE_JS = """(function () {
+  "use strict";
+  var seen = null;
+  function overlay(errors) {
+    var box = document.getElementById("circlepress-overlay");
+    if (!errors.length) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "circlepress-overlay";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;inset:0;z-index:99999;overflow:auto;background:rgba(20,20,30,.94);" +
+        "color:#fff;font:15px/1.5 ui-monospace,monospace;padding:2rem;white-space:pre-wrap";
+      document.documentElement.appendChild(box);
+    }
+    box.textContent = "circlepress could not rebuild; the last good site is still served.\\n\\n" + errors.join("\\n");
+  }
+  function connect() {
+    var events = new EventSource("/__circlepress/events");
+    events.addEventListener("state", function (e) {
+      var state = JSON.parse(e.data);
+      if (seen !== null && state.id !== seen && !state.errors.length) { location.reload(); return; }
+      seen = state.id;
+      overlay(state.errors);
+    });
+  }
+  connect();
+})();
+"""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    live: LiveSite
+    base_path: str
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
+        return None
+
+    def _send(self, status: int, body: bytes, kind: str, extra: dict | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        for key, value in (extra or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self) -> None:  # noqa: N802 - the stdlib's name
+        self.do_GET()
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        path = unquote(urlsplit(self.path).path)
+        if path == LIVE + "live.js":
+            return self._send(200, LIVE_JS.encode(), "text/javascript; charset=utf-8")
+        if path == LIVE + "status":
+            return self._send(200, json.dumps(self.live.state).encode(), "application/json")
+        if path == LIVE + "events":
+            return self._events()
+        if not path.startswith(self.base_path):
+            if path in ("/", ""):
+                return self._send(302, b"", "text/plain", {"Location": self.base_path})
+            return self._not_found()
+        rel = path[len(self.base_path):]
+        if rel == "" or rel.endswith("/"):
+            rel += "index.html"
+        files = self.live.files
+        if rel in files:
+            return self._file(rel, 200)
+        if rel + "/index.html" in files:  # a folder without its slash, as static hosts answer
+            return self._send(301, b"", "text/plain", {"Location": path + "/"})
+        return self._not_found()
+
+    def _not_found(self) -> None:
+        if "404.html" in self.live.files:
+            return self._file("404.html", 404)
+        return self._send(404, b"Not found", "text/plain")
+
+    def _file(self, rel: str, status: int) -> None:
+        body = self.live.files[rel]
+        kind = mimetypes.guess_type(rel)[0] or "application/octet-stream"
+        if kind == "text/html":
+            kind += "; charset=utf-8"
+            body = body.replace(b"</head>", f'<script src="{LIVE}live.js"></script></head>'.encode(), 1)
+        elif kind.startswith("text/") or kind in ("application/javascript",):
+            kind += "; charset=utf-8"
+        self._send(status, body, kind, {"X-Circlepress-Build": str(self.live.built.get(rel, 0))})
+
+    def _events(self) -> None:
+        """Server-sent events: the state now, then again after every rebuild (or a keep-alive)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        live = self.live
+        last = None
+        try:
+            while True:
+                with live.changed:
+                    state = live.state
+                    if (state["id"], state["errors"]) == last:
+                        live.changed.wait(timeout=15)
+                        state = live.state
+                if (state["id"], state["errors"]) != last:
+                    self.wfile.write(f"event: state\ndata: {json.dumps(state)}\n\n".encode())
+                    last = (state["id"], state["errors"])
+                else:
+                    self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            return
+
+
+def make_server(live: LiveSite, base_path: str, bind: str, port: int) -> ThreadingHTTPServer:
+    handler = type("Handler", (_Handler,), {"live": live, "base_path": base_path})
+    try:
+        server = ThreadingHTTPServer((bind, port), handler)
+    except OSError as exc:
+        raise CirclepressError([Problem(Location(f"{bind}:{port}"), f"cannot serve here: {exc.strerror}",
+                                        "choose another port with --port")]) from None
+    server.daemon_threads = True
+    return server
+
+
+def serve(root: Path, *, port: int, bind: str, base_url: str | None, open_browser: bool,
+          say: Callable[[str], None]) -> None:
+    """Build, serve and watch until Ctrl-C; a first build with errors still starts the server."""
+    live = LiveSite(root, base_url)
+    started = time.perf_counter()
+    if live.rebuild() is None:
+        say("\n".join(live.errors))
+    else:
+        say(f"Built {len(live.files)} files in {time.perf_counter() - started:.2f} s")
+    project = load_project(root, base_url=base_url)
+    server = make_server(live, project.base_path, bind, port)
+    origin = f"http://{bind}:{server.server_address[1]}"
+    signal.signal(signal.SIGTERM, _interrupt)  # a terminated server stops as cleanly as Ctrl-C
+    observer = None
+    try:
+        say(f"Serving {origin}{project.base_path} (Ctrl-C to stop)")
+        for line in _preview_links(root, origin, base_url):
+            say(line)
+
+        def report(changed: set[str] | None, seconds: float) -> None:
+            if changed is None:
+                say("\n".join(live.errors) + "\nStill serving the last good site.")
+            else:
+                say(f"Rebuilt in {seconds * 1000:.0f} ms: {len(changed)} files changed")
+
+        observer = watch(live, report)
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(origin + project.base_path)
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if observer is not None:
+            observer.stop()
+        server.server_close()
+        say("Stopped. Nothing was written to the output folder.")
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _preview_links(root: Path, origin: str, base_url: str | None) -> list[str]:
+    """Private circles' links on this server, so organisers can preview them."""
+    from .links import circle_links
+
+    try:
+        project = load_project(root, base_url=base_url)
+        site = load_site(project)
+        private = [c for c in site.circles if c.is_private]
+        if not private:
+            return []
+        project = load_project(root, base_url=origin + project.base_path)
+        links = circle_links(load_site(project), load_secret(project.root))
+    except CirclepressError:
+        return []
+    return ["Private circles on this server:"] + [f"  {l.slug}: {l.url}" for l in links if l.is_private]

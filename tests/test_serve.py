@@ -1,0 +1,160 @@
+"""`circlepress serve`: incremental rebuilds checked over HTTP, errors that never kill the server,
+a result equal to a clean build, live reload in a real browser, and a clean stop."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import time
+from datetime import datetime, timezone
+
+import pytest
+
+from circlepress.assemble import render_site
+from circlepress.build import load_site
+from circlepress.config import load_project
+from circlepress.privacy import load_secret
+
+from conftest import REPO, TEST_SECRET
+from serve_support import Server
+
+EPOCH = "1800000000"  # the server's build time, so a clean build can be compared with it
+STEP8 = "steps/08-make-a-calendar/index.html"
+STEP7 = "steps/07-ask-for-commitment/index.html"
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "programme"
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "sites", root / "sites")
+    (root / "circlepress.yaml").write_text("title: Test programme\nbase_url: /repo/\n")
+    return root
+
+
+@pytest.fixture
+def server(project):
+    running = Server(project, env={"SOURCE_DATE_EPOCH": EPOCH, "CIRCLEPRESS_SECRET": TEST_SECRET})
+    yield running
+    running.stop()
+
+
+def built(server: Server, path: str) -> int:
+    status, headers, _ = server.get(path)
+    assert status == 200, path
+    return int(headers["X-Circlepress-Build"])
+
+
+def edit(path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def next_build(server: Server, before: int) -> dict:
+    return server.wait_for(lambda s: s["build"] > before and not s["errors"])
+
+
+def test_serves_under_the_base_path_with_its_404_page(server):
+    status, headers, body = server.get("")
+    assert status == 200 and b"Peer-mentoring circles" in body and b"/__circlepress/live.js" in body
+    status, _, body = server.get("no/such/page/")
+    assert status == 404 and b"Page not found" in body and b'href="/repo/assets/style.css"' in body
+    assert server.get("/")[0] == 200  # redirected to /repo/
+    assert server.get("circles/imaging-and-data")[0] == 200  # folder without its slash
+    assert any("Private circles on this server:" in line for line in server.lines)
+
+
+def test_a_circle_edit_rebuilds_that_circle_only(server, project):
+    start = server.state()["build"]
+    pages = {p: built(server, p) for p in ("circles/imaging-and-data/index.html", "index.html", STEP8,
+                                           "circles/imaging-and-data/calendar.ics")}
+    edit(project / "sites/imaging-and-data/circle.yaml", "Careers outside the lab", "Careers beyond the bench")
+    state = next_build(server, start)
+    assert b"Careers beyond the bench" in server.get("circles/imaging-and-data/calendar/")[2]
+    assert built(server, "circles/imaging-and-data/calendar/index.html") == state["build"]
+    assert built(server, "circles/imaging-and-data/calendar.ics") == state["build"]
+    assert built(server, "index.html") == pages["index.html"]
+    assert built(server, STEP8) == pages[STEP8]  # the public handbook did not change
+
+
+def test_a_handbook_edit_rebuilds_that_page_and_its_circle_copies(server, project):
+    start = server.state()["build"]
+    before7 = built(server, STEP7)
+    before_home = built(server, "circles/imaging-and-data/index.html")
+    edit(project / "content/steps/08-make-a-calendar.md", "Do it quickly", "Do it fast")
+    state = next_build(server, start)
+    assert built(server, STEP8) == state["build"]
+    assert built(server, "circles/imaging-and-data/" + STEP8) == state["build"]
+    assert b"Do it fast" in server.get("circles/imaging-and-data/" + STEP8)[2]
+    assert built(server, STEP7) == before7
+    assert built(server, "circles/imaging-and-data/index.html") == before_home
+
+
+def test_a_new_title_reaches_every_navigation(server, project):
+    start = server.state()["build"]
+    edit(project / "content/steps/07-ask-for-commitment.md", "title: Ask for commitment", "title: Ask for a promise")
+    state = next_build(server, start)
+    for page in ("index.html", STEP8, "circles/imaging-and-data/calendar/index.html"):
+        assert built(server, page) == state["build"]
+        assert b"Ask for a promise" in server.get(page)[2]
+
+
+def test_a_template_edit_rebuilds_the_pages_using_it(server, project):
+    override = project / "themes/default/templates/shortcodes/evaluation.html"
+    override.parent.mkdir(parents=True)
+    start = server.state()["build"]
+    before11 = built(server, "steps/11-be-brave-and-flexible/index.html")
+    override.write_text('<p>Evaluate often.</p>\n')
+    state = next_build(server, start)
+    assert b"Evaluate often." in server.get("steps/12-evaluate-your-impact/")[2]
+    assert built(server, "circles/imaging-and-data/steps/12-evaluate-your-impact/index.html") == state["build"]
+    assert built(server, "steps/11-be-brave-and-flexible/index.html") == before11
+
+
+def test_a_bad_edit_keeps_the_last_good_site_and_a_fix_clears_it(server, project):
+    start = server.state()["build"]
+    circle = project / "sites/imaging-and-data/circle.yaml"
+    good = circle.read_text()
+    circle.write_text(good.replace("timezone: Europe/London", "timezone: Europe/Londn"))
+    state = server.wait_for(lambda s: s["errors"])
+    assert state["errors"] == ["sites/imaging-and-data/circle.yaml:6:11: unknown time zone 'Europe/Londn' "
+                               "(did you mean 'Europe/London'?)"]
+    assert server.get("circles/imaging-and-data/")[0] == 200  # still served
+    assert any("Still serving the last good site." in line for line in server.lines)
+    circle.write_text(good)
+    state = server.wait_for(lambda s: not s["errors"])
+    assert state["build"] > start and server.proc.poll() is None
+
+
+def test_a_burst_of_changes_is_one_rebuild(server, project):
+    start = server.state()["build"]
+    for i, step in enumerate(sorted((project / "content/steps").glob("*.md"))):
+        edit(step, "\n## ", f"\nEdited {i}.\n\n## ")
+    time.sleep(1.5)
+    assert server.state()["build"] == start + 1
+    assert b"Edited 11." in server.get("steps/12-evaluate-your-impact/")[2]
+
+
+def test_after_edits_the_served_site_equals_a_clean_build(server, project):
+    start = server.state()["build"]
+    edit(project / "sites/early-independence/circle.yaml", "Building a lab culture", "Building a team")
+    edit(project / "content/start.md", "title: Start a circle", "title: Starting a circle")
+    next_build(server, start)
+    time.sleep(0.5)
+    site = load_site(load_project(project))
+    now = datetime.fromtimestamp(int(EPOCH), timezone.utc)
+    clean = render_site(site, now, TEST_SECRET.encode())
+    served = {}
+    for path in clean:
+        status, _, body = server.get(path)
+        assert status == 200, path
+        served[path] = body.replace(b'<script src="/__circlepress/live.js"></script></head>', b"</head>")
+    assert served == clean
+    assert load_secret  # the same secret as the server's, passed through the environment
+
+
+def test_ctrl_c_stops_cleanly_and_writes_nothing(server, project):
+    assert server.stop(signal.SIGINT) == 0
+    assert any("Stopped." in line for line in server.lines)
+    assert not (project / "_site").exists()
