@@ -158,3 +158,34 @@ def test_ctrl_c_stops_cleanly_and_writes_nothing(server, project):
     assert server.stop(signal.SIGINT) == 0
     assert any("Stopped." in line for line in server.lines)
     assert not (project / "_site").exists()
+
+
+def test_an_open_tab_reloads_after_an_edit_and_shows_the_overlay_on_a_bad_one(server, project):
+    from browser_support import CHROMIUM, CHROMIUM_ARGS, have_chromium, have_playwright
+    from conftest import require_tool
+
+    require_tool(have_playwright(), "Playwright for Python")
+    require_tool(have_chromium(), f"Chromium ({CHROMIUM})")
+    from playwright.sync_api import sync_playwright
+
+    circle = project / "sites/imaging-and-data/circle.yaml"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(server.url + "circles/imaging-and-data/calendar/")
+        page.wait_for_function("document.readyState === 'complete'")
+        time.sleep(0.3)  # the live-reload connection is open
+        page.evaluate("window.notReloaded = true")
+        edit(circle, "Careers outside the lab", "Careers in industry")
+        page.wait_for_function("document.body.textContent.includes('Careers in industry')")
+        assert page.evaluate("window.notReloaded === undefined")  # a real reload, not a patch
+        good = circle.read_text()
+        circle.write_text(good.replace("months: 6", "months: six"))
+        page.wait_for_selector("#circlepress-overlay")
+        assert "sites/imaging-and-data/circle.yaml:9:11: 'months' must be a whole number" in \
+            page.inner_text("#circlepress-overlay")
+        circle.write_text(good.replace("Careers in industry", "Careers anywhere"))
+        page.wait_for_function("document.body.textContent.includes('Careers anywhere')")
+        assert page.query_selector("#circlepress-overlay") is None
+        browser.close()

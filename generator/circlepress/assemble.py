@@ -31,6 +31,7 @@ class RenderMemo:
 
     pages: dict[str, tuple[tuple, bytes]] = field(default_factory=dict)
     calendars: dict[str, tuple[Circle, datetime, str, CircleCalendar]] = field(default_factory=dict)
+    published: dict[str, tuple[Circle, Circle]] = field(default_factory=dict)  # loaded -> at its address
     keep: tuple = ()  # the last run's inputs, so the identities in `pages` stay unique
 
 
@@ -45,9 +46,17 @@ def make_sealer(site: Site, secret: bytes | None) -> Sealer | None:
     return Sealer(secret, private)
 
 
-def publish_addresses(circles: tuple[Circle, ...], sealer: Sealer | None) -> tuple[Circle, ...]:
-    """Private circles move to their secret folders."""
-    return tuple(replace(c, url=sealer.url(c.slug)) if c.is_private and sealer else c for c in circles)
+def publish_addresses(circles: tuple[Circle, ...], sealer: Sealer | None, memo: RenderMemo) -> tuple[Circle, ...]:
+    """Private circles move to their secret folders (the same object while the circle is unchanged)."""
+    published = []
+    for c in circles:
+        if c.is_private and sealer:
+            hit = memo.published.get(c.slug)
+            if hit is None or hit[0] is not c or hit[1].url != sealer.url(c.slug):
+                hit = memo.published[c.slug] = (c, replace(c, url=sealer.url(c.slug)))
+            c = hit[1]
+        published.append(c)
+    return tuple(published)
 
 
 def load_published_calendars(out: Path, circles: tuple[Circle, ...],
@@ -102,6 +111,7 @@ class _Templates:
         self.env = env
         self._closure: dict[str, frozenset[str]] = {}
         self._source: dict[str, str] = {}
+        self._digest: dict[frozenset[str], str] = {}
 
     def source(self, name: str) -> str:
         if name not in self._source:
@@ -118,9 +128,12 @@ class _Templates:
             self._closure[name] = frozenset(found)
         return self._closure[name]
 
-    def digest(self, names: set[str]) -> str:
-        every = sorted(set().union(*(self.closure(n) for n in names)))
-        return hashlib.blake2b("\0".join(n + "\0" + self.source(n) for n in every).encode(), digest_size=16).hexdigest()
+    def digest(self, names: frozenset[str]) -> str:
+        if names not in self._digest:
+            every = sorted(set().union(*(self.closure(n) for n in names)))
+            text = "\0".join(n + "\0" + self.source(n) for n in every)
+            self._digest[names] = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        return self._digest[names]
 
 
 def _site_digest(view) -> str:
@@ -137,9 +150,10 @@ def _dependencies(out: Output, templates: _Templates, renderer: Renderer, site_d
                               if isinstance(s, Shortcode)}
     if out.circle is not None and out.circle.is_private:
         names.add("private.html")
+    names = frozenset(names)
     circle = out.circle
     return (templates.digest(names), site_digest, renderer.now, id(circle), id(out.page), id(out.body),
-            id(renderer.example), id(renderer.handbook),
+            id(renderer.example),  # templates read the handbook's steps only as the navigation: in site_digest
             id(renderer.calendars.get(circle.slug)) if circle else None,
             (sealer.keys[circle.slug], sealer.wraps[circle.slug]) if circle and circle.is_private else None)
 
@@ -154,7 +168,7 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
     fresh = memo is None
     memo = memo or RenderMemo()
     sealer = make_sealer(site, secret)
-    circles = publish_addresses(site.circles, sealer)
+    circles = publish_addresses(site.circles, sealer, memo)
     previous = load_published_calendars(previous_out, circles, sealer) if previous_out else {}
     calendars = make_calendars(circles, sealer, previous, now, memo)
     view = make_view(project.config, project.base_path, project.origin, site.handbook, circles)

@@ -22,17 +22,19 @@ class CircleLink:
     url: str
 
 
-def circle_links(site: Site, secret: bytes | None) -> list[CircleLink]:
-    """Public circles' URLs and private circles' full share links, with the base URL applied."""
+def circle_links(site: Site, secret: bytes | None, origin: str | None = None) -> list[CircleLink]:
+    """Public circles' URLs and private circles' full share links, with the base URL applied
+    (or served from `origin`, e.g. the dev server's http://127.0.0.1:8000)."""
     project = site.project
+    origin = project.origin if origin is None else origin
     sealer = make_sealer(site, secret)
     links = []
     for circle in site.circles:
         passphrase = bool(circle.spec.access.passphrase)
         if circle.is_private:
-            url = share_link(project.origin, project.base_path, sealer.keys[circle.slug], passphrase)
+            url = share_link(origin, project.base_path, sealer.keys[circle.slug], passphrase)
         else:
-            url = project.origin + project.base_path + circle.url
+            url = origin + project.base_path + circle.url
         links.append(CircleLink(circle.slug, circle.spec.name, circle.is_private, passphrase, url))
     return links
 

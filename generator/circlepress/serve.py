@@ -46,6 +46,8 @@ class LiveSite:
     build: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    site: object = None  # the last good Site
+    secret: bytes | None = None
     session: str = field(default_factory=lambda: f"{time.time_ns():x}")
     memo: Memo = field(default_factory=Memo)
     render_memo: RenderMemo = field(default_factory=RenderMemo)
@@ -66,7 +68,7 @@ class LiveSite:
         changed = {p for p, data in files.items() if self.files.get(p) != data} | (set(self.files) - set(files))
         with self.changed:
             had_errors = bool(self.errors)
-            self.files, self.errors = files, []
+            self.files, self.errors, self.site, self.secret = files, [], site, secret
             self.warnings = [w.format() for w in site.warnings]
             if changed or had_errors or not self.build:
                 self.build += 1
@@ -279,9 +281,9 @@ def serve(root: Path, *, port: int, bind: str, base_url: str | None, open_browse
     signal.signal(signal.SIGTERM, _interrupt)  # a terminated server stops as cleanly as Ctrl-C
     observer = None
     try:
-        say(f"Serving {origin}{project.base_path} (Ctrl-C to stop)")
-        for line in _preview_links(root, origin, base_url):
+        for line in _preview_links(live, origin):
             say(line)
+        say(f"Serving {origin}{project.base_path} (Ctrl-C to stop)")
 
         def report(changed: set[str] | None, seconds: float) -> None:
             if changed is None:
@@ -308,18 +310,11 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _preview_links(root: Path, origin: str, base_url: str | None) -> list[str]:
+def _preview_links(live: LiveSite, origin: str) -> list[str]:
     """Private circles' links on this server, so organisers can preview them."""
     from .links import circle_links
 
-    try:
-        project = load_project(root, base_url=base_url)
-        site = load_site(project)
-        private = [c for c in site.circles if c.is_private]
-        if not private:
-            return []
-        project = load_project(root, base_url=origin + project.base_path)
-        links = circle_links(load_site(project), load_secret(project.root))
-    except CirclepressError:
+    if live.site is None or not any(c.is_private for c in live.site.circles):
         return []
-    return ["Private circles on this server:"] + [f"  {l.slug}: {l.url}" for l in links if l.is_private]
+    links = circle_links(live.site, live.secret, origin)
+    return ["Private circles on this server:"] + [f"  {link.slug}: {link.url}" for link in links if link.is_private]
