@@ -159,10 +159,12 @@ def _dependencies(out: Output, templates: _Templates, renderer: Renderer, site_d
 
 
 def render_site(site: Site, now: datetime, secret: bytes | None = None, previous_out: Path | None = None,
-                progress: Callable[[int, int], None] | None = None, memo: RenderMemo | None = None) -> dict[str, bytes]:
+                progress: Callable[[int, int], None] | None = None, memo: RenderMemo | None = None,
+                sources: dict[str, str] | None = None) -> dict[str, bytes]:
     """Every output file's bytes, keyed by path relative to the output folder.
 
-    `previous_out` is the last build's output, read for the calendars' SEQUENCE numbers.
+    `previous_out` is the last build's output, read for the calendars' SEQUENCE numbers;
+    `sources`, when given, receives the source file behind each page (for messages).
     """
     project = site.project
     fresh = memo is None
@@ -197,6 +199,9 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
                 html = renderer.render_shell(out, sealer.seal(out.circle.slug, out.path, html))
             files[out.path] = html.encode("utf-8")
         pages[out.path] = (deps, files[out.path])
+        if sources is not None:
+            sources[out.path] = project.shown(project.content_dir / out.page.source) if out.page \
+                else out.circle.source if out.circle else f"template {out.template}"
         if progress:
             progress(done, len(outputs))
     memo.pages = pages

@@ -15,7 +15,8 @@ from .errors import CirclepressError, Problem
 from .handbook import EXAMPLE_CIRCLE, Handbook, load_handbook
 from .assemble import render_site
 from .memo import Memo, NoMemo, content_stamp
-from .privacy import load_secret
+from .linkcheck import check_output
+from .privacy import PRIVATE_ROOT, load_secret
 from .render import check_shortcodes, make_environment
 from .resources import packaged
 from .writer import check_output_dir, write_site
@@ -99,7 +100,13 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
     check_output_dir(project.output_dir, project)
     site = load_site(project, strict=strict)
     secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
-    files = render_site(site, now or build_time(), secret, project.output_dir, progress)
+    sources: dict[str, str] = {}
+    files = render_site(site, now or build_time(), secret, project.output_dir, progress, sources=sources)
+    if strict:  # check the output itself before anything is written
+        private_roots = (PRIVATE_ROOT,) if any(c.is_private for c in site.circles) else ()
+        problems = check_output(files, project.base_path, private_roots, sources)
+        if problems:
+            raise CirclepressError(problems)
     write_site(files, project.output_dir, project)
     pages = sum(1 for name in files if name.endswith(".html"))
     return BuildResult(pages, len(files), len(site.circles), site.warnings,

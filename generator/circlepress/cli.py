@@ -13,7 +13,7 @@ from .config import load_project
 from .errors import CirclepressError, Problem
 from .links import circle_links, qr_text, write_qr_svg
 from .privacy import load_secret
-from .scaffold import new_circle
+from .scaffold import new_circle, new_programme
 
 
 def _report(problems: tuple[Problem, ...] | list[Problem]) -> None:
@@ -185,9 +185,30 @@ def serve_command(root: Path, port: int, bind: str, open_browser: bool, base_url
         _fail(exc)
 
 
-@main.group("new")
+class _NewGroup(click.Group):
+    """`new circle SLUG`, and `new DIR` for a whole programme (any other first word is a folder)."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands:
+            return "programme", self.commands["programme"], args
+        return super().resolve_command(ctx, args)
+
+
+@main.group("new", cls=_NewGroup)
 def new_group() -> None:
-    """Create new things from templates."""
+    """Start a programme (`circlepress new DIR`) or a circle (`circlepress new circle SLUG`)."""
+
+
+@new_group.command("programme")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def new_programme_command(folder: Path) -> None:
+    """Create FOLDER: a programme repository ready to push to GitHub and publish on Pages."""
+    try:
+        written = new_programme(folder)
+    except CirclepressError as exc:
+        _fail(exc)
+    click.echo(f"Wrote {len(written)} files to {folder}. Next: cd {folder}; circlepress serve --open. "
+               "To publish, follow its README.md.")
 
 
 @new_group.command("circle")

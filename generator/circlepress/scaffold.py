@@ -1,13 +1,18 @@
-"""`circlepress new circle SLUG`: a commented, valid circle.yaml to fill in."""
+"""`circlepress new`: a new programme repository, or a commented, valid circle.yaml to fill in."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
+
+from . import __version__
 
 from .circles import CIRCLE_FILE, SAFE_SLUG
 from .config import Project
 from .errors import CirclepressError, Location, Problem
+from .resources import packaged
 from .schedule import add_months
+from .schema import circle_json_schema
 
 CIRCLE_TEMPLATE = """\
 {schema}# The circle's data. `circlepress check` tells you what is missing or wrong.
@@ -35,12 +40,22 @@ members:
     department: Your department
     # email: you@example.org
     # profile: https://example.org/you
+  - id: peer
+    name: A Colleague
+    role: Staff scientist
+    department: Another department
 
 # Fix the first three to six sessions at your first meeting (step 8).
 sessions:
   - date: {first}
     topic: Goals, agreement and our calendar
     facilitators: [organiser]     # one or two member ids
+  - date: {second}
+    topic: Networking
+    facilitators: [peer]
+  - date: {third}
+    topic: Funding opportunities
+    facilitators: [organiser, peer]
 
 # Topics the group chose.
 topics:
@@ -67,8 +82,9 @@ def circle_template(slug: str, today: date, schema: str = "") -> str:
     """The text of a new circle.yaml whose term starts next month."""
     start = add_months(today.replace(day=1), 1)
     name = slug.replace("-", " ").title() + " Circle"
-    return CIRCLE_TEMPLATE.format(name=name, start=start.isoformat(), first=start.replace(day=10).isoformat(),
-                                  schema=schema)
+    sessions = [add_months(start, i).replace(day=10).isoformat() for i in range(3)]
+    return CIRCLE_TEMPLATE.format(name=name, start=start.isoformat(), first=sessions[0], second=sessions[1],
+                                  third=sessions[2], schema=schema)
 
 
 def new_circle(project: Project, slug: str, today: date | None = None) -> str:
@@ -86,3 +102,35 @@ def new_circle(project: Project, slug: str, today: date | None = None) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(circle_template(slug, today or date.today(), reference), "utf-8")
     return project.shown(path)
+
+
+STARTER = Path(__file__).resolve().parent / "starter"
+
+
+def new_programme(folder: Path, today: date | None = None) -> list[str]:
+    """A programme repository to push to GitHub: config, the handbook to tailor, one circle,
+    the Pages workflow, a .gitignore covering the secret, and a README for the coordinator."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise CirclepressError([Problem(Location(str(folder)), "the folder exists and is not empty",
+                                        "choose a new folder name; nothing was changed")])
+    files = {
+        "circlepress.yaml": (STARTER / "circlepress.yaml").read_text("utf-8"),
+        ".gitignore": (STARTER / "gitignore").read_text("utf-8"),
+        "README.md": (STARTER / "README.md").read_text("utf-8"),
+        ".github/workflows/pages.yml": (STARTER / "workflows" / "pages.yml").read_text("utf-8"),
+        "pages-requirements.txt": f"circlepress=={__version__}\n",
+        "schema/circle.schema.json": circle_json_schema(),
+        ".vscode/settings.json": '{\n  "yaml.schemas": {"./schema/circle.schema.json": ["sites/*/circle.yaml"]}\n}\n',
+        "sites/our-first-circle/circle.yaml": circle_template(
+            "our-first-circle", today or date.today(), "# yaml-language-server: $schema=../../schema/circle.schema.json\n"),
+    }
+    data = {name: text.encode("utf-8") for name, text in files.items()}
+    content = packaged("content")
+    for path in sorted(content.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            data["content/" + path.relative_to(content).as_posix()] = path.read_bytes()
+    for name, payload in data.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(payload)
+    return sorted(data)

@@ -1,0 +1,83 @@
+"""`build --strict`'s check of the output itself: every local link and asset resolves to a
+written file, every #fragment exists, and no public page links to a private circle."""
+
+from __future__ import annotations
+
+import posixpath
+from html.parser import HTMLParser
+from urllib.parse import unquote, urlsplit
+
+from .errors import Location, Problem
+from .urls import output_file
+
+_LINKING = {"a": "href", "link": "href", "script": "src", "img": "src", "source": "src", "iframe": "src"}
+
+
+class _Page(HTMLParser):
+    """The ids a page defines and the links it makes, with their lines."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[tuple[str, int]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        for name in ("id",) + (("name",) if tag == "a" else ()):
+            if values.get(name):
+                self.ids.add(values[name])
+        attr = _LINKING.get(tag)
+        if attr and values.get(attr):
+            self.links.append((values[attr], self.getpos()[0]))
+
+
+def _target(link: str, page: str, base_path: str) -> tuple[str, str] | None:
+    """(file, fragment) a local link names, relative to the output root; None for other hosts."""
+    parts = urlsplit(link)
+    if parts.scheme or parts.netloc:
+        return None
+    path = unquote(parts.path)
+    if not path:
+        return page, parts.fragment
+    if path.startswith("/"):
+        if not path.startswith(base_path):
+            return "\0outside:" + path, parts.fragment
+        resolved = path[len(base_path):]
+    else:
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+        resolved = "" if resolved == "." else resolved + ("/" if path.endswith("/") else "")
+    return output_file(resolved), parts.fragment
+
+
+def check_output(files: dict[str, bytes], base_path: str, private_roots: tuple[str, ...],
+                 sources: dict[str, str]) -> list[Problem]:
+    """Every broken link, missing fragment and public link to a private circle, named by source page."""
+    pages = {path: _parse(data) for path, data in files.items() if path.endswith(".html")}
+    problems = []
+    for path, page in sorted(pages.items()):
+        is_private = path.startswith(private_roots)
+        where = sources.get(path, path)
+        for link, line in page.links:
+            target = _target(link, path, base_path)
+            if target is None:
+                continue
+            file, fragment = target
+            if file.startswith("\0outside:"):
+                message = f"link '{link}' leaves the site's base path {base_path}"
+            elif file not in files:
+                message = f"link '{link}' points to {file}, which the build does not write"
+            elif fragment and file in pages and fragment not in pages[file].ids:
+                message = f"link '{link}': {file} has no element with id '{fragment}'"
+            elif not is_private and file.startswith(private_roots):
+                message = f"link '{link}' points into a private circle from a public page"
+            else:
+                continue
+            problems.append(Problem(Location(where), f"{path}:{line}: {message}",
+                                    "fix the link in this source, or the page it should reach"))
+    return problems
+
+
+def _parse(data: bytes) -> _Page:
+    page = _Page()
+    page.feed(data.decode("utf-8", errors="replace"))
+    return page
