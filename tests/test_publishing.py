@@ -83,7 +83,7 @@ def test_strict_build_checks_the_output_and_names_the_source(make_site, tmp_path
     shutil.rmtree(out)
     result = run("build", "--root", str(root), "--out", str(out), "--strict")
     assert result.exit_code == 1
-    assert f"content/extra.md:1:1: extra/index.html:" in result.output
+    assert "content/extra.md:1:1: extra/index.html:" in result.output
     assert message.format(token=token) in result.output
     assert not out.exists()
 
