@@ -92,3 +92,18 @@ def test_the_example_site_passes_strict_under_a_subpath(tmp_path):
     result = run("build", "--root", str(REPO), "--out", str(tmp_path / "out"), "--strict", "--base-url", "/repo/")
     assert result.exit_code == 0, result.output
     assert not [p for p in (tmp_path / "out").rglob(".*")]  # nothing a host or the upload action drops
+
+
+def test_what_hosts_expect(tmp_path):
+    out = tmp_path / "out"
+    assert run("build", "--root", str(REPO), "--out", str(out), "--base-url", "https://user.github.io/repo/").exit_code == 0
+    home = (out / "index.html").read_text()
+    assert '<link rel="canonical" href="https://user.github.io/repo/">' in home
+    assert '<link rel="icon" href="assets/favicon.svg"' in home and (out / "assets/favicon.svg").is_file()
+    assert "Sitemap: https://user.github.io/repo/sitemap.xml" in (out / "robots.txt").read_text()
+    assert "<loc>https://user.github.io/repo/steps/08-make-a-calendar/</loc>" in (out / "sitemap.xml").read_text()
+    not_found = (out / "404.html").read_text()
+    assert 'href="/repo/assets/style.css"' in not_found and "canonical" not in not_found
+    for base in ("/repo/", "https://circles.example.org/"):
+        assert run("build", "--root", str(REPO), "--out", str(tmp_path / base.strip("/:")), "--base-url", base,
+                   "--strict").exit_code == 0
