@@ -5,6 +5,8 @@ are taken from the last run instead of being rendered again; the files are the s
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -158,9 +160,50 @@ def _dependencies(out: Output, templates: _Templates, renderer: Renderer, site_d
             (sealer.keys[circle.slug], sealer.wraps[circle.slug]) if circle and circle.is_private else None)
 
 
+PARALLEL_FROM = 300  # fewer pages than this render faster in one process than in a pool
+_JOB: tuple = ()  # what forked workers render from: set just before the pool starts
+
+
+def _render_one(renderer: Renderer, sealer: Sealer | None, out: Output) -> bytes:
+    html = renderer.render(out)
+    if out.circle is not None and out.circle.is_private:
+        html = renderer.render_shell(out, sealer.seal(out.circle.slug, out.path, html))
+    return html.encode("utf-8")
+
+
+def _render_chunk(indices: list[int]) -> list[bytes]:
+    renderer, sealer, outputs = _JOB
+    return [_render_one(renderer, sealer, outputs[i]) for i in indices]
+
+
+def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], jobs: int,
+                progress: Callable[[int, int], None] | None) -> list[bytes]:
+    """Render `todo`, across `jobs` forked processes when there is enough to share."""
+    global _JOB
+    if jobs <= 1 or len(todo) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        done = []
+        for out in todo:
+            done.append(_render_one(renderer, sealer, out))
+            if progress:
+                progress(len(done), len(todo))
+        return done
+    _JOB = (renderer, sealer, todo)
+    chunks = [list(range(i, min(i + 64, len(todo)))) for i in range(0, len(todo), 64)]
+    results: list[bytes] = []
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for part in pool.map(_render_chunk, chunks):
+                results += part
+                if progress:
+                    progress(len(results), len(todo))
+    finally:
+        _JOB = ()
+    return results
+
+
 def render_site(site: Site, now: datetime, secret: bytes | None = None, previous_out: Path | None = None,
                 progress: Callable[[int, int], None] | None = None, memo: RenderMemo | None = None,
-                sources: dict[str, str] | None = None) -> dict[str, bytes]:
+                sources: dict[str, str] | None = None, jobs: int = 1) -> dict[str, bytes]:
     """Every output file's bytes, keyed by path relative to the output folder.
 
     `previous_out` is the last build's output, read for the calendars' SEQUENCE numbers;
@@ -184,27 +227,23 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
             files.update({f"{circle.url}calendar/{key}.ics": data
                           for key, data in calendars[circle.slug].sessions.items()})
     outputs = site_outputs(site.handbook, circles)
-    pages: dict[str, tuple[tuple, bytes]] = {}
-    for done, out in enumerate(outputs, start=1):
-        if out.path in files:
+    deps: dict[str, tuple | None] = {}
+    todo: list[Output] = []
+    for out in outputs:
+        if out.path in files or out.path in deps:
             raise CirclepressError([Problem(Location(out.path), "two sources write this output file",
                                             "rename one of them")])
-        deps = None if fresh else _dependencies(out, templates, renderer, site_digest, sealer)
+        deps[out.path] = None if fresh else _dependencies(out, templates, renderer, site_digest, sealer)
         hit = memo.pages.get(out.path)
-        if deps is not None and hit is not None and hit[0] == deps:
-            files[out.path] = hit[1]
-        else:
-            html = renderer.render(out)
-            if out.circle is not None and out.circle.is_private:
-                html = renderer.render_shell(out, sealer.seal(out.circle.slug, out.path, html))
-            files[out.path] = html.encode("utf-8")
-        pages[out.path] = (deps, files[out.path])
+        if deps[out.path] is None or hit is None or hit[0] != deps[out.path]:
+            todo.append(out)
         if sources is not None:
             sources[out.path] = project.shown(project.content_dir / out.page.source) if out.page \
                 else out.circle.source if out.circle else f"template {out.template}"
-        if progress:
-            progress(done, len(outputs))
-    memo.pages = pages
+    rendered = dict(zip((o.path for o in todo), _render_all(renderer, sealer, todo, jobs, progress)))
+    for out in outputs:
+        files[out.path] = rendered[out.path] if out.path in rendered else memo.pages[out.path][1]
+    memo.pages = {out.path: (deps[out.path], files[out.path]) for out in outputs}
     memo.keep = (site, circles, calendars)
     if view.origin:  # a sitemap needs absolute URLs: only with a base URL that names the host
         files["sitemap.xml"] = render_sitemap(view, outputs)

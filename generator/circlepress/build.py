@@ -94,14 +94,15 @@ def load_site(project: Project, *, strict: bool = False, memo: Memo = NoMemo()) 
 
 
 def build(project: Project, *, strict: bool = False, now: datetime | None = None,
-          progress: Callable[[int, int], None] | None = None) -> BuildResult:
+          progress: Callable[[int, int], None] | None = None, jobs: int | None = None) -> BuildResult:
     """Validate, render and write the site; the previous output survives any failure."""
     started = time.perf_counter()
     check_output_dir(project.output_dir, project)
     site = load_site(project, strict=strict)
     secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
     sources: dict[str, str] = {}
-    files = render_site(site, now or build_time(), secret, project.output_dir, progress, sources=sources)
+    files = render_site(site, now or build_time(), secret, project.output_dir, progress, sources=sources,
+                        jobs=jobs or os.cpu_count() or 1)
     if strict:  # check the output itself before anything is written
         private_roots = (PRIVATE_ROOT,) if any(c.is_private for c in site.circles) else ()
         problems = check_output(files, project.base_path, private_roots, sources)

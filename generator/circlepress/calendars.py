@@ -101,7 +101,8 @@ def _event(name: str, uid: str, meeting: Meeting, previous: Published | None, no
     return event
 
 
-def _calendar(name: str, zone: str, events: list[icalendar.Event], span: tuple[date, date]) -> bytes:
+def _calendar_head(name: str, zone: str, span: tuple[date, date]) -> bytes:
+    """The calendar's properties and VTIMEZONE, serialised once and shared by every file of the circle."""
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -114,9 +115,12 @@ def _calendar(name: str, zone: str, events: list[icalendar.Event], span: tuple[d
     cal.add("x-published-ttl", icalendar.vDuration(REFRESH))
     # Only the rules of the zone the sessions need, not decades of them.
     cal.add_component(icalendar.Timezone.from_tzid(zone, first_date=span[0], last_date=span[1]))
-    for event in events:
-        cal.add_component(event)
-    return cal.to_ical()
+    text = cal.to_ical()
+    assert text.endswith(_END)
+    return text[: -len(_END)]
+
+
+_END = b"END:VCALENDAR\r\n"
 
 
 def make_calendar(name: str, zone: str, seed: str, meetings: tuple[Meeting, ...],
@@ -125,9 +129,11 @@ def make_calendar(name: str, zone: str, seed: str, meetings: tuple[Meeting, ...]
     uids = {m.key: event_uid(seed, m) for m in meetings}
     events = {m.key: _event(name, uids[m.key], m, previous.get(uids[m.key]), now) for m in meetings}
     dates = [m.date for m in meetings] or [now.date()]
-    span = (min(dates) - timedelta(days=1), max(dates) + timedelta(days=1))
-    return CircleCalendar(_calendar(name, zone, list(events.values()), span),
-                          {key: _calendar(name, zone, [event], span) for key, event in events.items()}, uids)
+    head = _calendar_head(name, zone, (min(dates) - timedelta(days=1), max(dates) + timedelta(days=1)))
+    # Each event serialised once by icalendar; a file is the head, its events and the end line.
+    blobs = {key: event.to_ical() for key, event in events.items()}
+    return CircleCalendar(head + b"".join(blobs.values()) + _END,
+                          {key: head + blob + _END for key, blob in blobs.items()}, uids)
 
 
 def read_published(data: bytes) -> dict[str, Published]:

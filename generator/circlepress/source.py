@@ -145,7 +145,7 @@ class _Reader:
                       "remove the tag and write a plain value")
             return None
         if isinstance(node, yaml.ScalarNode):
-            if node.style is None and node.value in _NULLS:
+            if not node.style and node.value in _NULLS:
                 return None
             return node.value
         if isinstance(node, yaml.SequenceNode):
@@ -193,12 +193,23 @@ class _Reader:
         return found
 
 
+def _compose(text: str) -> Any:
+    """The node tree: libyaml's fast parser when the text has no anchors or aliases, else the
+    pure-Python loader, which also words syntax errors best and guards alias loops."""
+    if yaml.__with_libyaml__ and "*" not in text and "&" not in text:
+        try:
+            return yaml.compose(text, Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            pass  # report it as the pure-Python loader describes it
+    return yaml.compose(text, Loader=_Loader)
+
+
 def load_yaml(text: str, path: str, *, line_offset: int = 0) -> Document:
     """Parse one YAML document safely; raise CirclepressError listing every problem."""
     too_deep = CirclepressError([Problem(Location(path, 1 + line_offset, 1), "values are nested too deeply",
                                          "use fewer levels of '[', '{' and indentation")])
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"
