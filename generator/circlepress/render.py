@@ -60,7 +60,7 @@ def make_environment(theme_dirs: tuple[Path, ...]) -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              auto_reload=True)  # the dev server edits templates under a living environment
     env.filters.update(longdate=_longdate, shortdate=_shortdate, hhmm=_hhmm)
-    env.globals.update(url=_url, fill=_fill, next_meeting=_next_meeting, rotation=_rotation, ics_href=_ics_href,
+    env.globals.update(url=_url, fill=_fill, navigation=_navigation, next_meeting=_next_meeting, rotation=_rotation, ics_href=_ics_href,
                        google_link=_google, outlook_link=_outlook, feed_links=_feed_links,
                        evaluation_dates=_evaluations, sessions_data=_sessions_data)
     return env
@@ -105,6 +105,20 @@ def _sessions_data(circle: Circle, now: datetime) -> dict:
          "topic": m.topic or "", "leaders": " and ".join(f.name for f in m.facilitators),
          "place": m.place or "", "online": m.online or ""}
         for m in held(circle.meetings)]}
+
+
+@jinja2.pass_context
+def _navigation(ctx: jinja2.runtime.Context, name: str) -> Markup:
+    """A navigation partial, rendered once per circle (or handbook) and page depth, with this
+    page's own link marked as current. Every page shows one; rendering it once is most of a build."""
+    renderer, circle, depth = ctx["renderer"], ctx["circle"], ctx["page_path"].count("/")
+    key = (name, circle.slug if circle is not None else None, depth, ctx["absolute"])
+    html = renderer.navigations.get(key)
+    if html is None:
+        stand_in = {**ctx.get_all(), "page_path": "x/" * depth + "index.html"}
+        html = renderer.navigations[key] = ctx.environment.get_template(name).render(stand_in)
+    own = f'href="{_url(ctx, ctx["page_path"])}"'
+    return Markup(html.replace(own, own + ' aria-current="page"', 1))
 
 
 @jinja2.pass_context
@@ -155,6 +169,7 @@ class Renderer:
         self.env, self.site, self.handbook, self.example, self.now = env, site, handbook, example, now
         self.shown = shown
         self.calendars = calendars or {}
+        self.navigations: dict[tuple, str] = {}
         self.by_source = {p.source: p for p in handbook.pages}
 
     @functools.cached_property

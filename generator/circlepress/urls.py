@@ -3,8 +3,6 @@ under a subpath and from file:// alike."""
 
 from __future__ import annotations
 
-import posixpath
-
 
 def output_file(target: str) -> str:
     """The file a site-relative target names: folders ('' or 'x/') mean their index.html."""
@@ -12,11 +10,13 @@ def output_file(target: str) -> str:
 
 
 def relative_url(target: str, page_path: str) -> str:
-    """A link from the page written at `page_path` to `target`, both relative to the site root."""
+    """A link from the page written at `page_path` to `target`, both relative to the site root.
+
+    Always up to the root and down again: the link then depends only on the page's depth, so
+    a navigation rendered once serves every page at that depth.
+    """
     target, hash_, fragment = target.partition("#")
-    here = posixpath.dirname(page_path) or "."
-    url = posixpath.relpath(output_file(target), here)
-    return url + hash_ + fragment
+    return "../" * page_path.count("/") + output_file(target) + hash_ + fragment
 
 
 def absolute_url(target: str, base_path: str, origin: str = "") -> str:

@@ -1,0 +1,202 @@
+"""circlepress against its peers, at programme scale. One command:
+
+    python bench/run.py                      # N = 10, 100 and 1,000 circles
+    python bench/run.py --sizes 10 --quick   # what CI runs, so the benchmark never breaks
+
+For each N it makes a synthetic programme (fixed seed: 10 members, 12 sessions and 4 topics per
+circle, every second circle private, plus the stock handbook) and times, each in a fresh process:
+a cold build, a no-op rebuild, and a rebuild after one circle's YAML changed, with the peak memory
+of the build and its workers. It then builds a markdown corpus with the same page count and a
+similar page size with MkDocs and Pelican (installed by this script into bench/.venv) and with a
+pure-Python floor (markdown-it-py + one Jinja template + a write per page, on every core), and
+prints seconds per page and the ratios. The table is also written as JSON. Timing is asserted nowhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from programme import make_programme
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+VENV = HERE / ".venv"
+PEERS = ["mkdocs==1.6.1", "pelican==4.12.0", "markdown==3.7"]
+SECRET = "benchmark-secret-0123456789-abcdefghijklmnop"
+MEASURE = """
+import resource, sys, atexit
+def peak():
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    sys.stderr.write(f"\\nPEAK_KB {own + kids}\\n")
+atexit.register(peak)
+sys.argv[0] = "bench"
+{call}
+"""
+
+
+def timed(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None, timeout: float = 3600,
+          python: str = sys.executable, call: str = "from circlepress.cli import main; main()") -> dict:
+    """Run a Python command in a fresh process: wall seconds and peak memory (own + workers)."""
+    start = time.perf_counter()
+    try:
+        done = subprocess.run([python, "-c", MEASURE.replace("{call}", call), *cmd], cwd=cwd, capture_output=True,
+                              text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    except subprocess.TimeoutExpired:
+        return {"seconds": None, "peak_mb": None, "note": f"timed out after {timeout:.0f} s"}
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"failed: {cmd}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    peak = re.search(r"PEAK_KB (\d+)", done.stderr)
+    return {"seconds": seconds, "peak_mb": int(peak.group(1)) / 1024 if peak else None}
+
+
+def circlepress_runs(root: Path) -> dict:
+    env = {"CIRCLEPRESS_SECRET": SECRET, "SOURCE_DATE_EPOCH": "1800000000"}
+    build = ["build", "--root", str(root)]
+    cold = timed(build, env=env)
+    noop = timed(build, env=env)
+    circle = root / "sites/circle-0000/circle.yaml"
+    circle.write_text(circle.read_text().replace("topic: ", "topic: Changed ", 1))
+    one = timed(build, env=env)
+    pages = sum(1 for _ in (root / "_site").rglob("*.html"))
+    size = sum(p.stat().st_size for p in (root / "_site").rglob("*.html")) / max(pages, 1)
+    return {"pages": pages, "avg_page_bytes": round(size), "cold": cold, "noop": noop, "one_circle": one}
+
+
+def make_corpus(root: Path, pages: int) -> None:
+    """`pages` markdown pages of the handbook's size, for every peer the same files."""
+    steps = sorted((REPO / "content/steps").glob("*.md"))
+    bodies = [re.sub(r"(?s)^---.*?---\n", "", p.read_text()).replace("{{<", "").replace(">}}", "") for p in steps]
+    docs = root / "docs"
+    for i in range(pages):
+        folder = docs / f"section-{i // 200:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        text = f"Title: Page {i:05d}\nDate: 2027-01-01\n\n# Page {i:05d}\n\n{bodies[i % len(bodies)]}"
+        (folder / f"page-{i:05d}.md").write_text(text)
+
+
+FLOOR = r'''
+import sys, os
+from pathlib import Path
+from multiprocessing import Pool
+from markdown_it import MarkdownIt
+from jinja2 import Template
+TEMPLATE = Template("<!doctype html><html lang=en><head><meta charset=utf-8><title>{{ title }}</title>"
+                    "<link rel=stylesheet href=../style.css></head><body><nav>{{ nav }}</nav>"
+                    "<main>{{ body }}</main></body></html>")
+md = MarkdownIt("commonmark")
+def one(path):
+    text = Path(path).read_text()
+    out = Path(sys.argv[2]) / Path(path).relative_to(sys.argv[1]).with_suffix(".html")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(TEMPLATE.render(title=out.stem, nav="", body=md.render(text)))
+if __name__ == "__main__":
+    files = sorted(str(p) for p in Path(sys.argv[1]).rglob("*.md"))
+    with Pool(os.cpu_count()) as pool:
+        pool.map(one, files, chunksize=64)
+'''
+
+
+def ensure_peers() -> str:
+    python = str(VENV / "bin" / "python")
+    if not (VENV / "bin" / "mkdocs").exists() or not (VENV / "bin" / "pelican").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([python, "-m", "pip", "install", "-q", *PEERS], check=True)
+    return python
+
+
+def peer_runs(root: Path, pages: int, timeout: float, with_peers: bool) -> dict:
+    make_corpus(root, pages)
+    results = {}
+    floor = root / "floor.py"
+    floor.write_text(FLOOR)
+    results["floor"] = timed([str(root / "docs"), str(root / "floor-out")], call=f"exec(open({str(floor)!r}).read())",
+                             timeout=timeout)
+    if not with_peers:
+        return results
+    python = ensure_peers()
+    (root / "mkdocs.yml").write_text("site_name: Benchmark\nuse_directory_urls: true\n")
+    results["mkdocs"] = timed(["build", "-q", "-f", str(root / "mkdocs.yml"), "-d", str(root / "mkdocs-out")],
+                              python=python, call="from mkdocs.__main__ import cli; cli()", timeout=timeout)
+    (root / "pelicanconf.py").write_text("SITENAME = 'Benchmark'\nTIMEZONE = 'UTC'\nFEED_ALL_ATOM = None\n"
+                                         "CATEGORY_FEED_ATOM = None\nTRANSLATION_FEED_ATOM = None\n"
+                                         "AUTHOR_FEED_ATOM = None\nAUTHOR_FEED_RSS = None\n")
+    results["pelican"] = timed([str(root / "docs"), "-o", str(root / "pelican-out"), "-s",
+                                str(root / "pelicanconf.py"), "-q"], python=python,
+                               call="from pelican import main; main()", timeout=timeout)
+    return results
+
+
+def per_page(run: dict, pages: int) -> float | None:
+    return run["seconds"] / pages if run.get("seconds") else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="circlepress benchmark against MkDocs, Pelican and a floor")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--quick", action="store_true", help="skip MkDocs and Pelican (no installs)")
+    parser.add_argument("--peer-timeout", type=float, default=1200)
+    parser.add_argument("--json", type=Path, default=HERE / "results.json")
+    args = parser.parse_args()
+    rows = []
+    for n in args.sizes:
+        work = Path(tempfile.mkdtemp(prefix=f"circlepress-bench-{n}-"))
+        try:
+            ours = circlepress_runs(make_programme(work / "programme", n))
+            peers = peer_runs(work / "corpus", ours["pages"], args.peer_timeout, not args.quick)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        rows.append({"circles": n, **ours, "peers": peers})
+        print_row(rows[-1])
+    report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()},
+              "rows": rows}
+    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    print_table(rows)
+    print(f"\nJSON: {args.json}")
+
+
+def ms(value: float | None) -> str:
+    return f"{value * 1000:.2f}" if value is not None else "-"
+
+
+def print_row(row: dict) -> None:
+    print(f"N={row['circles']}: {row['pages']} pages, cold {row['cold']['seconds']:.2f} s", file=sys.stderr)
+
+
+def print_table(rows: list[dict]) -> None:
+    print("\ncirclepress (seconds; peak MB of the build and its workers)")
+    print(f"{'circles':>8} {'pages':>7} {'cold s':>8} {'no-op s':>8} {'one s':>8} {'peak MB':>8} {'ms/page':>8}")
+    for r in rows:
+        print(f"{r['circles']:>8} {r['pages']:>7} {r['cold']['seconds']:>8.2f} {r['noop']['seconds']:>8.2f} "
+              f"{r['one_circle']['seconds']:>8.2f} {r['cold']['peak_mb']:>8.0f} "
+              f"{ms(per_page(r['cold'], r['pages'])):>8}")
+    print("\nPer page, same page count (ms/page; ratio = circlepress / peer, below 1 is faster)")
+    print(f"{'circles':>8} {'circlepress':>12} {'floor':>8} {'ratio':>6} {'mkdocs':>8} {'ratio':>6} "
+          f"{'pelican':>8} {'ratio':>6}")
+    for r in rows:
+        ours = per_page(r["cold"], r["pages"])
+        cells = [f"{r['circles']:>8}", f"{ms(ours):>12}"]
+        for peer in ("floor", "mkdocs", "pelican"):
+            theirs = per_page(r["peers"].get(peer, {}), r["pages"])
+            cells += [f"{ms(theirs):>8}", f"{(ours / theirs):>6.2f}" if theirs else f"{'-':>6}"]
+        print(" ".join(cells))
+    if len(rows) > 1:
+        first, last = rows[0], rows[-1]
+        growth = (last["cold"]["seconds"] / first["cold"]["seconds"]) / (last["pages"] / first["pages"])
+        print(f"\nGrowth: {last['pages'] / first['pages']:.0f}x the pages took "
+              f"{last['cold']['seconds'] / first['cold']['seconds']:.1f}x the time ({growth:.2f} of linear).")
+
+
+if __name__ == "__main__":
+    main()
