@@ -217,7 +217,7 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
     previous = load_published_calendars(previous_out, circles, sealer) if previous_out else {}
     calendars = make_calendars(circles, sealer, previous, now, memo)
     view = make_view(project.config, project.base_path, project.origin, site.handbook, circles)
-    env = make_environment(project.theme_dirs)
+    env = make_environment(project.theme_dirs, live=not fresh)
     renderer = Renderer(env, view, site.handbook, site.example, now, project.shown, calendars)
     templates, site_digest = _Templates(env), _site_digest(view)
     files = _static_files(site)

@@ -48,17 +48,17 @@ def _hhmm(value: datetime) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def make_environment(theme_dirs: tuple[Path, ...]) -> jinja2.Environment:
+def make_environment(theme_dirs: tuple[Path, ...], live: bool = False) -> jinja2.Environment:
     """Templates searched most specific theme first; `default/<name>` always reaches the stock one,
     so an override can extend the template it replaces. Built once per theme chain, so
-    every template compiles once per run."""
+    every template compiles once per run; `live` (the dev server) re-reads edited templates."""
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader([d / "templates" for d in theme_dirs]),
         jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(theme_dirs[-1] / "templates")}),
     ])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             auto_reload=True)  # the dev server edits templates under a living environment
+                             auto_reload=live)  # the dev server edits templates under a living environment
     env.filters.update(longdate=_longdate, shortdate=_shortdate, hhmm=_hhmm)
     env.globals.update(url=_url, fill=_fill, navigation=_navigation, next_meeting=_next_meeting, rotation=_rotation, ics_href=_ics_href,
                        google_link=_google, outlook_link=_outlook, feed_links=_feed_links,
@@ -75,12 +75,15 @@ def _ics_href(ctx: jinja2.runtime.Context, circle: Circle, meeting: Meeting | No
     return _url(ctx, circle.url + (f"calendar/{meeting.key}.ics" if meeting else "calendar.ics"))
 
 
-def _google(circle: Circle, meeting: Meeting) -> str:
-    return google_link(circle.spec.name, meeting, circle.spec.timezone)
+@jinja2.pass_context
+def _google(ctx: jinja2.runtime.Context, circle: Circle, meeting: Meeting) -> str:
+    return ctx["renderer"].once(("google", id(circle), meeting.key),
+                                lambda: google_link(circle.spec.name, meeting, circle.spec.timezone))
 
 
-def _outlook(circle: Circle, meeting: Meeting) -> str:
-    return outlook_link(circle.spec.name, meeting)
+@jinja2.pass_context
+def _outlook(ctx: jinja2.runtime.Context, circle: Circle, meeting: Meeting) -> str:
+    return ctx["renderer"].once(("outlook", id(circle), meeting.key), lambda: outlook_link(circle.spec.name, meeting))
 
 
 @jinja2.pass_context
@@ -170,15 +173,22 @@ class Renderer:
         self.shown = shown
         self.calendars = calendars or {}
         self.navigations: dict[tuple, str] = {}
+        self._once: dict[tuple, Any] = {}
         self.by_source = {p.source: p for p in handbook.pages}
+
+    def once(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """A value computed once per run (the objects in `key` live as long as the renderer)."""
+        if key not in self._once:
+            self._once[key] = make()
+        return self._once[key]
 
     @functools.cached_property
     def _shortcodes(self) -> dict[str, jinja2.Template]:
         return {n: self.env.get_template(f"shortcodes/{n}.html") for n in shortcode_names(self.env)}
 
     def context(self, out: Output) -> dict[str, Any]:
-        return {"renderer": self, "output": out, "site": self.site, "page_path": out.path, "absolute": out.absolute, "circle": out.circle,
-                "page": out.page, "title": out.title, "now": self.now, "handbook": self.handbook,
+        return {"renderer": self, "output": out, "site": self.site, "page_path": out.path, "absolute": out.absolute,
+                "circle": out.circle, "page": out.page, "title": out.title, "now": self.now, "handbook": self.handbook,
                 **dict(out.extra)}
 
     def link_target(self, slot: PageLink, circle: Circle | None) -> str:
