@@ -31,7 +31,7 @@ def test_build_prints_a_one_line_summary(make_site, tmp_path):
     result = run("build", "--root", str(root), "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     summary = result.output.strip().splitlines()[-1]
-    assert re.fullmatch(r"Built \d+ pages \(\d+ files\) for 1 circle in [\d.]+ s, \d+ warnings? -> .+out", summary)
+    assert re.fullmatch(r"Built \d+ pages \(\d+ files, \d+ written\) for 1 circle in [\d.]+ s, \d+ warnings? -> .+out", summary)
     assert (tmp_path / "out" / "circles" / "a" / "index.html").is_file()
 
 

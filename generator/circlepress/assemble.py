@@ -12,12 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from jinja2 import meta
+from jinja2 import TemplateError, meta
 
 from .calendars import CircleCalendar, Published, make_calendar, read_published, whole_calendar_in
 from .circles import Circle
 from .errors import CirclepressError, Location, Problem
 from .markdown import Shortcode
+from .memo import value_stamp
 from .privacy import SECRET_ENV, Sealer, read_sealed
 from .render import Output, Renderer, make_environment
 from .site import make_view, site_outputs
@@ -29,12 +30,24 @@ if TYPE_CHECKING:
 
 @dataclass
 class RenderMemo:
-    """What the last run rendered, and from what, for the next run to reuse."""
+    """What the last run wrote, and from what inputs, for the next run to reuse.
 
-    pages: dict[str, tuple[tuple, bytes]] = field(default_factory=dict)
-    calendars: dict[str, tuple[Circle, datetime, str, CircleCalendar]] = field(default_factory=dict)
-    published: dict[str, tuple[Circle, Circle]] = field(default_factory=dict)  # loaded -> at its address
-    keep: tuple = ()  # the last run's inputs, so the identities in `pages` stay unique
+    `deps` (output path -> digest of its inputs) is what a saved build state keeps; the bytes
+    themselves are held only in memory (the dev server), otherwise the previous file on disk
+    stands for them.
+    """
+
+    deps: dict[str, str] = field(default_factory=dict)
+    held: dict[str, bytes] = field(default_factory=dict)
+    hold: bool = True
+    calendars: dict[str, tuple[str, CircleCalendar]] = field(default_factory=dict)
+    published: dict[str, tuple[str, str, Circle]] = field(default_factory=dict)
+
+    def __getstate__(self) -> dict:
+        return {"deps": self.deps, "hold": False}  # saved: the digests only
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(deps=state["deps"], hold=False)
 
 
 def make_sealer(site: Site, secret: bytes | None) -> Sealer | None:
@@ -54,9 +67,9 @@ def publish_addresses(circles: tuple[Circle, ...], sealer: Sealer | None, memo: 
     for c in circles:
         if c.is_private and sealer:
             hit = memo.published.get(c.slug)
-            if hit is None or hit[0] is not c or hit[1].url != sealer.url(c.slug):
-                hit = memo.published[c.slug] = (c, replace(c, url=sealer.url(c.slug)))
-            c = hit[1]
+            if hit is None or hit[0] != c.digest or hit[1] != sealer.url(c.slug) or not c.digest:
+                hit = memo.published[c.slug] = (c.digest, sealer.url(c.slug), replace(c, url=sealer.url(c.slug)))
+            c = hit[2]
         published.append(c)
     return tuple(published)
 
@@ -79,19 +92,35 @@ def load_published_calendars(out: Path, circles: tuple[Circle, ...],
     return found
 
 
-def make_calendars(circles: tuple[Circle, ...], sealer: Sealer | None, previous: dict[str, dict[str, Published]],
-                   now: datetime, memo: RenderMemo) -> dict[str, CircleCalendar]:
-    """Each circle's calendar; private circles' UIDs come from their secret address, not their slug."""
-    calendars = {}
-    for c in circles:
-        seed = sealer.keys[c.slug].token if c.is_private else c.slug
-        hit = memo.calendars.get(c.slug)
-        if hit and hit[0] is c and hit[1] == now and hit[2] == seed and c.slug not in previous:
-            calendars[c.slug] = hit[3]
-            continue
-        calendars[c.slug] = make_calendar(c.spec.name, c.spec.timezone, seed, c.meetings, previous.get(c.slug, {}), now)
-        memo.calendars[c.slug] = (c, now, seed, calendars[c.slug])
-    return calendars
+class Calendars:
+    """Each circle's calendar, made when first asked for; private circles' UIDs come from their
+    secret address, not their slug. The previous build's calendar is read only for circles
+    whose calendar is made again."""
+
+    def __init__(self, circles: tuple[Circle, ...], sealer: Sealer | None, previous_out: Path | None,
+                 now: datetime, memo: RenderMemo):
+        self.by_slug = {c.slug: c for c in circles}
+        self.sealer, self.previous_out, self.now, self.memo = sealer, previous_out, now, memo
+
+    def seed(self, circle: Circle) -> str:
+        return self.sealer.keys[circle.slug].token if circle.is_private else circle.slug
+
+    def key(self, circle: Circle) -> str:
+        """What the calendar depends on (the previous build's calendar aside, which only an edit consults)."""
+        return value_stamp(circle.digest, self.now, self.seed(circle)) if circle.digest else ""
+
+    def __getitem__(self, slug: str) -> CircleCalendar:
+        circle = self.by_slug[slug]
+        key = self.key(circle)
+        hit = self.memo.calendars.get(slug)
+        if key and hit and hit[0] == key:
+            return hit[1]
+        previous = load_published_calendars(self.previous_out, (circle,), self.sealer).get(slug, {}) \
+            if self.previous_out else {}
+        made = make_calendar(circle.spec.name, circle.spec.timezone, self.seed(circle), circle.meetings, previous,
+                             self.now)
+        self.memo.calendars[slug] = (key, made)
+        return made
 
 
 def _static_files(site: Site) -> dict[str, bytes]:
@@ -117,14 +146,21 @@ class _Templates:
 
     def source(self, name: str) -> str:
         if name not in self._source:
-            self._source[name] = self.env.loader.get_source(self.env, name)[0]
+            try:
+                self._source[name] = self.env.loader.get_source(self.env, name)[0]
+            except TemplateError:
+                self._source[name] = ""  # a missing template: rendering reports it
         return self._source[name]
 
     def closure(self, name: str) -> frozenset[str]:
         if name not in self._closure:
             self._closure[name] = frozenset()  # guards against cycles while walking
             found = {name}
-            for ref in meta.find_referenced_templates(self.env.parse(self.source(name))):
+            try:
+                refs = list(meta.find_referenced_templates(self.env.parse(self.source(name))))
+            except TemplateError:  # rendering reports it, with its location
+                refs = []
+            for ref in refs:
                 if ref:
                     found |= self.closure(ref)
             self._closure[name] = frozenset(found)
@@ -146,18 +182,22 @@ def _site_digest(view) -> str:
 
 
 def _dependencies(out: Output, templates: _Templates, renderer: Renderer, site_digest: str,
-                  sealer: Sealer | None) -> tuple:
-    """Everything an output's bytes depend on, by identity where objects are reused between runs."""
+                  sealer: Sealer | None) -> str:
+    """A digest of everything an output's bytes depend on; empty when something has no digest."""
     names = {out.template} | {f"shortcodes/{s.name}.html" for s in (out.body.slots if out.body else ())
                               if isinstance(s, Shortcode)}
     if out.circle is not None and out.circle.is_private:
         names.add("private.html")
     names = frozenset(names)
-    circle = out.circle
-    return (templates.digest(names), site_digest, renderer.now, id(circle), id(out.page), id(out.body),
-            id(renderer.example),  # templates read the handbook's steps only as the navigation: in site_digest
-            id(renderer.calendars.get(circle.slug)) if circle else None,
-            (sealer.keys[circle.slug], sealer.wraps[circle.slug]) if circle and circle.is_private else None)
+    circle, page = out.circle, out.page
+    if (circle is not None and not circle.digest) or (page is not None and not page.digest) \
+            or not renderer.example.digest:
+        return ""
+    # The handbook reaches templates only as the navigation, which the site digest covers.
+    return value_stamp(templates.digest(names), site_digest, renderer.now, out.path, out.template, out.title,
+                       circle.digest if circle else None, circle.url if circle else None,
+                       page.digest if page else None, renderer.example.digest,
+                       (sealer.keys[circle.slug], sealer.wraps[circle.slug]) if circle and circle.is_private else None)
 
 
 PARALLEL_FROM = 300  # fewer pages than this render faster in one process than in a pool
@@ -203,48 +243,59 @@ def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], j
 
 def render_site(site: Site, now: datetime, secret: bytes | None = None, previous_out: Path | None = None,
                 progress: Callable[[int, int], None] | None = None, memo: RenderMemo | None = None,
-                sources: dict[str, str] | None = None, jobs: int = 1) -> dict[str, bytes]:
+                sources: dict[str, str] | None = None, jobs: int = 1) -> dict[str, bytes | None]:
     """Every output file's bytes, keyed by path relative to the output folder.
 
     `previous_out` is the last build's output, read for the calendars' SEQUENCE numbers;
-    `sources`, when given, receives the source file behind each page (for messages).
+    `sources`, when given, receives the source file behind each page (for messages). With a
+    `memo` that does not hold bytes, an unchanged output's value is None: the previous file stands.
     """
     project = site.project
     fresh = memo is None
     memo = memo or RenderMemo()
     sealer = make_sealer(site, secret)
     circles = publish_addresses(site.circles, sealer, memo)
-    previous = load_published_calendars(previous_out, circles, sealer) if previous_out else {}
-    calendars = make_calendars(circles, sealer, previous, now, memo)
+    calendars = Calendars(circles, sealer, previous_out, now, memo)
     view = make_view(project.config, project.base_path, project.origin, site.handbook, circles)
-    env = make_environment(project.theme_dirs, live=not fresh)
+    env = make_environment(project.theme_dirs, live=not fresh and memo.hold)
     renderer = Renderer(env, view, site.handbook, site.example, now, project.shown, calendars)
     templates, site_digest = _Templates(env), _site_digest(view)
-    files = _static_files(site)
+    files: dict[str, bytes | None] = dict(_static_files(site))
+    deps: dict[str, str] = {}
+
+    def reuse(path: str, digest: str) -> bool:
+        """Take the last run's output when its inputs are unchanged (None: the file on disk stands)."""
+        if fresh or not digest or memo.deps.get(path) != digest or (memo.hold and path not in memo.held):
+            return False
+        files[path] = memo.held.get(path)
+        return True
+
     for circle in circles:
         if not circle.is_private:  # a private circle's calendar lives only inside its sealed pages
-            files[circle.url + "calendar.ics"] = calendars[circle.slug].whole
-            files.update({f"{circle.url}calendar/{key}.ics": data
-                          for key, data in calendars[circle.slug].sessions.items()})
+            paths = [circle.url + "calendar.ics"] + [f"{circle.url}calendar/{m.key}.ics" for m in circle.meetings]
+            key = calendars.key(circle)
+            kept = [reuse(path, value_stamp(key, path)) for path in paths]
+            if not all(kept):
+                calendar = calendars[circle.slug]
+                files[paths[0]] = calendar.whole
+                files.update({f"{circle.url}calendar/{k}.ics": data for k, data in calendar.sessions.items()})
+            deps.update({path: value_stamp(key, path) if key else "" for path in paths})
     outputs = site_outputs(site.handbook, circles)
-    deps: dict[str, tuple | None] = {}
     todo: list[Output] = []
     for out in outputs:
         if out.path in files or out.path in deps:
             raise CirclepressError([Problem(Location(out.path), "two sources write this output file",
                                             "rename one of them")])
-        deps[out.path] = None if fresh else _dependencies(out, templates, renderer, site_digest, sealer)
-        hit = memo.pages.get(out.path)
-        if deps[out.path] is None or hit is None or hit[0] != deps[out.path]:
+        deps[out.path] = "" if fresh else _dependencies(out, templates, renderer, site_digest, sealer)
+        if not reuse(out.path, deps[out.path]):
             todo.append(out)
         if sources is not None:
             sources[out.path] = project.shown(project.content_dir / out.page.source) if out.page \
                 else out.circle.source if out.circle else f"template {out.template}"
-    rendered = dict(zip((o.path for o in todo), _render_all(renderer, sealer, todo, jobs, progress)))
-    for out in outputs:
-        files[out.path] = rendered[out.path] if out.path in rendered else memo.pages[out.path][1]
-    memo.pages = {out.path: (deps[out.path], files[out.path]) for out in outputs}
-    memo.keep = (site, circles, calendars)
+    files.update(zip((o.path for o in todo), _render_all(renderer, sealer, todo, jobs, progress)))
+    memo.deps = deps
+    if memo.hold:
+        memo.held = {path: files[path] for path in deps}
     if view.origin:  # a sitemap needs absolute URLs: only with a base URL that names the host
         files["sitemap.xml"] = render_sitemap(view, outputs)
     files["robots.txt"] = render_robots(view)

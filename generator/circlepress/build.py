@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass
@@ -10,16 +11,18 @@ from pathlib import Path
 from typing import Callable
 
 from .circles import Circle, load_circle, load_circles
-from .config import Project
+from . import __version__
+from .config import CONFIG_NAME, Project
 from .errors import CirclepressError, Problem
 from .handbook import EXAMPLE_CIRCLE, Handbook, load_handbook
-from .assemble import render_site
-from .memo import Memo, NoMemo, content_stamp
+from .assemble import RenderMemo, render_site
+from .memo import Memo, NoMemo, content_stamp, value_stamp
 from .linkcheck import check_output
-from .privacy import PRIVATE_ROOT, load_secret
+from .privacy import PRIVATE_ROOT, SECRET_ENV, SECRET_FILE, load_secret
 from .render import check_shortcodes, make_environment
 from .resources import packaged
-from .writer import check_output_dir, write_site
+from .state import BuildState, input_digest, load_state, output_signature, save_state
+from .writer import check_output_dir, update_site, write_site
 
 
 @dataclass(frozen=True)
@@ -41,21 +44,27 @@ class BuildResult:
     warnings: tuple[Problem, ...]
     seconds: float
     out: Path
+    changed: int  # files written or removed; 0 when nothing changed
 
 
 def build_time() -> datetime:
-    """Now, or SOURCE_DATE_EPOCH when set, so a build can be reproduced exactly."""
+    """The start of today (UTC), or SOURCE_DATE_EPOCH when set, so a build can be reproduced.
+
+    A day is the build's unit of time: pages say "as of" a date, and every build on the same
+    day from the same sources gives the same files (the pages' script keeps "next session" live).
+    """
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), timezone.utc)
-    return datetime.now(timezone.utc)
+    return datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _load_example(project: Project, handbook: Handbook, steps: frozenset[int] | None, memo: Memo) -> Circle:
     own = project.content_dir / EXAMPLE_CIRCLE
     path = own if own.is_file() else packaged("content") / EXAMPLE_CIRCLE
-    example, problems = memo.get(("example", path), (content_stamp(path), steps, id(handbook.agreement)),
-                                 lambda: load_circle(path, project.shown, steps, handbook.agreement, with_pages=False))
+    stamp = value_stamp(content_stamp(path), steps, handbook.agreement)
+    example, problems = memo.get(("example", str(path)), stamp, lambda: load_circle(
+        path, project.shown, steps, handbook.agreement, with_pages=False, digest=stamp))
     if example is None:
         raise CirclepressError(problems)
     return example
@@ -93,22 +102,55 @@ def load_site(project: Project, *, strict: bool = False, memo: Memo = NoMemo()) 
     return Site(project, handbook, example, circles, warnings)
 
 
+def _options(project: Project, strict: bool) -> str:
+    """What the command line and environment chose that outputs depend on."""
+    secret = os.environ.get(SECRET_ENV, "")
+    if not secret and (project.root / SECRET_FILE).is_file():
+        secret = (project.root / SECRET_FILE).read_text("utf-8").strip()
+    return value_stamp(__version__, str(project.output_dir), project.config, strict, project.theme_dirs,
+                       str(project.content_dir), str(project.sites_dir), hashlib.sha256(secret.encode()).hexdigest())
+
+
 def build(project: Project, *, strict: bool = False, now: datetime | None = None,
           progress: Callable[[int, int], None] | None = None, jobs: int | None = None) -> BuildResult:
-    """Validate, render and write the site; the previous output survives any failure."""
+    """Validate, render and write the site; the previous output survives any failure.
+
+    A rebuild uses the last build's state: when no input changed it does nothing; otherwise it
+    renders only the outputs whose inputs changed and writes only the files whose bytes did.
+    """
     started = time.perf_counter()
-    check_output_dir(project.output_dir, project)
-    site = load_site(project, strict=strict)
+    now = now or build_time()
+    out = project.output_dir
+    options = _options(project, strict)
+    state = load_state(project.root, options)
+    if state is not None and not (out.is_dir() and output_signature(out) == state.output):
+        state = None  # the output folder is not as the last build left it: build it anew
+    inputs = input_digest([project.content_dir, project.sites_dir, *project.theme_dirs],
+                          [project.root / CONFIG_NAME, packaged("content") / EXAMPLE_CIRCLE], now)
+    if state is not None and state.inputs == inputs:
+        return BuildResult(*state.counts, state.warnings, time.perf_counter() - started, out, changed=0)
+    if state is None:
+        check_output_dir(out, project)
+    memo = state.memo if state else Memo()
+    render = state.render if state else RenderMemo(hold=False)
+    site = load_site(project, strict=strict, memo=memo)
     secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
     sources: dict[str, str] = {}
-    files = render_site(site, now or build_time(), secret, project.output_dir, progress, sources=sources,
+    files = render_site(site, now, secret, out, progress, memo=render, sources=sources,
                         jobs=jobs or os.cpu_count() or 1)
     if strict:  # check the output itself before anything is written
         private_roots = (PRIVATE_ROOT,) if any(c.is_private for c in site.circles) else ()
-        problems = check_output(files, project.base_path, private_roots, sources)
+        complete = {k: v if v is not None else (out / k).read_bytes() for k, v in files.items()
+                    if k.endswith(".html") or v is not None}
+        problems = check_output({**{k: b"" for k in files}, **complete}, project.base_path, private_roots, sources)
         if problems:
             raise CirclepressError(problems)
-    write_site(files, project.output_dir, project)
+    if state is not None:
+        changed = update_site(files, out, project)
+    else:
+        write_site(files, out, project)
+        changed = len(files)
     pages = sum(1 for name in files if name.endswith(".html"))
-    return BuildResult(pages, len(files), len(site.circles), site.warnings,
-                       time.perf_counter() - started, project.output_dir)
+    counts = (pages, len(files), len(site.circles))
+    save_state(project.root, BuildState(options, inputs, output_signature(out), counts, site.warnings, memo, render))
+    return BuildResult(*counts, site.warnings, time.perf_counter() - started, out, changed=changed)

@@ -11,7 +11,7 @@ from typing import Callable
 from .errors import CirclepressError, Location, Problem, Severity
 from .handbook import PageMeta
 from .markdown import Fragments, PageLink, Shortcode, parse_markdown
-from .memo import Memo, NoMemo, content_stamp
+from .memo import Memo, NoMemo, content_stamp, value_stamp
 from .schedule import Meeting, add_months, held, meetings, term_end
 from .schema import CircleSpec, StepProgress
 from .source import Document, load_yaml, read_text, split_front_matter
@@ -55,6 +55,7 @@ class Circle:
     pages: tuple[CirclePage, ...]
     slug_at: Location
     url: str  # site-relative folder: circles/<slug>/, or a secret folder for a private circle
+    digest: str = ""  # of its files and the handbook facts it was checked against
 
     @property
     def is_private(self) -> bool:
@@ -201,7 +202,7 @@ def _load_pages(folder: Path, shown: Shown) -> tuple[list[CirclePage], list[Prob
 
 
 def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_agreement: Fragments | None,
-                *, with_pages: bool = True) -> tuple[Circle | None, list[Problem]]:
+                *, with_pages: bool = True, digest: str = "") -> tuple[Circle | None, list[Problem]]:
     """Read and check one `circle.yaml` (and the pages beside it); None when it has errors.
 
     `steps` are the handbook's step numbers, None when the handbook itself failed to load.
@@ -231,7 +232,7 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     if any(p.is_error for p in problems):
         return None, problems
     circle = Circle(slug, spec, shown(path), schedule, topics, own or default_agreement,
-                    own is None, tuple(pages), doc.locate(("slug",)), f"circles/{slug}/")
+                    own is None, tuple(pages), doc.locate(("slug",)), f"circles/{slug}/", digest)
     return circle, problems
 
 
@@ -251,9 +252,10 @@ def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None, de
             problems.append(Problem(Location(shown(folder)), f"folder has no {CIRCLE_FILE}",
                                     "add one with `circlepress new circle SLUG`, or move the folder out of sites/"))
             continue
-        stamp = (content_stamp(folder / CIRCLE_FILE, *sorted(folder.glob("*.md"))), steps, id(default_agreement))
-        circle, found = memo.get(("circle", folder), stamp,
-                                 lambda: load_circle(folder / CIRCLE_FILE, shown, steps, default_agreement))
+        stamp = value_stamp(content_stamp(folder / CIRCLE_FILE, *sorted(folder.glob("*.md"))), steps,
+                            default_agreement)
+        circle, found = memo.get(("circle", str(folder)), stamp,
+                                 lambda: load_circle(folder / CIRCLE_FILE, shown, steps, default_agreement, digest=stamp))
         problems += found
         if circle is None:
             continue

@@ -57,7 +57,11 @@ def build_command(root: Path, out: Path | None, strict: bool, base_url: str | No
     except CirclepressError as exc:
         _fail(exc)
     _report(result.warnings)
-    click.echo(f"Built {_count(result.pages, 'page')} ({result.files} files) for "
+    if not result.changed:
+        click.echo(f"Nothing changed: {_count(result.pages, 'page')} for {_count(result.circles, 'circle')} "
+                   f"already up to date in {project.shown(result.out)} (checked in {result.seconds:.2f} s)")
+        return
+    click.echo(f"Built {_count(result.pages, 'page')} ({result.files} files, {result.changed} written) for "
                f"{_count(result.circles, 'circle')} in {result.seconds:.2f} s, "
                f"{_count(len(result.warnings), 'warning')} -> {project.shown(result.out)}")
 

@@ -40,6 +40,7 @@ class HandbookPage:
     meta: PageMeta
     body: Fragments
     url: str  # output folder relative to the site root, '' for the home page
+    digest: str = ""  # of the source file: what the page's outputs depend on
 
     @property
     def is_step(self) -> bool:
@@ -76,7 +77,7 @@ def _is_hidden(rel: PurePosixPath) -> bool:
     return any(part.startswith(("_", ".")) for part in rel.parts)
 
 
-def load_page(path: Path, source: str, shown: str) -> tuple[HandbookPage | None, list[Problem]]:
+def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[HandbookPage | None, list[Problem]]:
     """Read one markdown page; None (with problems) when it cannot be used."""
     try:
         front = split_front_matter(read_text(path, shown), shown)
@@ -85,7 +86,7 @@ def load_page(path: Path, source: str, shown: str) -> tuple[HandbookPage | None,
         return None, list(exc.problems)
     parsed = parse_markdown(front.body, shown, source_dir=PurePosixPath(source).parent.as_posix(),
                             first_line=front.body_line)
-    page = HandbookPage(source, meta, parsed.fragments, _url_for(source, meta))
+    page = HandbookPage(source, meta, parsed.fragments, _url_for(source, meta), digest)
     top = page.url.split("/", 1)[0]
     problems = list(parsed.problems)
     if top in RESERVED:
@@ -109,8 +110,8 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
         if rel.suffix != ".md":
             assets.append((rel.as_posix(), path))
             continue
-        page, found = memo.get(("page", path), content_stamp(path),
-                               lambda: load_page(path, rel.as_posix(), shown(path)))
+        stamp = content_stamp(path)
+        page, found = memo.get(("page", str(path)), stamp, lambda: load_page(path, rel.as_posix(), shown(path), stamp))
         problems += found
         if page is not None:
             pages.append(page)

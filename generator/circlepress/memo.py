@@ -1,6 +1,7 @@
-"""Remembering work between builds in one process (the dev server), so a rebuild redoes only
-what its inputs changed. A memo is an optimisation only: a build without one does everything,
-and both give the same files."""
+"""Remembering work between builds (in the dev server, and across `build` runs through the
+saved build state), so a rebuild redoes only what its inputs changed. Every stamp is made from
+content, never from object identity, so a memo survives being saved and loaded. A memo is an
+optimisation only: a build without one does everything, and both give the same files."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ def content_stamp(*paths: Path) -> str:
             digest.update(path.read_bytes())
         digest.update(b"\1")
     return digest.hexdigest()
+
+
+def value_stamp(*values: object) -> str:
+    """A digest of plain values (their repr: frozen dataclasses, tuples, strings)."""
+    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
 
 
 class Memo:

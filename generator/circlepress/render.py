@@ -16,7 +16,7 @@ from .circles import Circle
 from .errors import CirclepressError, Problem
 from .handbook import Handbook, HandbookPage
 from .markdown import Fragments, PageLink, Shortcode, Slot
-from .calendars import CircleCalendar, data_url, google_link, outlook_link, subscribe_links
+from .calendars import data_url, google_link, outlook_link, subscribe_links
 from .schedule import Meeting, evaluation_dates, held, next_meeting, rotation
 from .urls import absolute_url, relative_url
 
@@ -168,10 +168,10 @@ class Renderer:
     """Renders outputs with one compiled environment and the site-wide values every page shares."""
 
     def __init__(self, env: jinja2.Environment, site: Any, handbook: Handbook, example: Circle, now: datetime,
-                 shown: Callable[[Path], str] = str, calendars: dict[str, CircleCalendar] | None = None):
+                 shown: Callable[[Path], str] = str, calendars: Any = None):
         self.env, self.site, self.handbook, self.example, self.now = env, site, handbook, example, now
         self.shown = shown
-        self.calendars = calendars or {}
+        self.calendars = calendars if calendars is not None else {}  # slug -> CircleCalendar, on demand
         self.navigations: dict[tuple, str] = {}
         self._once: dict[tuple, Any] = {}
         self.by_source = {p.source: p for p in handbook.pages}

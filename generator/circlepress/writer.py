@@ -106,3 +106,38 @@ def write_site(files: dict[str, bytes], out: Path, project: Project) -> None:
     manifest = _read_manifest(project)
     manifest[str(out)] = sorted(files)
     _save_manifest(project, manifest)
+
+
+def update_site(files: dict[str, bytes | None], out: Path, project: Project) -> int:
+    """Bring an output folder this tool wrote up to date in place: write only the files whose
+    bytes changed (None: unchanged, left alone), remove the ones no longer built. Each file is
+    replaced atomically; the caller has checked that the folder is exactly as the last build
+    left it. Returns how many files were written or removed."""
+    out = out.resolve()
+    before = set(_read_manifest(project).get(str(out), []))
+    touched = 0
+    for rel, data in files.items():
+        if data is None:
+            continue
+        target = out / rel
+        try:
+            if target.read_bytes() == data:
+                continue
+        except OSError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}{_TMP}{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        touched += 1
+    for rel in sorted(before - set(files), reverse=True):
+        path = out / rel
+        path.unlink(missing_ok=True)
+        touched += 1
+        for parent in path.parents:
+            if parent == out or any(parent.iterdir()):
+                break
+            parent.rmdir()
+    manifest = _read_manifest(project)
+    manifest[str(out)] = sorted(files)
+    _save_manifest(project, manifest)
+    return touched

@@ -1,0 +1,100 @@
+"""What the last build knew, kept between runs in `.circlepress/build-state`, so a rebuild
+skips what did not change: nothing at all when no input changed, otherwise only the pages
+whose inputs changed. The state is signed with a key kept outside the project (a state file
+from elsewhere is ignored, never loaded), and it is only trusted while the output folder is
+exactly as the last build left it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .assemble import RenderMemo
+from .memo import Memo, value_stamp
+
+STATE_FILE = ".circlepress/build-state"
+
+
+@dataclass
+class BuildState:
+    options: str  # digest of the tool version and everything the command line chose
+    inputs: str  # digest of every source file and the build time
+    output: str  # signature of the output folder as written
+    counts: tuple[int, int, int]  # pages, files, circles
+    warnings: tuple
+    memo: Memo
+    render: RenderMemo
+
+
+def _key() -> bytes:
+    """A per-user signing key, outside any project."""
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "circlepress"
+    path = home / "state-key"
+    try:
+        return path.read_bytes()
+    except OSError:
+        home.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(32)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(key)
+        except FileExistsError:
+            return path.read_bytes()
+        return key
+
+
+def input_digest(folders: list[Path], files: list[Path], *extra: object) -> str:
+    """Every source file's path and bytes, plus `extra` (options, build time)."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(value_stamp(__version__, *extra).encode())
+    paths = sorted({p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.is_file()} |
+                   {p for p in files if p.is_file()})
+    for path in paths:
+        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\1")
+    return digest.hexdigest()
+
+
+def output_signature(out: Path) -> str:
+    """The output folder's files, sizes and modification times."""
+    rows = []
+    for folder, _, names in os.walk(out):
+        for name in names:
+            stat = os.stat(os.path.join(folder, name))
+            rows.append((os.path.relpath(os.path.join(folder, name), out), stat.st_size, stat.st_mtime_ns))
+    return value_stamp(sorted(rows))
+
+
+def load_state(root: Path, options: str) -> BuildState | None:
+    """The last build's state, when it is ours, for these options; None otherwise."""
+    try:
+        data = (root / STATE_FILE).read_bytes()
+    except OSError:
+        return None
+    mac, payload = data[:32], data[32:]
+    if not hmac.compare_digest(mac, hmac.new(_key(), payload, hashlib.sha256).digest()):
+        return None
+    try:
+        state = pickle.loads(payload)
+    except Exception:  # a state from another version: rebuild everything
+        return None
+    return state if isinstance(state, BuildState) and state.options == options else None
+
+
+def save_state(root: Path, state: BuildState) -> None:
+    payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    path = root / STATE_FILE
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(hmac.new(_key(), payload, hashlib.sha256).digest() + payload)
+    os.replace(tmp, path)
+
+
+def forget_state(root: Path) -> None:
+    (root / STATE_FILE).unlink(missing_ok=True)

@@ -1,0 +1,116 @@
+"""Incremental and parallel builds: a rebuild renders only what changed, never rewrites an
+unchanged file, and always equals a clean build."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+import circlepress.assemble as assemble
+from circlepress.build import build
+from circlepress.config import load_project
+from circlepress.state import forget_state
+
+from conftest import NOW, REPO
+
+
+def snapshot(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def stamps(folder):
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "programme"
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "sites", root / "sites")
+    (root / "circlepress.yaml").write_text("title: Test\nbase_url: https://circles.example.org/\n")
+    return root
+
+
+def clean_build(root, tmp_path):
+    """What a build without any saved state makes of the same sources and the same previous
+    output (which calendars read for their SEQUENCE numbers)."""
+    out = tmp_path / "clean"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(root / "_site", out)
+    forget_state(root)
+    result = build(load_project(root), now=NOW)
+    assert result.changed == len(snapshot(root / "_site"))  # a full build, written anew
+    return snapshot(root / "_site")
+
+
+def rebuild(root):
+    return build(load_project(root), now=NOW)
+
+
+def test_a_no_op_rebuild_touches_nothing(project):
+    first = rebuild(project)
+    before = stamps(project / "_site")
+    again = rebuild(project)
+    assert again.changed == 0 and again.pages == first.pages
+    assert stamps(project / "_site") == before
+
+
+def test_one_circle_changed_rewrites_only_its_files_and_equals_a_clean_build(project, tmp_path):
+    rebuild(project)
+    before = stamps(project / "_site")
+    circle = project / "sites/imaging-and-data/circle.yaml"
+    circle.write_text(circle.read_text().replace("Careers outside the lab", "Careers in industry"))
+    result = rebuild(project)
+    after = stamps(project / "_site")
+    touched = {p for p in after if after[p] != before.get(p)}
+    assert touched and all(p.startswith("circles/imaging-and-data/") for p in touched), touched
+    assert result.changed == len(touched)
+    incremental = snapshot(project / "_site")
+    assert incremental == clean_build(project, tmp_path)
+
+
+@pytest.mark.parametrize("change", ["title", "body", "template", "remove-circle", "private-circle", "config"])
+def test_every_kind_of_change_gives_a_clean_build(project, tmp_path, change):
+    rebuild(project)
+    if change == "title":
+        step = project / "content/steps/07-ask-for-commitment.md"
+        step.write_text(step.read_text().replace("title: Ask for commitment", "title: Ask for a promise"))
+    elif change == "body":
+        step = project / "content/steps/08-make-a-calendar.md"
+        step.write_text(step.read_text().replace("Do it quickly", "Do it fast"))
+    elif change == "template":
+        override = project / "themes/default/templates/shortcodes/evaluation.html"
+        override.parent.mkdir(parents=True)
+        override.write_text("<p>Evaluate often.</p>\n")
+    elif change == "remove-circle":
+        shutil.rmtree(project / "sites/imaging-and-data")
+    elif change == "private-circle":
+        circle = project / "sites/early-independence/circle.yaml"
+        circle.write_text(circle.read_text().replace("Building a lab culture", "Building a team"))
+    else:
+        (project / "circlepress.yaml").write_text("title: Renamed\nbase_url: https://circles.example.org/\n")
+    result = rebuild(project)
+    assert result.changed > 0
+    incremental = snapshot(project / "_site")
+    assert incremental == clean_build(project, tmp_path)
+    if change == "remove-circle":
+        assert not (project / "_site/circles/imaging-and-data").exists()
+
+
+def test_an_output_changed_by_hand_makes_the_next_build_a_full_one(project, tmp_path):
+    rebuild(project)
+    (project / "_site/index.html").write_text("edited by hand")
+    rebuild(project)
+    incremental = snapshot(project / "_site")
+    assert incremental == clean_build(project, tmp_path)
+
+
+def test_parallel_rendering_gives_the_same_files(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
+    build(load_project(project, output=tmp_path / "two"), now=NOW, jobs=2)
+    build(load_project(project, output=tmp_path / "one"), now=NOW, jobs=1)
+    assert snapshot(tmp_path / "two") == snapshot(tmp_path / "one")
+    assert os.cpu_count()
