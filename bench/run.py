@@ -71,7 +71,8 @@ def circlepress_runs(root: Path) -> dict:
     one = timed(build, env=env)
     pages = sum(1 for _ in (root / "_site").rglob("*.html"))
     size = sum(p.stat().st_size for p in (root / "_site").rglob("*.html")) / max(pages, 1)
-    return {"pages": pages, "avg_page_bytes": round(size), "cold": cold, "noop": noop, "one_circle": one}
+    return {"pages": pages, "avg_page_bytes": round(size), "cold": cold, "noop": noop, "one_circle": one,
+            "shares": shares(root)}
 
 
 def make_corpus(root: Path, pages: int) -> None:
@@ -138,6 +139,33 @@ def peer_runs(root: Path, pages: int, timeout: float, with_peers: bool) -> dict:
     return results
 
 
+SHARES = r"""
+import cProfile, pstats, sys, io
+from pathlib import Path
+from circlepress.build import build
+from circlepress.config import load_project
+profile = cProfile.Profile()
+profile.enable()
+build(load_project(Path(sys.argv[1])), jobs=1)
+profile.disable()
+stats = pstats.Stats(profile, stream=io.StringIO())
+total = max(row[3] for row in stats.stats.values())
+def cumulative(name):
+    return sum(row[3] for (file, line, func), row in stats.stats.items() if func == name and "circlepress" in file)
+print(f"SHARES {cumulative('seal_page') / total:.4f} {cumulative('make_calendar') / total:.4f}")
+"""
+
+
+def shares(root: Path) -> dict:
+    """Share of a one-process cold build spent sealing private pages and making calendars (cProfile)."""
+    shutil.rmtree(root / "_site", ignore_errors=True)
+    shutil.rmtree(root / ".circlepress", ignore_errors=True)
+    done = subprocess.run([sys.executable, "-c", SHARES, str(root)], capture_output=True, text=True,
+                          env={**os.environ, "CIRCLEPRESS_SECRET": SECRET, "SOURCE_DATE_EPOCH": "1800000000"})
+    match = re.search(r"SHARES ([\d.]+) ([\d.]+)", done.stdout)
+    return {"sealing": float(match.group(1)), "calendars": float(match.group(2))} if match else {}
+
+
 def per_page(run: dict, pages: int) -> float | None:
     return run["seconds"] / pages if run.get("seconds") else None
 
@@ -191,6 +219,10 @@ def print_table(rows: list[dict]) -> None:
             theirs = per_page(r["peers"].get(peer, {}), r["pages"])
             cells += [f"{ms(theirs):>8}", f"{(ours / theirs):>6.2f}" if theirs else f"{'-':>6}"]
         print(" ".join(cells))
+    for r in rows:
+        if r.get("shares"):
+            print(f"N={r['circles']}: sealing private pages {r['shares']['sealing']:.1%} and making calendars "
+                  f"{r['shares']['calendars']:.1%} of a one-process cold build (cProfile)")
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
         growth = (last["cold"]["seconds"] / first["cold"]["seconds"]) / (last["pages"] / first["pages"])

@@ -195,9 +195,17 @@ def _dependencies(out: Output, templates: _Templates, renderer: Renderer, site_d
         return ""
     # The handbook reaches templates only as the navigation, which the site digest covers.
     return value_stamp(templates.digest(names), site_digest, renderer.now, out.path, out.template, out.title,
-                       circle.digest if circle else None, circle.url if circle else None,
-                       page.digest if page else None, renderer.example.digest,
-                       (sealer.keys[circle.slug], sealer.wraps[circle.slug]) if circle and circle.is_private else None)
+                       _circle_part(circle, sealer, renderer) if circle else None,
+                       page.digest if page else None, renderer.example.digest)
+
+
+def _circle_part(circle: Circle, sealer: Sealer | None, renderer: Renderer) -> str:
+    """What every output of a circle depends on: its data, address and keys (once per run)."""
+    def make() -> str:
+        keys = (sealer.keys[circle.slug], sealer.wraps[circle.slug]) if circle.is_private and sealer else None
+        return value_stamp(circle.digest, circle.url, keys)
+
+    return renderer.once(("circle-part", circle.slug), make)
 
 
 PARALLEL_FROM = 300  # fewer pages than this render faster in one process than in a pool

@@ -13,7 +13,7 @@ from typing import Callable
 from .circles import Circle, load_circle, load_circles
 from . import __version__
 from .config import CONFIG_NAME, Project
-from .errors import CirclepressError, Problem
+from .errors import CirclepressError, Location, Problem, Severity
 from .handbook import EXAMPLE_CIRCLE, Handbook, load_handbook
 from .assemble import RenderMemo, render_site
 from .memo import Memo, NoMemo, content_stamp, value_stamp
@@ -21,7 +21,7 @@ from .linkcheck import check_output
 from .privacy import PRIVATE_ROOT, SECRET_ENV, SECRET_FILE, load_secret
 from .render import check_shortcodes, make_environment
 from .resources import packaged
-from .state import BuildState, input_digest, load_state, output_signature, save_state
+from .state import BuildState, input_digest, load_state, load_summary, output_signature, save_state, save_summary
 from .writer import check_output_dir, update_site, write_site
 
 
@@ -122,13 +122,15 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
     now = now or build_time()
     out = project.output_dir
     options = _options(project, strict)
-    state = load_state(project.root, options)
-    if state is not None and not (out.is_dir() and output_signature(out) == state.output):
-        state = None  # the output folder is not as the last build left it: build it anew
     inputs = input_digest([project.content_dir, project.sites_dir, *project.theme_dirs],
                           [project.root / CONFIG_NAME, packaged("content") / EXAMPLE_CIRCLE], now)
-    if state is not None and state.inputs == inputs:
-        return BuildResult(*state.counts, state.warnings, time.perf_counter() - started, out, changed=0)
+    last = load_summary(project.root)
+    intact = last.get("options") == options and out.is_dir() and output_signature(out) == last.get("output")
+    if intact and last.get("inputs") == inputs:  # nothing changed: not even the state is read
+        warnings = tuple(Problem(Location(*where), message, hint, Severity.WARNING)
+                         for where, message, hint in last["warnings"])
+        return BuildResult(*last["counts"], warnings, time.perf_counter() - started, out, changed=0)
+    state = load_state(project.root, options) if intact else None
     if state is None:
         check_output_dir(out, project)
     memo = state.memo if state else Memo()
@@ -152,5 +154,8 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
         changed = len(files)
     pages = sum(1 for name in files if name.endswith(".html"))
     counts = (pages, len(files), len(site.circles))
-    save_state(project.root, BuildState(options, inputs, output_signature(out), counts, site.warnings, memo, render))
+    options = _options(project, strict)  # again: this build may have made the local secret file
+    state = BuildState(options, inputs, output_signature(out), counts, site.warnings, memo, render)
+    save_state(project.root, state)
+    save_summary(project.root, state)
     return BuildResult(*counts, site.warnings, time.perf_counter() - started, out, changed=changed)

@@ -19,6 +19,7 @@ from .assemble import RenderMemo
 from .memo import Memo, value_stamp
 
 STATE_FILE = ".circlepress/build-state"
+SUMMARY_FILE = ".circlepress/build-summary.json"  # read first: a no-op rebuild needs nothing else
 
 
 @dataclass
@@ -62,7 +63,8 @@ def input_digest(folders: list[Path], files: list[Path], *extra: object) -> str:
 
 
 def output_signature(out: Path) -> str:
-    """The output folder's files, sizes and modification times."""
+    """The output folder's files, sizes and modification times: any file edited, added or
+    removed by hand makes the next build a full one."""
     rows = []
     for folder, _, names in os.walk(out):
         for name in names:
@@ -98,3 +100,23 @@ def save_state(root: Path, state: BuildState) -> None:
 
 def forget_state(root: Path) -> None:
     (root / STATE_FILE).unlink(missing_ok=True)
+    (root / SUMMARY_FILE).unlink(missing_ok=True)
+
+
+def load_summary(root: Path) -> dict:
+    """The last build's options, inputs and output signature, without unpickling its memo."""
+    import json
+
+    try:
+        return json.loads((root / SUMMARY_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def save_summary(root: Path, state: BuildState) -> None:
+    import json
+
+    (root / SUMMARY_FILE).write_text(json.dumps({
+        "options": state.options, "inputs": state.inputs, "output": state.output, "counts": state.counts,
+        "warnings": [[[w.location.path, w.location.line, w.location.column], w.message, w.hint]
+                     for w in state.warnings]}), "utf-8")

@@ -89,9 +89,12 @@ def write_site(files: dict[str, bytes], out: Path, project: Project) -> None:
         shutil.rmtree(stale, ignore_errors=True)
     tmp = out.parent / f".{out.name}{_TMP}{os.getpid()}"
     try:
+        made: set[Path] = set()
         for rel, data in files.items():
             target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:  # one mkdir per folder, not per file
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
             target.write_bytes(data)
         if out.exists():
             old = out.parent / f".{out.name}{_OLD}{os.getpid()}"
