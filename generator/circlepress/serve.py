@@ -119,8 +119,8 @@ def watch(live: LiveSite, report: Callable[[set[str] | None, float], None]) -> O
     """Rebuild after each burst of changes; `report(changed or None, seconds)` after each rebuild."""
     signal, stamp = threading.Event(), [0.0]
     observer = Observer()
-    handler = _Changes(live.root.resolve(), signal, stamp,
-                       lambda folder: observer.schedule(handler, str(folder), recursive=True))
+    new_folders: list[Path] = []  # watched from the rebuild thread: scheduling inside a handler can stall it
+    handler = _Changes(live.root.resolve(), signal, stamp, new_folders.append)
     for folder, recursive in watched_paths(live.root):
         observer.schedule(handler, str(folder), recursive=recursive)
 
@@ -131,6 +131,8 @@ def watch(live: LiveSite, report: Callable[[set[str] | None, float], None]) -> O
             while time.monotonic() - stamp[0] < DEBOUNCE and time.monotonic() - first < MAX_WAIT:
                 time.sleep(DEBOUNCE / 4)
             signal.clear()
+            while new_folders:
+                observer.schedule(handler, str(new_folders.pop()), recursive=True)
             started = time.perf_counter()
             changed = live.rebuild()
             report(changed, time.perf_counter() - started)
@@ -281,17 +283,16 @@ def serve(root: Path, *, port: int, bind: str, base_url: str | None, open_browse
     signal.signal(signal.SIGTERM, _interrupt)  # a terminated server stops as cleanly as Ctrl-C
     observer = None
     try:
-        for line in _preview_links(live, origin):
-            say(line)
-        say(f"Serving {origin}{project.base_path} (Ctrl-C to stop)")
-
         def report(changed: set[str] | None, seconds: float) -> None:
             if changed is None:
                 say("\n".join(live.errors) + "\nStill serving the last good site.")
             else:
                 say(f"Rebuilt in {seconds * 1000:.0f} ms: {len(changed)} files changed")
 
-        observer = watch(live, report)
+        observer = watch(live, report)  # watching before "Serving": no edit after it is missed
+        for line in _preview_links(live, origin):
+            say(line)
+        say(f"Serving {origin}{project.base_path} (Ctrl-C to stop)")
         if open_browser:
             import webbrowser
 
