@@ -102,6 +102,16 @@ def load_site(project: Project, *, strict: bool = False, memo: Memo = NoMemo()) 
     return Site(project, handbook, example, circles, warnings)
 
 
+def _check_output(files: dict[str, bytes | None], out: Path, site: Site, sources: dict[str, str]) -> None:
+    """`--strict`: links, fragments and the private boundary of the whole output (unchanged
+    pages are read from the previous output, which they are)."""
+    pages = {k: v if v is not None else (out / k).read_bytes() for k, v in files.items() if k.endswith(".html")}
+    private_roots = (PRIVATE_ROOT,) if any(c.is_private for c in site.circles) else ()
+    problems = check_output({**{k: b"" for k in files}, **pages}, site.project.base_path, private_roots, sources)
+    if problems:
+        raise CirclepressError(problems)
+
+
 def _options(project: Project, strict: bool) -> str:
     """What the command line and environment chose that outputs depend on."""
     secret = os.environ.get(SECRET_ENV, "")
@@ -141,12 +151,7 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
     files = render_site(site, now, secret, out, progress, memo=render, sources=sources,
                         jobs=jobs or os.cpu_count() or 1)
     if strict:  # check the output itself before anything is written
-        private_roots = (PRIVATE_ROOT,) if any(c.is_private for c in site.circles) else ()
-        complete = {k: v if v is not None else (out / k).read_bytes() for k, v in files.items()
-                    if k.endswith(".html") or v is not None}
-        problems = check_output({**{k: b"" for k in files}, **complete}, project.base_path, private_roots, sources)
-        if problems:
-            raise CirclepressError(problems)
+        _check_output(files, out, site, sources)
     if state is not None:
         changed = update_site(files, out, project)
     else:
