@@ -38,16 +38,17 @@ class RenderMemo:
     """
 
     deps: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)  # circle slug -> digest of all its outputs' inputs
     held: dict[str, bytes] = field(default_factory=dict)
     hold: bool = True
     calendars: dict[str, tuple[str, CircleCalendar]] = field(default_factory=dict)
     published: dict[str, tuple[str, str, Circle]] = field(default_factory=dict)
 
     def __getstate__(self) -> dict:
-        return {"deps": self.deps, "hold": False}  # saved: the digests only
+        return {"deps": self.deps, "groups": self.groups}  # saved: the digests only
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(deps=state["deps"], hold=False)
+        self.__init__(deps=state["deps"], groups=state["groups"], hold=False)
 
 
 def make_sealer(site: Site, secret: bytes | None) -> Sealer | None:
@@ -289,19 +290,29 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
                 files.update({f"{circle.url}calendar/{k}.ics": data for k, data in calendar.sessions.items()})
             deps.update({path: value_stamp(key, path) if key else "" for path in paths})
     outputs = site_outputs(site.handbook, circles)
+    # A circle whose inputs and the site's are all unchanged keeps every output without digesting each.
+    whole = "" if fresh or not all(p.digest for p in site.handbook.pages) else value_stamp(
+        templates.digest(frozenset(env.list_templates())), site_digest, now, site.example.digest,
+        tuple(p.digest for p in site.handbook.pages))
+    groups = {c.slug: value_stamp(whole, _circle_part(c, sealer, renderer)) for c in circles
+              if whole and c.digest}
     todo: list[Output] = []
     for out in outputs:
         if out.path in files or out.path in deps:
             raise CirclepressError([Problem(Location(out.path), "two sources write this output file",
                                             "rename one of them")])
-        deps[out.path] = "" if fresh else _dependencies(out, templates, renderer, site_digest, sealer)
+        slug = out.circle.slug if out.circle is not None else None
+        if slug in groups and memo.groups.get(slug) == groups[slug] and out.path in memo.deps:
+            deps[out.path] = memo.deps[out.path]
+        else:
+            deps[out.path] = "" if fresh else _dependencies(out, templates, renderer, site_digest, sealer)
         if not reuse(out.path, deps[out.path]):
             todo.append(out)
         if sources is not None:
             sources[out.path] = project.shown(project.content_dir / out.page.source) if out.page \
                 else out.circle.source if out.circle else f"template {out.template}"
     files.update(zip((o.path for o in todo), _render_all(renderer, sealer, todo, jobs, progress)))
-    memo.deps = deps
+    memo.deps, memo.groups = deps, groups
     if memo.hold:
         memo.held = {path: files[path] for path in deps}
     if view.origin:  # a sitemap needs absolute URLs: only with a base URL that names the host

@@ -21,7 +21,8 @@ from .linkcheck import check_output
 from .privacy import PRIVATE_ROOT, SECRET_ENV, SECRET_FILE, load_secret
 from .render import check_shortcodes, make_environment
 from .resources import packaged
-from .state import BuildState, input_digest, load_state, load_summary, output_signature, save_state, save_summary
+from .state import (BuildState, input_digest, load_state, load_summary, output_files, output_signature, restat,
+                    save_state, save_summary)
 from .writer import check_output_dir, update_site, write_site
 
 
@@ -135,7 +136,8 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
     inputs = input_digest([project.content_dir, project.sites_dir, *project.theme_dirs],
                           [project.root / CONFIG_NAME, packaged("content") / EXAMPLE_CIRCLE], now)
     last = load_summary(project.root)
-    intact = last.get("options") == options and out.is_dir() and output_signature(out) == last.get("output")
+    rows = output_files(out) if last.get("options") == options and out.is_dir() else None
+    intact = rows is not None and output_signature(rows) == last.get("output")
     if intact and last.get("inputs") == inputs:  # nothing changed: not even the state is read
         warnings = tuple(Problem(Location(*where), message, hint, Severity.WARNING)
                          for where, message, hint in last["warnings"])
@@ -153,14 +155,15 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
     if strict:  # check the output itself before anything is written
         _check_output(files, out, site, sources)
     if state is not None:
-        changed = update_site(files, out, project)
+        touched = update_site(files, out, project)
+        rows, changed = restat(rows, out, touched), len(touched)
     else:
         write_site(files, out, project)
-        changed = len(files)
+        rows, changed = output_files(out), len(files)
     pages = sum(1 for name in files if name.endswith(".html"))
     counts = (pages, len(files), len(site.circles))
     options = _options(project, strict)  # again: this build may have made the local secret file
-    state = BuildState(options, inputs, output_signature(out), counts, site.warnings, memo, render)
+    state = BuildState(options, inputs, output_signature(rows), counts, site.warnings, memo, render)
     save_state(project.root, state)
     save_summary(project.root, state)
     return BuildResult(*counts, site.warnings, time.perf_counter() - started, out, changed=changed)

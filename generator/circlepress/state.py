@@ -62,15 +62,33 @@ def input_digest(folders: list[Path], files: list[Path], *extra: object) -> str:
     return digest.hexdigest()
 
 
-def output_signature(out: Path) -> str:
-    """The output folder's files, sizes and modification times: any file edited, added or
-    removed by hand makes the next build a full one."""
-    rows = []
+def output_files(out: Path) -> dict[str, tuple[int, int]]:
+    """Every file of the output folder with its size and modification time."""
+    rows = {}
     for folder, _, names in os.walk(out):
         for name in names:
-            stat = os.stat(os.path.join(folder, name))
-            rows.append((os.path.relpath(os.path.join(folder, name), out), stat.st_size, stat.st_mtime_ns))
-    return value_stamp(sorted(rows))
+            path = os.path.join(folder, name)
+            stat = os.stat(path)
+            rows[os.path.relpath(path, out)] = (stat.st_size, stat.st_mtime_ns)
+    return rows
+
+
+def restat(rows: dict[str, tuple[int, int]], out: Path, paths: list[str]) -> dict[str, tuple[int, int]]:
+    """`rows` after the files at `paths` were written or removed (no need to walk the folder again)."""
+    rows = dict(rows)
+    for path in paths:
+        try:
+            stat = os.stat(out / path)
+            rows[path] = (stat.st_size, stat.st_mtime_ns)
+        except FileNotFoundError:
+            rows.pop(path, None)
+    return rows
+
+
+def output_signature(rows: dict[str, tuple[int, int]]) -> str:
+    """The output folder as the last build left it: any file edited, added or removed by hand
+    makes the next build a full one."""
+    return value_stamp(sorted(rows.items()))
 
 
 def load_state(root: Path, options: str) -> BuildState | None:

@@ -111,14 +111,14 @@ def write_site(files: dict[str, bytes], out: Path, project: Project) -> None:
     _save_manifest(project, manifest)
 
 
-def update_site(files: dict[str, bytes | None], out: Path, project: Project) -> int:
+def update_site(files: dict[str, bytes | None], out: Path, project: Project) -> list[str]:
     """Bring an output folder this tool wrote up to date in place: write only the files whose
     bytes changed (None: unchanged, left alone), remove the ones no longer built. Each file is
     replaced atomically; the caller has checked that the folder is exactly as the last build
-    left it. Returns how many files were written or removed."""
+    left it. Returns the files written or removed."""
     out = out.resolve()
     before = set(_read_manifest(project).get(str(out), []))
-    touched = 0
+    touched: list[str] = []
     for rel, data in files.items():
         if data is None:
             continue
@@ -131,11 +131,11 @@ def update_site(files: dict[str, bytes | None], out: Path, project: Project) -> 
         tmp = target.with_name(f".{target.name}{_TMP}{os.getpid()}")
         tmp.write_bytes(data)
         os.replace(tmp, target)
-        touched += 1
+        touched.append(rel)
     for rel in sorted(before - set(files), reverse=True):
         path = out / rel
         path.unlink(missing_ok=True)
-        touched += 1
+        touched.append(rel)
         for parent in path.parents:
             if parent == out or any(parent.iterdir()):
                 break
