@@ -21,8 +21,8 @@ from .linkcheck import check_output
 from .privacy import PRIVATE_ROOT, SECRET_ENV, SECRET_FILE, load_secret
 from .render import check_shortcodes, make_environment
 from .resources import packaged
-from .state import (BuildState, input_digest, load_state, load_summary, output_files, output_signature, restat,
-                    save_state, save_summary)
+from .state import (BuildState, code_digest, input_digest, load_state, load_summary, output_files,
+                    output_signature, restat, save_state, save_summary)
 from .writer import check_output_dir, update_site, write_site
 
 
@@ -118,7 +118,7 @@ def _options(project: Project, strict: bool) -> str:
     secret = os.environ.get(SECRET_ENV, "")
     if not secret and (project.root / SECRET_FILE).is_file():
         secret = (project.root / SECRET_FILE).read_text("utf-8").strip()
-    return value_stamp(__version__, str(project.output_dir), project.config, strict, project.theme_dirs,
+    return value_stamp(__version__, code_digest(), str(project.output_dir), project.config, strict, project.theme_dirs,
                        str(project.content_dir), str(project.sites_dir), hashlib.sha256(secret.encode()).hexdigest())
 
 

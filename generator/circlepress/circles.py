@@ -254,8 +254,8 @@ def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None, de
             continue
         stamp = value_stamp(content_stamp(folder / CIRCLE_FILE, *sorted(folder.glob("*.md"))), steps,
                             default_agreement)
-        circle, found = memo.get(("circle", str(folder)), stamp,
-                                 lambda: load_circle(folder / CIRCLE_FILE, shown, steps, default_agreement, digest=stamp))
+        circle, found = memo.get(("circle", str(folder)), stamp, lambda: load_circle(
+            folder / CIRCLE_FILE, shown, steps, default_agreement, digest=stamp))
         problems += found
         if circle is None:
             continue

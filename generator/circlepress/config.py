@@ -101,7 +101,8 @@ def load_project(root: Path, *, base_url: str | None = None, output: Path | None
     sites = root / config.sites
     themes = _theme_chain(root, config.theme, doc)
     out = output if output is not None else root / config.output
-    return Project(root, config, content, sites, themes, out.resolve() if out.is_absolute() else (Path.cwd() / out).resolve())
+    out = out if out.is_absolute() else Path.cwd() / out
+    return Project(root, config, content, sites, themes, out.resolve())
 
 
 def _source_dir(root: Path, name: str, stock: str) -> Path:

@@ -106,7 +106,8 @@ def plan(spec: CircleSpec, doc: Document, per_session: int | None = None) -> Pla
         model.add(loads[i] >= low)
     pairs = []
     if per_session == 2:
-        wishes = {tuple(sorted((m.id, o))) for m in spec.members for o in m.co_facilitate_with if o in ids and o != m.id}
+        wishes = {tuple(sorted((m.id, o))) for m in spec.members for o in m.co_facilitate_with
+                  if o in ids and o != m.id}
         for s in range(len(open_)):
             for a, b in sorted(wishes):
                 if (s, a) in x and (s, b) in x:

@@ -60,9 +60,9 @@ def make_environment(theme_dirs: tuple[Path, ...], live: bool = False) -> jinja2
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              auto_reload=live)  # the dev server edits templates under a living environment
     env.filters.update(longdate=_longdate, shortdate=_shortdate, hhmm=_hhmm)
-    env.globals.update(url=_url, fill=_fill, navigation=_navigation, next_meeting=_next_meeting, rotation=_rotation, ics_href=_ics_href,
-                       google_link=_google, outlook_link=_outlook, feed_links=_feed_links,
-                       evaluation_dates=_evaluations, sessions_data=_sessions_data)
+    env.globals.update(url=_url, fill=_fill, navigation=_navigation, next_meeting=_next_meeting,
+                       rotation=_rotation, ics_href=_ics_href, google_link=_google, outlook_link=_outlook,
+                       feed_links=_feed_links, evaluation_dates=_evaluations, sessions_data=_sessions_data)
     return env
 
 

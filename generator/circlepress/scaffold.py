@@ -118,14 +118,15 @@ def new_programme(folder: Path, today: date | None = None) -> list[str]:
         ".gitignore": (STARTER / "gitignore").read_text("utf-8"),
         "README.md": (STARTER / "README.md").read_text("utf-8"),
         ".github/workflows/pages.yml": (STARTER / "workflows" / "pages.yml").read_text("utf-8"),
-        "pages-requirements.txt": (f"# What the publishing workflow installs. If circlepress {__version__} is not on your package\n"
-                                   "# index, point this at its repository instead, for example:\n"
+        "pages-requirements.txt": (f"# What the publishing workflow installs. If circlepress {__version__} is not "
+                                   "on your package\n# index, point this at its repository instead, for example:\n"
                                    f"# circlepress @ git+https://github.com/OWNER/circlepress@v{__version__}\n"
                                    f"circlepress=={__version__}\n"),
         "schema/circle.schema.json": circle_json_schema(),
         ".vscode/settings.json": '{\n  "yaml.schemas": {"./schema/circle.schema.json": ["sites/*/circle.yaml"]}\n}\n',
         "sites/our-first-circle/circle.yaml": circle_template(
-            "our-first-circle", today or date.today(), "# yaml-language-server: $schema=../../schema/circle.schema.json\n"),
+            "our-first-circle", today or date.today(),
+            "# yaml-language-server: $schema=../../schema/circle.schema.json\n"),
     }
     data = {name: text.encode("utf-8") for name, text in files.items()}
     content = packaged("content")

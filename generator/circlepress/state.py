@@ -6,6 +6,7 @@ exactly as the last build left it."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -31,6 +32,13 @@ class BuildState:
     warnings: tuple
     memo: Memo
     render: RenderMemo
+
+
+@functools.cache
+def code_digest() -> str:
+    """The tool's own code: a state saved by other code (even at the same version) is not reused."""
+    package = Path(__file__).resolve().parent
+    return value_stamp(*(p.read_bytes() for p in sorted(package.rglob("*.py"))))
 
 
 def _key() -> bytes:
