@@ -23,6 +23,7 @@ from .privacy import SECRET_ENV, Sealer, read_sealed
 from .render import Output, Renderer, make_environment
 from .site import make_view, site_outputs
 from .sitemap import render_robots, render_sitemap
+from .writer import Staging
 
 if TYPE_CHECKING:
     from .build import Site
@@ -213,38 +214,69 @@ PARALLEL_FROM = 300  # fewer pages than this render faster in one process than i
 _JOB: tuple = ()  # what forked workers render from: set just before the pool starts
 
 
-def _render_one(renderer: Renderer, sealer: Sealer | None, out: Output) -> bytes:
-    html = renderer.render(out)
-    if out.circle is not None and out.circle.is_private:
-        html = renderer.render_shell(out, sealer.seal(out.circle.slug, out.path, html))
-    return html.encode("utf-8")
+@dataclass(frozen=True)
+class _Unit:
+    """Work done in one go: a circle's pages (and its calendar files), so the circle's calendar is made once."""
+
+    outputs: tuple[int, ...]  # indices into the outputs to render
+    calendar: str | None = None  # slug of a public circle whose calendar files are due
 
 
-def _render_chunk(indices: list[int]) -> list[bytes]:
-    renderer, sealer, outputs = _JOB
-    return [_render_one(renderer, sealer, outputs[i]) for i in indices]
+def _units(todo: list[Output], calendar_slugs: list[str]) -> list[_Unit]:
+    groups: dict[str | None, list[int]] = {slug: [] for slug in calendar_slugs}
+    for i, out in enumerate(todo):
+        groups.setdefault(out.circle.slug if out.circle is not None else None, []).append(i)
+    loose = groups.pop(None, [])
+    return [_Unit(tuple(loose[i:i + 16])) for i in range(0, len(loose), 16)] + \
+        [_Unit(tuple(indices), slug if slug in calendar_slugs else None) for slug, indices in groups.items()]
 
 
-def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], jobs: int,
-                progress: Callable[[int, int], None] | None) -> list[bytes]:
-    """Render `todo`, across `jobs` forked processes when there is enough to share."""
+def calendar_files(circle: Circle, calendar: CircleCalendar) -> dict[str, bytes]:
+    """A public circle's calendar: the whole feed and one file per session."""
+    return {circle.url + "calendar.ics": calendar.whole,
+            **{f"{circle.url}calendar/{key}.ics": data for key, data in calendar.sessions.items()}}
+
+
+def _run(unit: _Unit) -> list[tuple[str, object]]:
+    """Render a unit's files; with a sink (a staging folder) write them there and return their rows."""
+    renderer, sealer, todo, sink = _JOB
+    done: list[tuple[str, bytes]] = []
+    if unit.calendar is not None:
+        circle = next(c for c in (todo[i].circle for i in unit.outputs) if c is not None) if unit.outputs \
+            else renderer.calendars.by_slug[unit.calendar]
+        done += calendar_files(circle, renderer.calendars[unit.calendar]).items()
+    for i in unit.outputs:
+        out = todo[i]
+        html = renderer.render(out)
+        if out.circle is not None and out.circle.is_private:
+            html = renderer.render_shell(out, sealer.seal(out.circle.slug, out.path, html))
+        done.append((out.path, html.encode("utf-8")))
+    return [(path, sink.put(path, data)) for path, data in done] if sink is not None else done
+
+
+def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], calendar_slugs: list[str],
+                jobs: int, progress: Callable[[int, int], None] | None,
+                sink: Staging | None) -> list[tuple[str, object]]:
+    """Render `todo` and the due calendar files, across `jobs` forked processes when there is
+    enough to share. Returns (path, bytes), or (path, row) for what went to the sink."""
     global _JOB
-    if jobs <= 1 or len(todo) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        done = []
-        for out in todo:
-            done.append(_render_one(renderer, sealer, out))
-            if progress:
-                progress(len(done), len(todo))
-        return done
-    _JOB = (renderer, sealer, todo)
-    chunks = [list(range(i, min(i + 64, len(todo)))) for i in range(0, len(todo), 64)]
-    results: list[bytes] = []
+    units = _units(todo, calendar_slugs)
+    parallel = jobs > 1 and len(todo) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods()
+    results: list[tuple[str, object]] = []
+    _JOB = (renderer, sealer, todo, sink)
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            for part in pool.map(_render_chunk, chunks):
-                results += part
+        if parallel:
+            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                parts = pool.map(_run, units, chunksize=4)
+                for part in parts:
+                    results += part
+                    if progress:
+                        progress(min(len(results), len(todo)), len(todo))
+        else:
+            for unit in units:
+                results += _run(unit)
                 if progress:
-                    progress(len(results), len(todo))
+                    progress(min(len(results), len(todo)), len(todo))
     finally:
         _JOB = ()
     return results
@@ -252,12 +284,15 @@ def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], j
 
 def render_site(site: Site, now: datetime, secret: bytes | None = None, previous_out: Path | None = None,
                 progress: Callable[[int, int], None] | None = None, memo: RenderMemo | None = None,
-                sources: dict[str, str] | None = None, jobs: int = 1) -> dict[str, bytes | None]:
+                sources: dict[str, str] | None = None, jobs: int = 1,
+                sink: Staging | None = None) -> dict[str, bytes | None]:
     """Every output file's bytes, keyed by path relative to the output folder.
 
     `previous_out` is the last build's output, read for the calendars' SEQUENCE numbers;
     `sources`, when given, receives the source file behind each page (for messages). With a
     `memo` that does not hold bytes, an unchanged output's value is None: the previous file stands.
+    With a `sink` (a staging folder), rendered files are written there by whoever rendered them;
+    their value is None too (the sink keeps their rows).
     """
     project = site.project
     fresh = memo is None
@@ -279,15 +314,14 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
         files[path] = memo.held.get(path)
         return True
 
+    calendar_due: list[str] = []
     for circle in circles:
         if not circle.is_private:  # a private circle's calendar lives only inside its sealed pages
             paths = [circle.url + "calendar.ics"] + [f"{circle.url}calendar/{m.key}.ics" for m in circle.meetings]
             key = calendars.key(circle)
             kept = [reuse(path, value_stamp(key, path)) for path in paths]
             if not all(kept):
-                calendar = calendars[circle.slug]
-                files[paths[0]] = calendar.whole
-                files.update({f"{circle.url}calendar/{k}.ics": data for k, data in calendar.sessions.items()})
+                calendar_due.append(circle.slug)
             deps.update({path: value_stamp(key, path) if key else "" for path in paths})
     outputs = site_outputs(site.handbook, circles)
     # A circle whose inputs and the site's are all unchanged keeps every output without digesting each.
@@ -311,7 +345,10 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
         if sources is not None:
             sources[out.path] = project.shown(project.content_dir / out.page.source) if out.page \
                 else out.circle.source if out.circle else f"template {out.template}"
-    files.update(zip((o.path for o in todo), _render_all(renderer, sealer, todo, jobs, progress)))
+    for path, made in _render_all(renderer, sealer, todo, calendar_due, jobs, progress, sink):
+        files[path] = None if sink is not None else made
+        if sink is not None:
+            sink.rows[path] = made
     memo.deps, memo.groups = deps, groups
     if memo.hold:
         memo.held = {path: files[path] for path in deps}

@@ -23,7 +23,7 @@ from .render import check_shortcodes, make_environment
 from .resources import packaged
 from .state import (BuildState, code_digest, input_digest, load_state, load_summary, output_files,
                     output_signature, restat, save_state, save_summary)
-from .writer import check_output_dir, update_site, write_site
+from .writer import Staging, check_output_dir, update_site
 
 
 @dataclass(frozen=True)
@@ -143,23 +143,30 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
                          for where, message, hint in last["warnings"])
         return BuildResult(*last["counts"], warnings, time.perf_counter() - started, out, changed=0)
     state = load_state(project.root, options) if intact else None
-    if state is None:
+    # A full build writes into a staging folder as pages are rendered (by the workers that render
+    # them); `--strict` checks the whole output first, so it writes only after the check.
+    staging = Staging(out, project) if state is None and not strict else None
+    if state is None and staging is None:
         check_output_dir(out, project)
-    memo = state.memo if state else Memo()
-    render = state.render if state else RenderMemo(hold=False)
-    site = load_site(project, strict=strict, memo=memo)
-    secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
-    sources: dict[str, str] = {}
-    files = render_site(site, now, secret, out, progress, memo=render, sources=sources,
-                        jobs=jobs or os.cpu_count() or 1)
-    if strict:  # check the output itself before anything is written
-        _check_output(files, out, site, sources)
-    if state is not None:
-        touched = update_site(files, out, project)
-        rows, changed = restat(rows, out, touched), len(touched)
-    else:
-        write_site(files, out, project)
-        rows, changed = output_files(out), len(files)
+    try:
+        memo = state.memo if state else Memo()
+        render = state.render if state else RenderMemo(hold=False)
+        site = load_site(project, strict=strict, memo=memo)
+        secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
+        sources: dict[str, str] = {}
+        files = render_site(site, now, secret, out, progress, memo=render, sources=sources,
+                            jobs=jobs or os.cpu_count() or 1, sink=staging)
+        if strict:  # check the output itself before anything is written
+            _check_output(files, out, site, sources)
+        if state is not None:
+            touched = update_site(files, out, project)
+            rows, changed = restat(rows, out, touched), len(touched)
+        else:
+            rows = (staging or Staging(out, project)).commit(files)
+            changed = len(files)
+    finally:
+        if staging is not None:
+            staging.abandon()
     pages = sum(1 for name in files if name.endswith(".html"))
     counts = (pages, len(files), len(site.circles))
     options = _options(project, strict)  # again: this build may have made the local secret file

@@ -77,10 +77,13 @@ class Project:
 
     def shown(self, path: Path) -> str:
         """A path as messages show it: relative to the project root when inside it."""
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)
+        plain = path.is_absolute() and ".." not in path.parts  # most paths are built from the resolved root
+        for candidate in (path, path.resolve()) if plain else (path.resolve(),):
+            try:
+                return candidate.relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return str(path)
 
     @property
     def source_dirs(self) -> tuple[Path, ...]:

@@ -114,6 +114,17 @@ class _Loader(yaml.SafeLoader):
             self.composing.discard(anchor)
 
 
+if yaml.__with_libyaml__:
+    class _FastLoader(yaml.CSafeLoader):
+        """libyaml's parser without implicit typing: every plain value is read as text (the schema
+        types it), so no value is matched against the resolver's patterns."""
+
+        def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+            if kind is yaml.ScalarNode:
+                return _MERGE if implicit[0] and value == "<<" else _CORE + "str"
+            return _CORE + ("seq" if kind is yaml.SequenceNode else "map")
+
+
 class _TooLarge(Exception):
     """Raised inside the reader when aliases expand past MAX_VALUES."""
 
@@ -198,7 +209,7 @@ def _compose(text: str) -> Any:
     pure-Python loader, which also words syntax errors best and guards alias loops."""
     if yaml.__with_libyaml__ and "*" not in text and "&" not in text:
         try:
-            return yaml.compose(text, Loader=yaml.CSafeLoader)
+            return yaml.compose(text, Loader=_FastLoader)
         except yaml.YAMLError:
             pass  # report it as the pure-Python loader describes it
     return yaml.compose(text, Loader=_Loader)

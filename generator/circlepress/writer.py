@@ -77,38 +77,64 @@ def check_output_dir(out: Path, project: Project) -> None:
                                             "static/ folder or in content/)") for name in foreign[:20]])
 
 
-def write_site(files: dict[str, bytes], out: Path, project: Project) -> None:
+Row = tuple[int, int]  # a written file's size and modification time, for the build state
+
+
+class Staging:
+    """A fresh folder beside the output that files are put into, from any process (render
+    workers write their own pages), and that `commit` swaps in whole. Until then the previous
+    output is untouched; `abandon` removes the folder."""
+
+    def __init__(self, out: Path, project: Project):
+        self.out, self.project = out.resolve(), project
+        check_output_dir(self.out, project)
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self.out.parent.glob(f".{self.out.name}{_TMP}*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        self.folder = self.out.parent / f".{self.out.name}{_TMP}{os.getpid()}"
+        self.folder.mkdir()
+        self._made: set[Path] = {self.folder}
+        self.rows: dict[str, Row] = {}  # files put so far (by any process), recorded by the caller
+
+    def put(self, rel: str, data: bytes) -> Row:
+        target = self.folder / rel
+        if target.parent not in self._made:  # one mkdir per folder, not per file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+        target.write_bytes(data)
+        stat = os.stat(target)
+        return stat.st_size, stat.st_mtime_ns
+
+    def commit(self, files: dict[str, bytes | None]) -> dict[str, Row]:
+        """Put the files not yet put (None: put already, its row in `rows`), then swap the folder
+        in. Returns every file's row."""
+        try:
+            rows = {**self.rows, **{rel: self.put(rel, data) for rel, data in files.items() if data is not None}}
+            if self.out.exists():
+                old = self.out.parent / f".{self.out.name}{_OLD}{os.getpid()}"
+                os.rename(self.out, old)
+                os.rename(self.folder, self.out)
+                shutil.rmtree(old)
+            else:
+                os.rename(self.folder, self.out)
+        finally:
+            self.abandon()
+        manifest = _read_manifest(self.project)
+        manifest[str(self.out)] = sorted(files)
+        _save_manifest(self.project, manifest)
+        return rows
+
+    def abandon(self) -> None:
+        if self.folder.exists():
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def write_site(files: dict[str, bytes], out: Path, project: Project) -> dict[str, Row]:
     """Write every file into a fresh folder beside `out`, then swap it in.
 
     A failure or interruption before the swap leaves the previous output byte for byte.
     """
-    out = out.resolve()
-    check_output_dir(out, project)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for stale in out.parent.glob(f".{out.name}{_TMP}*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    tmp = out.parent / f".{out.name}{_TMP}{os.getpid()}"
-    try:
-        made: set[Path] = set()
-        for rel, data in files.items():
-            target = tmp / rel
-            if target.parent not in made:  # one mkdir per folder, not per file
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            target.write_bytes(data)
-        if out.exists():
-            old = out.parent / f".{out.name}{_OLD}{os.getpid()}"
-            os.rename(out, old)
-            os.rename(tmp, out)
-            shutil.rmtree(old)
-        else:
-            os.rename(tmp, out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    manifest = _read_manifest(project)
-    manifest[str(out)] = sorted(files)
-    _save_manifest(project, manifest)
+    return Staging(out, project).commit(files)
 
 
 def update_site(files: dict[str, bytes | None], out: Path, project: Project) -> list[str]:
