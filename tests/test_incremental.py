@@ -114,3 +114,34 @@ def test_parallel_rendering_gives_the_same_files(project, tmp_path, monkeypatch)
     build(load_project(project, output=tmp_path / "one"), now=NOW, jobs=1)
     assert snapshot(tmp_path / "two") == snapshot(tmp_path / "one")
     assert os.cpu_count()
+
+
+def test_a_memo_reads_a_settled_file_once_and_never_trusts_a_fresh_one(tmp_path, monkeypatch):
+    """Unchanged files are recognised by their stat; a file written moments ago is read every
+    time, so an edit that keeps its size and timestamp is still seen."""
+    from pathlib import Path
+
+    from circlepress.memo import Memo, content_stamp
+
+    reads: list[str] = []
+    original = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or original(self))
+    settled, fresh = tmp_path / "settled.yaml", tmp_path / "fresh.yaml"
+    settled.write_text("name: A\n")
+    old = os.stat(settled).st_mtime_ns - 10 * 10**9
+    os.utime(settled, ns=(old, old))
+    fresh.write_text("name: B\n")
+    memo = Memo()
+    first = memo.content_stamp(settled, fresh)
+    assert first == content_stamp(settled, fresh)
+    assert memo.content_stamp(settled, fresh) == first
+    assert reads.count("settled.yaml") == 1 + 1  # once by the memo, once by content_stamp
+    assert reads.count("fresh.yaml") == 3
+
+    stat = os.stat(fresh)
+    fresh.write_text("name: C\n")  # same size; put the old timestamp back
+    os.utime(fresh, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert memo.content_stamp(settled, fresh) != first
+    settled.write_text("name: Dee\n")  # a settled file edited: its stat changes, so it is read again
+    assert memo.content_stamp(settled, fresh) == content_stamp(settled, fresh)
+    assert reads.count("settled.yaml") == 4

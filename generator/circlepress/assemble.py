@@ -4,6 +4,7 @@ are taken from the last run instead of being rendered again; the files are the s
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -137,6 +138,15 @@ def _static_files(site: Site) -> dict[str, bytes]:
     return files
 
 
+@functools.lru_cache(maxsize=1024)
+def _references(env, source: str) -> tuple[str, ...]:
+    """The templates a template's source extends, includes or imports (parsed once per source)."""
+    try:
+        return tuple(ref for ref in meta.find_referenced_templates(env.parse(source)) if ref)
+    except TemplateError:  # rendering reports it, with its location
+        return ()
+
+
 class _Templates:
     """A digest of each template together with every template it extends or includes."""
 
@@ -158,11 +168,7 @@ class _Templates:
         if name not in self._closure:
             self._closure[name] = frozenset()  # guards against cycles while walking
             found = {name}
-            try:
-                refs = list(meta.find_referenced_templates(self.env.parse(self.source(name))))
-            except TemplateError:  # rendering reports it, with its location
-                refs = []
-            for ref in refs:
+            for ref in _references(self.env, self.source(name)):
                 if ref:
                     found |= self.closure(ref)
             self._closure[name] = frozenset(found)

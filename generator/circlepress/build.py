@@ -16,7 +16,7 @@ from .config import CONFIG_NAME, Project
 from .errors import CirclepressError, Location, Problem, Severity
 from .handbook import EXAMPLE_CIRCLE, Handbook, load_handbook
 from .assemble import RenderMemo, render_site
-from .memo import Memo, NoMemo, content_stamp, value_stamp
+from .memo import Memo, NoMemo, value_stamp
 from .linkcheck import check_output
 from .privacy import PRIVATE_ROOT, SECRET_ENV, SECRET_FILE, load_secret
 from .render import check_shortcodes, make_environment
@@ -63,7 +63,7 @@ def build_time() -> datetime:
 def _load_example(project: Project, handbook: Handbook, steps: frozenset[int] | None, memo: Memo) -> Circle:
     own = project.content_dir / EXAMPLE_CIRCLE
     path = own if own.is_file() else packaged("content") / EXAMPLE_CIRCLE
-    stamp = value_stamp(content_stamp(path), steps, handbook.agreement)
+    stamp = value_stamp(memo.content_stamp(path), steps, handbook.agreement)
     example, problems = memo.get(("example", str(path)), stamp, lambda: load_circle(
         path, project.shown, steps, handbook.agreement, with_pages=False, digest=stamp))
     if example is None:

@@ -11,7 +11,7 @@ from typing import Callable
 from .errors import CirclepressError, Location, Problem, Severity
 from .handbook import PageMeta
 from .markdown import Fragments, PageLink, Shortcode, parse_markdown
-from .memo import Memo, NoMemo, content_stamp, value_stamp
+from .memo import Memo, NoMemo, value_stamp
 from .schedule import Meeting, add_months, held, meetings, term_end
 from .schema import CircleSpec, StepProgress
 from .source import Document, load_yaml, read_text, split_front_matter
@@ -252,7 +252,7 @@ def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None, de
             problems.append(Problem(Location(shown(folder)), f"folder has no {CIRCLE_FILE}",
                                     "add one with `circlepress new circle SLUG`, or move the folder out of sites/"))
             continue
-        stamp = value_stamp(content_stamp(folder / CIRCLE_FILE, *sorted(folder.glob("*.md"))), steps,
+        stamp = value_stamp(memo.content_stamp(folder / CIRCLE_FILE, *sorted(folder.glob("*.md"))), steps,
                             default_agreement)
         circle, found = memo.get(("circle", str(folder)), stamp, lambda: load_circle(
             folder / CIRCLE_FILE, shown, steps, default_agreement, digest=stamp))

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from .errors import CirclepressError, Location, Problem
 from .markdown import Fragments, PageLink, parse_markdown
-from .memo import Memo, NoMemo, content_stamp
+from .memo import Memo, NoMemo
 from .schema import Model
 from .source import split_front_matter, read_text
 from .validation import suggest, validate
@@ -110,7 +110,7 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
         if rel.suffix != ".md":
             assets.append((rel.as_posix(), path))
             continue
-        stamp = content_stamp(path)
+        stamp = memo.content_stamp(path)
         page, found = memo.get(("page", str(path)), stamp, lambda: load_page(path, rel.as_posix(), shown(path), stamp))
         problems += found
         if page is not None:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-from watchdog.events import FileSystemEventHandler
+from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, FileClosedEvent, FileCreatedEvent,
+                             FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileSystemEventHandler)
 from watchdog.observers import Observer
 
 from .assemble import RenderMemo, render_site
@@ -92,6 +93,9 @@ def watched_paths(root: Path) -> list[tuple[Path, bool]]:
 
 
 _WRITES = {"created", "modified", "deleted", "moved", "closed"}  # not "opened": rebuilds read files too
+# Asked of the operating system, so the files and folders each rebuild reads raise no events at all.
+_EVENT_FILTER = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent, FileClosedEvent,
+                 DirCreatedEvent, DirDeletedEvent, DirMovedEvent]
 
 
 class _Changes(FileSystemEventHandler):
@@ -122,7 +126,7 @@ def watch(live: LiveSite, report: Callable[[set[str] | None, float], None]) -> O
     new_folders: list[Path] = []  # watched from the rebuild thread: scheduling inside a handler can stall it
     handler = _Changes(live.root.resolve(), signal, stamp, new_folders.append)
     for folder, recursive in watched_paths(live.root):
-        observer.schedule(handler, str(folder), recursive=recursive)
+        observer.schedule(handler, str(folder), recursive=recursive, event_filter=_EVENT_FILTER)
 
     def loop() -> None:
         while True:
@@ -132,7 +136,7 @@ def watch(live: LiveSite, report: Callable[[set[str] | None, float], None]) -> O
                 time.sleep(DEBOUNCE / 4)
             signal.clear()
             while new_folders:
-                observer.schedule(handler, str(new_folders.pop()), recursive=True)
+                observer.schedule(handler, str(new_folders.pop()), recursive=True, event_filter=_EVENT_FILTER)
             started = time.perf_counter()
             changed = live.rebuild()
             report(changed, time.perf_counter() - started)
