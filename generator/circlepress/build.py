@@ -153,7 +153,7 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
         render = state.render if state else RenderMemo(hold=False)
         site = load_site(project, strict=strict, memo=memo)
         secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
-        sources: dict[str, str] = {}
+        sources: dict[str, str] | None = {} if strict else None  # for the output check's messages
         files = render_site(site, now, secret, out, progress, memo=render, sources=sources,
                             jobs=jobs or os.cpu_count() or 1, sink=staging)
         if strict:  # check the output itself before anything is written

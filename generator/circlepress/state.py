@@ -73,11 +73,16 @@ def input_digest(folders: list[Path], files: list[Path], *extra: object) -> str:
 def output_files(out: Path) -> dict[str, tuple[int, int]]:
     """Every file of the output folder with its size and modification time."""
     rows = {}
-    for folder, _, names in os.walk(out):
-        for name in names:
-            path = os.path.join(folder, name)
-            stat = os.stat(path)
-            rows[os.path.relpath(path, out)] = (stat.st_size, stat.st_mtime_ns)
+    stack = [("", str(out))]
+    while stack:
+        prefix, folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((prefix + entry.name + "/", entry.path))
+                else:
+                    stat = entry.stat(follow_symlinks=False)
+                    rows[prefix + entry.name] = (stat.st_size, stat.st_mtime_ns)
     return rows
 
 
