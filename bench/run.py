@@ -6,10 +6,13 @@
 For each N it makes a synthetic programme (fixed seed: 10 members, 12 sessions and 4 topics per
 circle, every second circle private, plus the stock handbook) and times, each in a fresh process:
 a cold build, a no-op rebuild, and a rebuild after one circle's YAML changed, with the peak memory
-of the build and its workers. It then builds a markdown corpus with the same page count and a
+of the build and its workers; and, in a running `circlepress serve`, the time from saving one
+circle's YAML to the reload event. It then builds a markdown corpus with the same page count and a
 similar page size with MkDocs and Pelican (installed by this script into bench/.venv) and with a
 pure-Python floor (markdown-it-py + one Jinja template + a write per page, on every core), and
-prints seconds per page and the ratios. The table is also written as JSON. Timing is asserted nowhere.
+prints seconds per page and the ratios. Cold builds of circlepress and the floor alternate and are
+repeated (--repeat, median shown), because writing thousands of small files takes a varying time
+on a shared machine. The table is also written as JSON. Timing is asserted nowhere.
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ import platform
 import re
 import shutil
 import subprocess
+import statistics
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 from programme import make_programme
@@ -61,18 +67,76 @@ def timed(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None, t
     return {"seconds": seconds, "peak_mb": int(peak.group(1)) / 1024 if peak else None}
 
 
-def circlepress_runs(root: Path) -> dict:
-    env = {"CIRCLEPRESS_SECRET": SECRET, "SOURCE_DATE_EPOCH": "1800000000"}
+ENV = {"CIRCLEPRESS_SECRET": SECRET, "SOURCE_DATE_EPOCH": "1800000000"}
+
+
+def cold_build(root: Path) -> dict:
+    shutil.rmtree(root / "_site", ignore_errors=True)
+    shutil.rmtree(root / ".circlepress", ignore_errors=True)
+    os.sync()  # the deletion's writes land before the clock starts
+    return timed(["build", "--root", str(root)], env=ENV)
+
+
+def rebuild_runs(root: Path, edits: int) -> dict:
+    """No-op and one-circle-changed rebuilds (medians of `edits` each), after a cold build."""
     build = ["build", "--root", str(root)]
-    cold = timed(build, env=env)
-    noop = timed(build, env=env)
+    noop = [timed(build, env=ENV) for _ in range(edits)]
     circle = root / "sites/circle-0000/circle.yaml"
-    circle.write_text(circle.read_text().replace("topic: ", "topic: Changed ", 1))
-    one = timed(build, env=env)
+    one = []
+    for n in range(edits):
+        circle.write_text(circle.read_text().replace("topic: ", f"topic: Changed {n} ", 1))
+        one.append(timed(build, env=ENV))
     pages = sum(1 for _ in (root / "_site").rglob("*.html"))
     size = sum(p.stat().st_size for p in (root / "_site").rglob("*.html")) / max(pages, 1)
-    return {"pages": pages, "avg_page_bytes": round(size), "cold": cold, "noop": noop, "one_circle": one,
-            "shares": shares(root)}
+    return {"pages": pages, "avg_page_bytes": round(size), "noop": median_run(noop), "one_circle": median_run(one)}
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median time, with every run's seconds beside it."""
+    done = sorted((r for r in runs if r.get("seconds") is not None), key=lambda r: r["seconds"])
+    if not done:
+        return runs[0]
+    return {**done[(len(done) - 1) // 2], "runs": [round(r["seconds"], 3) for r in runs if r.get("seconds")]}
+
+
+SERVE_EDITS = 10
+
+
+def serve_run(root: Path) -> dict:
+    """Save one circle's YAML while `circlepress serve` runs: time to the reload event (median)."""
+    from serve_latency import Events
+
+    proc = subprocess.Popen([sys.executable, "-c", "from circlepress.cli import main; main()", "serve", "--root",
+                             str(root), "--port", "0"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            text=True, env={**os.environ, **ENV})
+    try:
+        url = ""
+        for line in proc.stderr:
+            match = re.match(r"Serving (http://\S+) ", line)
+            if match:
+                url = match.group(1)
+                break
+        threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+        events = Events(re.match(r"(http://[^/]+)", url).group(1))
+        events.start()
+        time.sleep(0.5)
+        seen = events.arrived[-1][1]["build"]
+        circle = root / "sites/circle-0000/circle.yaml"
+        page = url + "circles/circle-0000/calendar/"
+        waits = []
+        for n in range(SERVE_EDITS):
+            text = circle.read_text().replace("topic: ", f"topic: Served {n} ", 1)
+            time.sleep(0.3)  # as between two saves
+            start = time.perf_counter()
+            circle.write_text(text)
+            arrived, state = events.wait_new(seen)
+            seen = state["build"]
+            waits.append(arrived - start)
+            assert f"Served {n} " in urllib.request.urlopen(page).read().decode(), "the page did not change"
+        return {"seconds": statistics.median(waits), "max_seconds": max(waits), "edits": SERVE_EDITS}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def make_corpus(root: Path, pages: int) -> None:
@@ -117,16 +181,16 @@ def ensure_peers() -> str:
     return python
 
 
-def peer_runs(root: Path, pages: int, timeout: float, with_peers: bool) -> dict:
-    make_corpus(root, pages)
-    results = {}
-    floor = root / "floor.py"
-    floor.write_text(FLOOR)
-    results["floor"] = timed([str(root / "docs"), str(root / "floor-out")], call=f"exec(open({str(floor)!r}).read())",
-                             timeout=timeout)
-    if not with_peers:
-        return results
+def floor_run(root: Path, timeout: float) -> dict:
+    shutil.rmtree(root / "floor-out", ignore_errors=True)
+    os.sync()
+    return timed([str(root / "docs"), str(root / "floor-out")], call=f"exec(open({str(root / 'floor.py')!r}).read())",
+                 timeout=timeout)
+
+
+def peer_runs(root: Path, timeout: float) -> dict:
     python = ensure_peers()
+    results = {}
     (root / "mkdocs.yml").write_text("site_name: Benchmark\nuse_directory_urls: true\n")
     results["mkdocs"] = timed(["build", "-q", "-f", str(root / "mkdocs.yml"), "-d", str(root / "mkdocs-out")],
                               python=python, call="from mkdocs.__main__ import cli; cli()", timeout=timeout)
@@ -140,28 +204,36 @@ def peer_runs(root: Path, pages: int, timeout: float, with_peers: bool) -> dict:
 
 
 SHARES = r"""
-import cProfile, pstats, sys, io
+import sys, time
 from pathlib import Path
+import circlepress.assemble as assemble, circlepress.privacy as privacy
+spent = {"seal": 0.0, "calendar": 0.0}
+def timing(function, key):
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[key] += time.perf_counter() - start
+    return timed
+privacy.Sealer.seal = timing(privacy.Sealer.seal, "seal")
+assemble.make_calendar = timing(assemble.make_calendar, "calendar")
 from circlepress.build import build
 from circlepress.config import load_project
-profile = cProfile.Profile()
-profile.enable()
+start = time.perf_counter()
 build(load_project(Path(sys.argv[1])), jobs=1)
-profile.disable()
-stats = pstats.Stats(profile, stream=io.StringIO())
-total = max(row[3] for row in stats.stats.values())
-def cumulative(name):
-    return sum(row[3] for (file, line, func), row in stats.stats.items() if func == name and "circlepress" in file)
-print(f"SHARES {cumulative('seal_page') / total:.4f} {cumulative('make_calendar') / total:.4f}")
+total = time.perf_counter() - start
+print(f"SHARES {spent['seal'] / total:.4f} {spent['calendar'] / total:.4f}")
 """
 
 
 def shares(root: Path) -> dict:
-    """Share of a one-process cold build spent sealing private pages and making calendars (cProfile)."""
+    """Share of a one-process cold build's wall time spent sealing private pages and making
+    calendars (every ICS file and data: URL), timed around the two functions that do it."""
     shutil.rmtree(root / "_site", ignore_errors=True)
     shutil.rmtree(root / ".circlepress", ignore_errors=True)
     done = subprocess.run([sys.executable, "-c", SHARES, str(root)], capture_output=True, text=True,
-                          env={**os.environ, "CIRCLEPRESS_SECRET": SECRET, "SOURCE_DATE_EPOCH": "1800000000"})
+                          env={**os.environ, **ENV})
     match = re.search(r"SHARES ([\d.]+) ([\d.]+)", done.stdout)
     return {"sealing": float(match.group(1)), "calendars": float(match.group(2))} if match else {}
 
@@ -174,6 +246,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="circlepress benchmark against MkDocs, Pelican and a floor")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--quick", action="store_true", help="skip MkDocs and Pelican (no installs)")
+    parser.add_argument("--repeat", type=int, default=3, help="cold builds (and floor runs) per size; median shown")
     parser.add_argument("--peer-timeout", type=float, default=1200)
     parser.add_argument("--json", type=Path, default=HERE / "results.json")
     args = parser.parse_args()
@@ -181,14 +254,26 @@ def main() -> None:
     for n in args.sizes:
         work = Path(tempfile.mkdtemp(prefix=f"circlepress-bench-{n}-"))
         try:
-            ours = circlepress_runs(make_programme(work / "programme", n))
-            peers = peer_runs(work / "corpus", ours["pages"], args.peer_timeout, not args.quick)
+            programme = make_programme(work / "programme", n)
+            colds, floors = [], []
+            corpus = None
+            for _ in range(args.repeat):  # alternate, so both meet the same machine
+                colds.append(cold_build(programme))
+                if corpus is None:
+                    pages = sum(1 for _ in (programme / "_site").rglob("*.html"))
+                    corpus = work / "corpus"
+                    make_corpus(corpus, pages)
+                    (corpus / "floor.py").write_text(FLOOR)
+                floors.append(floor_run(corpus, args.peer_timeout))
+            ours = {"cold": median_run(colds), **rebuild_runs(programme, args.repeat), "serve": serve_run(programme),
+                    "shares": shares(programme)}
+            peers = {"floor": median_run(floors), **({} if args.quick else peer_runs(corpus, args.peer_timeout))}
         finally:
             shutil.rmtree(work, ignore_errors=True)
         rows.append({"circles": n, **ours, "peers": peers})
         print_row(rows[-1])
     report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()},
-              "rows": rows}
+              "repeat": args.repeat, "rows": rows}
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     print_table(rows)
     print(f"\nJSON: {args.json}")
@@ -203,12 +288,15 @@ def print_row(row: dict) -> None:
 
 
 def print_table(rows: list[dict]) -> None:
-    print("\ncirclepress (seconds; peak MB of the build and its workers)")
-    print(f"{'circles':>8} {'pages':>7} {'cold s':>8} {'no-op s':>8} {'one s':>8} {'peak MB':>8} {'ms/page':>8}")
+    print("\ncirclepress (seconds, medians; peak MB of a cold build and its workers)")
+    print(f"{'circles':>8} {'pages':>7} {'cold s':>8} {'no-op s':>8} {'one s':>8} {'serve s':>8} {'peak MB':>8} "
+          f"{'ms/page':>8}")
     for r in rows:
         print(f"{r['circles']:>8} {r['pages']:>7} {r['cold']['seconds']:>8.2f} {r['noop']['seconds']:>8.2f} "
-              f"{r['one_circle']['seconds']:>8.2f} {r['cold']['peak_mb']:>8.0f} "
+              f"{r['one_circle']['seconds']:>8.2f} {r['serve']['seconds']:>8.2f} {r['cold']['peak_mb']:>8.0f} "
               f"{ms(per_page(r['cold'], r['pages'])):>8}")
+    print("(one s: `circlepress build` after one circle's YAML changed, a fresh process; serve s: the same edit "
+          "in a running `circlepress serve`, from saving the file to the reload event)")
     print("\nPer page, same page count (ms/page; ratio = circlepress / peer, below 1 is faster)")
     print(f"{'circles':>8} {'circlepress':>12} {'floor':>8} {'ratio':>6} {'mkdocs':>8} {'ratio':>6} "
           f"{'pelican':>8} {'ratio':>6}")
@@ -222,7 +310,7 @@ def print_table(rows: list[dict]) -> None:
     for r in rows:
         if r.get("shares"):
             print(f"N={r['circles']}: sealing private pages {r['shares']['sealing']:.1%} and making calendars "
-                  f"{r['shares']['calendars']:.1%} of a one-process cold build (cProfile)")
+                  f"{r['shares']['calendars']:.1%} of a one-process cold build's time")
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
         growth = (last["cold"]["seconds"] / first["cold"]["seconds"]) / (last["pages"] / first["pages"])
