@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from circlepress.privacy import derive_keys, page_aad, passphrase_key, unb64, unseal
+from circlepress.privacy import derive_keys, open_page as open_sealed, passphrase_key, unb64, unseal
 
 from conftest import TEST_SECRET
 
@@ -32,4 +32,4 @@ def open_page(site: Path, slug: str, page: str = "index.html", *, link_key: byte
     else:
         unwrap = link_key if link_key is not None else keys.link_key
     content_key = unseal(unwrap, "circlepress:wrap:v1:" + data["circle"], wrap)
-    return unseal(content_key, page_aad(data["circle"], page), data["page"]).decode()
+    return open_sealed(content_key, data, page)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import zlib
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +17,7 @@ from circlepress.config import load_project
 from circlepress.errors import CirclepressError
 from circlepress.privacy import (SECRET_FILE, b64, derive_keys, envelope, load_secret, page_aad, seal,
                                  seal_page, unseal)
+from circlepress.privacy import open_page as open_sealed
 
 from conftest import NOW, REPO, TEST_SECRET, VALID_CIRCLE
 from private_support import keys_for, open_page, payload
@@ -30,7 +32,8 @@ def test_round_trip_and_every_tampering_fails_cleanly():
     content_key = unseal(keys.link_key, "circlepress:wrap:v1:" + keys.token, sealed["wrap"])
     assert content_key == keys.content_key
     aad = page_aad(keys.token, "calendar/index.html")
-    assert unseal(content_key, aad, sealed["page"]) == b"<p>Hello</p>"
+    assert open_sealed(content_key, sealed, "calendar/index.html") == "<p>Hello</p>"
+    assert unseal(content_key, aad, sealed["page"]) == zlib.compress(b"<p>Hello</p>", 1)  # deflated, then sealed
     tampered = dict(sealed["page"], ct=sealed["page"]["ct"][:-2] + ("AA" if sealed["page"]["ct"][-2:] != "AA" else "BB"))
     with pytest.raises(InvalidTag):
         unseal(content_key, aad, tampered)

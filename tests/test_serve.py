@@ -189,3 +189,21 @@ def test_an_open_tab_reloads_after_an_edit_and_shows_the_overlay_on_a_bad_one(se
         page.wait_for_function("document.body.textContent.includes('Careers anywhere')")
         assert page.query_selector("#circlepress-overlay") is None
         browser.close()
+
+
+def test_the_start_up_message_lists_at_most_ten_private_links(tmp_path, monkeypatch):
+    """A programme of many private circles gets ten preview links and a pointer to the rest."""
+    from circlepress.serve import LiveSite, PREVIEW_LINKS, _preview_links
+
+    monkeypatch.setenv("CIRCLEPRESS_SECRET", TEST_SECRET)
+    private = (REPO / "sites/early-independence/circle.yaml").read_text()
+    for i in range(PREVIEW_LINKS + 2):
+        (tmp_path / "sites" / f"c{i:02d}").mkdir(parents=True)
+        (tmp_path / "sites" / f"c{i:02d}" / "circle.yaml").write_text(private)
+    live = LiveSite(tmp_path, "/repo/")
+    live.rebuild()
+    lines = _preview_links(live, "http://127.0.0.1:8000")
+    assert lines[0] == "Private circles on this server:"
+    assert [line.split(":")[0].strip() for line in lines[1:-1]] == [f"c{i:02d}" for i in range(PREVIEW_LINKS)]
+    assert lines[-1] == ("  ...and 2 more (`circlepress links --base-url http://127.0.0.1:8000/repo/` "
+                         "lists them all)")

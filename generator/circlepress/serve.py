@@ -33,6 +33,7 @@ DEBOUNCE = 0.08  # seconds of quiet that end a burst of file events
 MAX_WAIT = 1.0  # ...but never wait longer than this after the first event
 _IGNORED = (".swp", ".swx", "~", ".tmp", "4913", ".circlepress-tmp")
 _SOURCES = ("content", "sites", "themes")
+PREVIEW_LINKS = 10  # private circles' links printed at start; `circlepress links` lists every one
 
 
 @dataclass
@@ -321,5 +322,9 @@ def _preview_links(live: LiveSite, origin: str) -> list[str]:
 
     if live.site is None or not any(c.is_private for c in live.site.circles):
         return []
-    links = circle_links(live.site, live.secret, origin)
-    return ["Private circles on this server:"] + [f"  {link.slug}: {link.url}" for link in links if link.is_private]
+    private = [link for link in circle_links(live.site, live.secret, origin) if link.is_private]
+    shown = [f"  {link.slug}: {link.url}" for link in private[:PREVIEW_LINKS]]
+    if len(private) > PREVIEW_LINKS:
+        shown.append(f"  ...and {len(private) - PREVIEW_LINKS} more (`circlepress links --base-url {origin}"
+                     f"{live.site.project.base_path}` lists them all)")
+    return ["Private circles on this server:"] + shown
