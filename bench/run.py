@@ -11,8 +11,8 @@ circle's YAML to the reload event. It then builds a markdown corpus with the sam
 similar page size with MkDocs and Pelican (installed by this script into bench/.venv) and with a
 pure-Python floor (markdown-it-py + one Jinja template + a write per page, on every core), and
 prints seconds per page and the ratios. Cold builds of circlepress and the floor alternate and are
-repeated (--repeat, median shown), because writing thousands of small files takes a varying time
-on a shared machine. The table is also written as JSON. Timing is asserted nowhere.
+repeated (--repeat, median shown), each into a new folder, because writing (and deleting) thousands
+of small files takes a varying time on a shared machine. The table is also written as JSON. Timing is asserted nowhere.
 """
 
 from __future__ import annotations
@@ -70,24 +70,25 @@ def timed(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None, t
 ENV = {"CIRCLEPRESS_SECRET": SECRET, "SOURCE_DATE_EPOCH": "1800000000"}
 
 
-def cold_build(root: Path) -> dict:
-    shutil.rmtree(root / "_site", ignore_errors=True)
+def cold_build(root: Path, out: Path) -> dict:
+    """A build from nothing into a new folder (deleting the last one first would time the file
+    system's clean-up of it too: on this machine's disk that is slow and varies a lot)."""
     shutil.rmtree(root / ".circlepress", ignore_errors=True)
-    os.sync()  # the deletion's writes land before the clock starts
-    return timed(["build", "--root", str(root)], env=ENV)
+    os.sync()  # earlier runs' writes land before the clock starts
+    return timed(["build", "--root", str(root), "--out", str(out)], env=ENV)
 
 
-def rebuild_runs(root: Path, edits: int) -> dict:
-    """No-op and one-circle-changed rebuilds (medians of `edits` each), after a cold build."""
-    build = ["build", "--root", str(root)]
+def rebuild_runs(root: Path, out: Path, edits: int) -> dict:
+    """No-op and one-circle-changed rebuilds (medians of `edits` each), after a cold build into `out`."""
+    build = ["build", "--root", str(root), "--out", str(out)]
     noop = [timed(build, env=ENV) for _ in range(edits)]
     circle = root / "sites/circle-0000/circle.yaml"
     one = []
     for n in range(edits):
         circle.write_text(circle.read_text().replace("topic: ", f"topic: Changed {n} ", 1))
         one.append(timed(build, env=ENV))
-    pages = sum(1 for _ in (root / "_site").rglob("*.html"))
-    size = sum(p.stat().st_size for p in (root / "_site").rglob("*.html")) / max(pages, 1)
+    pages = sum(1 for _ in out.rglob("*.html"))
+    size = sum(p.stat().st_size for p in out.rglob("*.html")) / max(pages, 1)
     return {"pages": pages, "avg_page_bytes": round(size), "noop": median_run(noop), "one_circle": median_run(one)}
 
 
@@ -181,11 +182,9 @@ def ensure_peers() -> str:
     return python
 
 
-def floor_run(root: Path, timeout: float) -> dict:
-    shutil.rmtree(root / "floor-out", ignore_errors=True)
+def floor_run(root: Path, out: Path, timeout: float) -> dict:
     os.sync()
-    return timed([str(root / "docs"), str(root / "floor-out")], call=f"exec(open({str(root / 'floor.py')!r}).read())",
-                 timeout=timeout)
+    return timed([str(root / "docs"), str(out)], call=f"exec(open({str(root / 'floor.py')!r}).read())", timeout=timeout)
 
 
 def peer_runs(root: Path, timeout: float) -> dict:
@@ -230,7 +229,6 @@ print(f"SHARES {spent['seal'] / total:.4f} {spent['calendar'] / total:.4f}")
 def shares(root: Path) -> dict:
     """Share of a one-process cold build's wall time spent sealing private pages and making
     calendars (every ICS file and data: URL), timed around the two functions that do it."""
-    shutil.rmtree(root / "_site", ignore_errors=True)
     shutil.rmtree(root / ".circlepress", ignore_errors=True)
     done = subprocess.run([sys.executable, "-c", SHARES, str(root)], capture_output=True, text=True,
                           env={**os.environ, **ENV})
@@ -257,16 +255,16 @@ def main() -> None:
             programme = make_programme(work / "programme", n)
             colds, floors = [], []
             corpus = None
-            for _ in range(args.repeat):  # alternate, so both meet the same machine
-                colds.append(cold_build(programme))
+            for r in range(args.repeat):  # alternate, so both meet the same machine
+                out = work / f"out-{r}"
+                colds.append(cold_build(programme, out))
                 if corpus is None:
-                    pages = sum(1 for _ in (programme / "_site").rglob("*.html"))
                     corpus = work / "corpus"
-                    make_corpus(corpus, pages)
+                    make_corpus(corpus, sum(1 for _ in out.rglob("*.html")))
                     (corpus / "floor.py").write_text(FLOOR)
-                floors.append(floor_run(corpus, args.peer_timeout))
-            ours = {"cold": median_run(colds), **rebuild_runs(programme, args.repeat), "serve": serve_run(programme),
-                    "shares": shares(programme)}
+                floors.append(floor_run(corpus, work / f"floor-{r}", args.peer_timeout))
+            ours = {"cold": median_run(colds), **rebuild_runs(programme, out, args.repeat),
+                    "serve": serve_run(programme), "shares": shares(programme)}
             peers = {"floor": median_run(floors), **({} if args.quick else peer_runs(corpus, args.peer_timeout))}
         finally:
             shutil.rmtree(work, ignore_errors=True)

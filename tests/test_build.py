@@ -181,3 +181,18 @@ def test_template_mistakes_are_located_in_the_override(make_site, tmp_path, temp
     text = str(info.value)
     assert text.startswith("themes/mine/templates/404.html:3:1: " + message), text
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("template, message", [
+    ("{{ circle.nmae }}", "template error: "),
+    ("{% if %}", "template error: Expected an expression"),
+])
+def test_shortcode_template_mistakes_are_located_too(make_site, tmp_path, template, message):
+    from circlepress.errors import CirclepressError
+
+    root = make_site({"circlepress.yaml": "theme: mine\n", "themes/mine/templates/shortcodes/members.html": template})
+    with pytest.raises(CirclepressError) as info:
+        build(load_project(root, output=tmp_path / "out"), now=NOW)
+    text = str(info.value)
+    assert text.startswith("themes/mine/templates/shortcodes/members.html:1:1: " + message), text
+    assert not (tmp_path / "out").exists()

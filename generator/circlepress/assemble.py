@@ -272,6 +272,7 @@ def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], c
     _JOB = (renderer, sealer, todo, sink)
     try:
         if parallel:
+            renderer.warm(todo)
             with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
                 parts = pool.map(_run, units, chunksize=4)
                 for part in parts:

@@ -186,6 +186,18 @@ class Renderer:
     def _shortcodes(self) -> dict[str, jinja2.Template]:
         return {n: self.env.get_template(f"shortcodes/{n}.html") for n in shortcode_names(self.env)}
 
+    def warm(self, outputs: list[Output]) -> None:
+        """Compile the templates `outputs` need (before forking workers, which then share them)."""
+        for name in {out.template for out in outputs} | {"private.html"}:
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateError:
+                pass  # rendering reports it, with its location
+        try:
+            self._shortcodes  # noqa: B018 - compiles every shortcode template
+        except jinja2.TemplateError:
+            pass  # rendering reports it
+
     def context(self, out: Output) -> dict[str, Any]:
         return {"renderer": self, "output": out, "site": self.site, "page_path": out.path, "absolute": out.absolute,
                 "circle": out.circle, "page": out.page, "title": out.title, "now": self.now, "handbook": self.handbook,
@@ -220,9 +232,9 @@ class Renderer:
 
     def render(self, out: Output) -> str:
         ctx = self.context(out)
-        if out.body is not None:
-            ctx["content"] = self.fill(out.body, out)
         try:
+            if out.body is not None:  # shortcode templates render here
+                ctx["content"] = self.fill(out.body, out)
             return self.env.get_template(out.template).render(ctx)
         except jinja2.TemplateError as exc:
             raise CirclepressError([Problem.from_template_error(exc, out.template, self.shown)]) from None
