@@ -331,7 +331,7 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
                 calendar_due.append(circle.slug)
             deps.update({path: value_stamp(key, path) if key else "" for path in paths})
     outputs = site_outputs(site.handbook, circles)
-    shown_page = functools.lru_cache(maxsize=None)(lambda page: project.shown(project.content_dir / page.source))
+    shown_source = functools.lru_cache(maxsize=None)(lambda source: project.shown(project.content_dir / source))
     # A circle whose inputs and the site's are all unchanged keeps every output without digesting each.
     whole = "" if fresh or not all(p.digest for p in site.handbook.pages) else value_stamp(
         templates.digest(frozenset(env.list_templates())), site_digest, now, site.example.digest,
@@ -351,7 +351,7 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
         if not reuse(out.path, deps[out.path]):
             todo.append(out)
         if sources is not None:
-            sources[out.path] = shown_page(out.page) if out.page \
+            sources[out.path] = shown_source(out.page.source) if out.page \
                 else out.circle.source if out.circle else f"template {out.template}"
     for path, made in _render_all(renderer, sealer, todo, calendar_due, jobs, progress, sink):
         files[path] = None if sink is not None else made
