@@ -11,7 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from jinja2 import TemplateError, meta
 
@@ -22,12 +22,10 @@ from .markdown import Shortcode
 from .memo import value_stamp
 from .privacy import SECRET_ENV, Sealer, read_sealed
 from .render import Output, Renderer, make_environment
-from .site import make_view, site_outputs
+from .site import Site, make_view, site_outputs
 from .sitemap import render_robots, render_sitemap
 from .writer import Staging
 
-if TYPE_CHECKING:
-    from .build import Site
 
 
 @dataclass

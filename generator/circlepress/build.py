@@ -21,20 +21,10 @@ from .linkcheck import check_output
 from .privacy import PRIVATE_ROOT, SECRET_ENV, SECRET_FILE, load_secret
 from .render import check_shortcodes, make_environment
 from .resources import packaged
+from .site import Site
 from .state import (BuildState, code_digest, input_digest, load_state, load_summary, output_files,
                     output_signature, restat, save_state, save_summary)
 from .writer import Staging, check_output_dir, update_site
-
-
-@dataclass(frozen=True)
-class Site:
-    """Everything loaded and validated: the input to rendering."""
-
-    project: Project
-    handbook: Handbook
-    example: Circle
-    circles: tuple[Circle, ...]
-    warnings: tuple[Problem, ...]
 
 
 @dataclass(frozen=True)

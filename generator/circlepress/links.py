@@ -9,7 +9,7 @@ from pathlib import Path
 import segno
 
 from .assemble import make_sealer
-from .build import Site
+from .site import Site
 from .privacy import share_link
 
 

@@ -6,8 +6,21 @@ from dataclasses import dataclass
 
 from . import __version__
 from .circles import Circle
+from .config import Project
+from .errors import Problem
 from .handbook import Handbook
 from .render import Output
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything loaded and validated: the input to rendering."""
+
+    project: Project
+    handbook: Handbook
+    example: Circle
+    circles: tuple[Circle, ...]
+    warnings: tuple[Problem, ...]
 
 
 @dataclass(frozen=True)
