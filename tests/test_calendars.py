@@ -13,6 +13,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import icalendar
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from circlepress.build import build, load_site
 from circlepress.config import load_project
@@ -207,3 +209,46 @@ def test_private_calendars_exist_only_inside_sealed_pages(tmp_path):
     assert events[0]["summary"] == "Early Independence Circle: What we want from this circle"
     assert events[0]["tzid"] == "Europe/Madrid"
     assert "early-independence" not in "".join(e["uid"] for e in events)
+
+
+def _event_with(summary: str, description: str, where: str, start: datetime | date) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", "x@circlepress")
+    event.add("dtstamp", datetime(2027, 1, 1, tzinfo=timezone.utc))
+    event.add("dtstart", start)
+    event.add("summary", summary)
+    event.add("description", description)
+    event.add("location", where)
+    event.add("url", "https://meet.example.org/" + "a" * 80)
+    return event
+
+
+@settings(max_examples=150, deadline=None)
+@given(summary=st.text(max_size=120), description=st.text(max_size=300), where=st.text(max_size=90),
+       all_day=st.booleans())
+def test_our_serialiser_writes_exactly_what_icalendar_writes(summary, description, where, all_day):
+    """`_serialise` only joins what icalendar typed and escaped, and folds only long lines:
+    the bytes must be icalendar's own, whatever the text (commas, newlines, emoji, long lines)."""
+    from zoneinfo import ZoneInfo
+
+    from circlepress.calendars import _serialise
+
+    start = date(2027, 3, 25) if all_day else datetime(2027, 3, 25, 16, tzinfo=ZoneInfo("Europe/London"))
+    event = _event_with(summary, description, where, start)
+    assert _serialise(event) == event.to_ical()
+
+
+def test_every_event_and_zone_of_the_example_site_serialises_as_icalendar_does():
+    from circlepress.calendars import _event, _serialise
+
+    site = load_site(load_project(REPO))
+    checked = 0
+    for circle in (*site.circles, site.example):
+        for meeting in circle.meetings:
+            event = _event(circle.spec.name, "uid@circlepress", meeting, None, NOW)
+            assert _serialise(event) == event.to_ical()
+            checked += 1
+        zone = icalendar.Timezone.from_tzid(circle.spec.timezone, first_date=date(2027, 1, 1),
+                                            last_date=date(2028, 12, 31))
+        assert _serialise(zone) == zone.to_ical()
+    assert checked >= 13  # every session of the example circles
