@@ -231,22 +231,23 @@ def test_our_serialiser_writes_exactly_what_icalendar_writes(summary, descriptio
     the bytes must be icalendar's own, whatever the text (commas, newlines, emoji, long lines)."""
     from zoneinfo import ZoneInfo
 
-    from circlepress.calendars import _serialise
+    from circlepress.calendars import _serialise, _serialise_event
 
     start = date(2027, 3, 25) if all_day else datetime(2027, 3, 25, 16, tzinfo=ZoneInfo("Europe/London"))
     event = _event_with(summary, description, where, start)
     assert _serialise(event) == event.to_ical()
+    assert _serialise_event(dict(event)) == event.to_ical()
 
 
 def test_every_event_and_zone_of_the_example_site_serialises_as_icalendar_does():
-    from circlepress.calendars import _event, _serialise
+    from circlepress.calendars import _event, _serialise, _serialise_event
 
     site = load_site(load_project(REPO))
     checked = 0
     for circle in (*site.circles, site.example):
         for meeting in circle.meetings:
-            event = _event(circle.spec.name, "uid@circlepress", meeting, None, NOW)
-            assert _serialise(event) == event.to_ical()
+            properties = _event(circle.spec.name, "uid@circlepress", meeting, None, NOW)
+            assert _serialise_event(properties) == icalendar.Event(properties).to_ical()
             checked += 1
         zone = icalendar.Timezone.from_tzid(circle.spec.timezone, first_date=date(2027, 1, 1),
                                             last_date=date(2028, 12, 31))

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import quote, urlencode
 
 import icalendar
+from icalendar.caselessdict import canonsort_keys
 
 from . import __version__
 from .schedule import Meeting
@@ -74,7 +75,9 @@ def _fingerprint(name: str, meeting: Meeting) -> str:
     return hashlib.sha256(repr(fields).encode()).hexdigest()[:16]
 
 
-def _event(name: str, uid: str, meeting: Meeting, previous: Published | None, now: datetime) -> icalendar.Event:
+def _event(name: str, uid: str, meeting: Meeting, previous: Published | None, now: datetime) -> dict:
+    """An event's properties, each value typed as icalendar types it (without its per-property
+    type lookup); `icalendar.Event(_event(...))` is the event."""
     fingerprint = _fingerprint(name, meeting)
     if previous is None:
         sequence, stamp = 0, now
@@ -82,38 +85,60 @@ def _event(name: str, uid: str, meeting: Meeting, previous: Published | None, no
         sequence, stamp = previous.sequence, previous.stamp
     else:
         sequence, stamp = previous.sequence + 1, now
-    # Values typed as icalendar would type them, without its per-property type lookup.
     when = (meeting.start, meeting.end) if meeting.start else (meeting.date, meeting.date + timedelta(days=1))
-    properties = {"UID": icalendar.vText(uid), "DTSTAMP": icalendar.vDDDTypes(stamp.astimezone(timezone.utc)),
-                  "SEQUENCE": icalendar.vInt(sequence), "DTSTART": icalendar.vDDDTypes(when[0]),
+    properties = {"UID": icalendar.vText(uid), "DTSTAMP": _typed(icalendar.vDDDTypes, stamp.astimezone(timezone.utc)),
+                  "SEQUENCE": _typed(icalendar.vInt, sequence), "DTSTART": icalendar.vDDDTypes(when[0]),
                   "DTEND": icalendar.vDDDTypes(when[1]), "SUMMARY": icalendar.vText(summary(name, meeting)),
                   "DESCRIPTION": icalendar.vText(description(meeting))}
     if location(meeting):
         properties["LOCATION"] = icalendar.vText(location(meeting))
     if meeting.online:
         properties["URL"] = icalendar.vUri(meeting.online)
-    properties["STATUS"] = icalendar.vText("CANCELLED" if meeting.cancelled else "CONFIRMED")
+    properties["STATUS"] = _typed(icalendar.vText, "CANCELLED" if meeting.cancelled else "CONFIRMED")
     properties[_FINGERPRINT] = icalendar.vText(fingerprint)
-    event = icalendar.Event(properties)
-    return event
+    return properties
+
+
+@functools.lru_cache(maxsize=256)
+def _typed(kind: type, raw: object):
+    """A typed value most events share (the stamp, sequence, status): made once, never changed."""
+    return kind(raw)
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared_line(name: str, value) -> bytes:
+    return _line(name, value)
+
+
+def _line(name: str, value) -> bytes:
+    """One content line: icalendar types, escapes and folds the value; only the joining of name,
+    parameters and value is done here, and only lines long enough to need it are folded."""
+    if isinstance(value, bytes):  # BEGIN and END
+        line = f"{name}:{value.decode()}"
+    else:
+        text = value.to_ical()
+        text = text.decode("utf-8") if isinstance(text, bytes) else text
+        params = value.params.to_ical() if getattr(value, "params", None) else b""
+        line = f"{name};{params.decode('utf-8')}:{text}" if params else f"{name}:{text}"
+    data = line.encode("utf-8")
+    return data if len(data) < 75 else icalendar.parser.Contentline(line).to_ical()
 
 
 def _serialise(component: icalendar.cal.Component) -> bytes:
-    """`component.to_ical()`, byte for byte (a test holds it to that), at a fraction of the cost:
-    icalendar types, escapes and folds every value; only the joining of each line's name,
-    parameters and value is done here, and only lines long enough to need it are folded."""
-    lines = []
-    for name, value in component.property_items():
-        if isinstance(value, bytes):  # BEGIN and END
-            line = f"{name}:{value.decode()}"
-        else:
-            text = value.to_ical()
-            text = text.decode("utf-8") if isinstance(text, bytes) else text
-            params = value.params.to_ical() if getattr(value, "params", None) else b""
-            line = f"{name};{params.decode('utf-8')}:{text}" if params else f"{name}:{text}"
-        data = line.encode("utf-8")
-        lines.append(data if len(data) < 75 else icalendar.parser.Contentline(line).to_ical())
-    return b"\r\n".join(lines) + b"\r\n"
+    """`component.to_ical()`, byte for byte (tests hold it to that), at a fraction of the cost."""
+    return b"\r\n".join(_line(name, value) for name, value in component.property_items()) + b"\r\n"
+
+
+_EVENT_ORDER = tuple(icalendar.Event.canonical_order)
+_SHARED = {"DTSTAMP", "SEQUENCE", "STATUS"}  # values most events share: each line written once
+
+
+def _serialise_event(properties: dict) -> bytes:
+    """`icalendar.Event(properties).to_ical()`, byte for byte, without building the event:
+    the properties in icalendar's own order for an event."""
+    names = canonsort_keys(properties, _EVENT_ORDER)
+    lines = (_shared_line(n, properties[n]) if n in _SHARED else _line(n, properties[n]) for n in names)
+    return b"BEGIN:VEVENT\r\n" + b"".join(line + b"\r\n" for line in lines) + b"END:VEVENT\r\n"
 
 
 @functools.lru_cache(maxsize=64)
@@ -149,7 +174,7 @@ def make_calendar(name: str, zone: str, seed: str, meetings: tuple[Meeting, ...]
     dates = [m.date for m in meetings] or [now.date()]
     head = _calendar_head(name, zone, (min(dates) - timedelta(days=1), max(dates) + timedelta(days=1)))
     # Each event serialised once by icalendar; a file is the head, its events and the end line.
-    blobs = {key: _serialise(event) for key, event in events.items()}
+    blobs = {key: _serialise_event(event) for key, event in events.items()}
     return CircleCalendar(head + b"".join(blobs.values()) + _END,
                           {key: head + blob + _END for key, blob in blobs.items()}, uids)
 
