@@ -150,12 +150,3 @@ def test_a_passphrase_opens_a_circle_that_chose_one(make_site, tab, tmp_path):
     wait_opened(tab, "Topics")  # the next page opens without asking again
     assert tab.console_errors == []
 
-
-def test_a_browser_without_decompression_is_told_to_update(served, tab):  # noqa: F811
-    """Pages are deflated before sealing; a browser that cannot inflate says so plainly."""
-    _, base = served
-    tab.add_init_script("delete window.DecompressionStream")
-    tab.goto(link(base))
-    wait_locked(tab)
-    assert "newer browser" in tab.locator("#locked-message").text_content()
-    assert "Lucía Fernández" not in tab.content()

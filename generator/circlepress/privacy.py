@@ -19,7 +19,6 @@ import os
 import re
 import secrets
 import subprocess
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,20 +113,18 @@ def envelope(keys: CircleKeys, passphrase: str | None) -> dict:
     return {"kind": "link", **seal(keys.link_key, aad, keys.content_key)}
 
 
-PAGE_FORMAT = 2  # 2: the page is deflated (zlib) before it is sealed
+PAGE_FORMAT = 1
 
 
 def seal_page(keys: CircleKeys, wrap: dict, page: str, html: str) -> dict:
-    """The payload a private page's shell carries: the wrapped key and the sealed page. The page
-    is compressed first (a fifth of the size to download and store; level 1, the fastest): a
-    page's length is visible either way, as the README's threat model says."""
+    """The payload a private page's shell carries: the wrapped key and the sealed page."""
     return {"v": PAGE_FORMAT, "circle": keys.token, "wrap": wrap,
-            "page": seal(keys.content_key, page_aad(keys.token, page), zlib.compress(html.encode(), 1))}
+            "page": seal(keys.content_key, page_aad(keys.token, page), html.encode())}
 
 
 def open_page(content_key: bytes, payload: dict, page: str) -> str:
     """The HTML of a sealed page (the inverse of `seal_page`); raises InvalidTag on a wrong key or path."""
-    return zlib.decompress(unseal(content_key, page_aad(payload["circle"], page), payload["page"])).decode()
+    return unseal(content_key, page_aad(payload["circle"], page), payload["page"]).decode()
 
 
 def read_sealed(keys: CircleKeys, page: str, shell: str) -> str | None:
@@ -136,7 +133,7 @@ def read_sealed(keys: CircleKeys, page: str, shell: str) -> str | None:
     try:
         payload = json.loads(match.group(1)) if match else {}
         return open_page(keys.content_key, payload, page) if payload.get("v") == PAGE_FORMAT else None
-    except (ValueError, KeyError, TypeError, InvalidTag, zlib.error):
+    except (ValueError, KeyError, TypeError, InvalidTag):
         return None
 
 

@@ -64,14 +64,8 @@
     document.dispatchEvent(new Event("circlepress:opened"));
   }
 
-  /* Pages are deflated before they are sealed. */
-  function inflate(data) {
-    var stream = new Blob([data]).stream().pipeThrough(new DecompressionStream("deflate"));
-    return new Response(stream).arrayBuffer();
-  }
-
   function open(key) {
-    return decrypt(key, sealed.page, pagePath()).then(inflate).then(function (plain) {
+    return decrypt(key, sealed.page, pagePath()).then(function (plain) {
       try { sessionStorage.setItem(storeName, base64(key)); } catch (e) { /* storage off: ask per page */ }
       show(new TextDecoder().decode(plain));
     });
@@ -106,10 +100,6 @@
   function start() {
     if (!(window.crypto && crypto.subtle)) {
       ask("This page can only be opened over https:// or from a file on your device.");
-      return;
-    }
-    if (!window.DecompressionStream) {
-      ask("This page needs a newer browser: update it, or open the link in another one.");
       return;
     }
     document.getElementById("unlock").addEventListener("submit", function (event) {
