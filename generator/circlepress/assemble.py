@@ -4,6 +4,7 @@ are taken from the last run instead of being rendered again; the files are the s
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import multiprocessing
@@ -246,8 +247,7 @@ def _run(unit: _Unit) -> list[tuple[str, object]]:
     renderer, sealer, todo, sink = _JOB
     done: list[tuple[str, bytes]] = []
     if unit.calendar is not None:
-        circle = next(c for c in (todo[i].circle for i in unit.outputs) if c is not None) if unit.outputs \
-            else renderer.calendars.by_slug[unit.calendar]
+        circle = renderer.calendars.by_slug[unit.calendar]
         done += calendar_files(circle, renderer.calendars[unit.calendar]).items()
     for i in unit.outputs:
         out = todo[i]
@@ -267,21 +267,18 @@ def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], c
     units = _units(todo, calendar_slugs)
     parallel = jobs > 1 and len(todo) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods()
     results: list[tuple[str, object]] = []
+    rendered = 0
+    if parallel:
+        renderer.warm(todo)  # templates compiled once, before the workers fork
     _JOB = (renderer, sealer, todo, sink)
     try:
-        if parallel:
-            renderer.warm(todo)
-            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                parts = pool.map(_run, units, chunksize=4)
-                for part in parts:
-                    results += part
-                    if progress:
-                        progress(min(len(results), len(todo)), len(todo))
-        else:
-            for unit in units:
-                results += _run(unit)
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) if parallel \
+                else contextlib.nullcontext() as pool:
+            for unit, part in zip(units, pool.map(_run, units, chunksize=4) if parallel else map(_run, units)):
+                results += part
+                rendered += len(unit.outputs)
                 if progress:
-                    progress(min(len(results), len(todo)), len(todo))
+                    progress(rendered, len(todo))
     finally:
         _JOB = ()
     return results
