@@ -111,12 +111,15 @@ def serve_run(root: Path) -> dict:
                              str(root), "--port", "0"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             text=True, env={**os.environ, **ENV})
     try:
-        url = ""
+        url, said = "", []
         for line in proc.stderr:
+            said.append(line)
             match = re.match(r"Serving (http://\S+) ", line)
             if match:
                 url = match.group(1)
                 break
+        if not url:
+            raise SystemExit("circlepress serve did not start:\n" + "".join(said[-20:]))
         rebuilt: list[float] = []  # what the server reports for each rebuild
 
         def read_log() -> None:
