@@ -119,17 +119,18 @@ def test_parallel_rendering_gives_the_same_files(project, tmp_path, monkeypatch)
 def test_a_memo_reads_a_settled_file_once_and_never_trusts_a_fresh_one(tmp_path, monkeypatch):
     """Unchanged files are recognised by their stat; a file written moments ago is read every
     time, so an edit that keeps its size and timestamp is still seen."""
+    import time
     from pathlib import Path
 
     from circlepress.memo import Memo, content_stamp
 
+    monkeypatch.setattr(Memo, "SETTLED_NS", 300_000_000)  # 0.3 s instead of 2 s, to keep the test short
     reads: list[str] = []
     original = Path.read_bytes
     monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or original(self))
     settled, fresh = tmp_path / "settled.yaml", tmp_path / "fresh.yaml"
     settled.write_text("name: A\n")
-    old = os.stat(settled).st_mtime_ns - 10 * 10**9
-    os.utime(settled, ns=(old, old))
+    time.sleep(0.5)
     fresh.write_text("name: B\n")
     memo = Memo()
     first = memo.content_stamp(settled, fresh)
@@ -139,9 +140,12 @@ def test_a_memo_reads_a_settled_file_once_and_never_trusts_a_fresh_one(tmp_path,
     assert reads.count("fresh.yaml") == 3
 
     stat = os.stat(fresh)
-    fresh.write_text("name: C\n")  # same size; put the old timestamp back
+    fresh.write_text("name: C\n")  # same size; put the old modification time back
     os.utime(fresh, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert memo.content_stamp(settled, fresh) != first
-    settled.write_text("name: Dee\n")  # a settled file edited: its stat changes, so it is read again
+    same_size = "name: X\n"
+    stat = os.stat(settled)
+    settled.write_text(same_size)  # a settled file rewritten in place, its old times put back (`cp -p`)
+    os.utime(settled, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert memo.content_stamp(settled, fresh) == content_stamp(settled, fresh)
     assert reads.count("settled.yaml") == 4

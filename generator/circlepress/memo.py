@@ -45,12 +45,12 @@ class Memo:
 
     def __init__(self) -> None:
         self._entries: dict[Hashable, tuple[Hashable, object]] = {}
-        self._files: dict[str, tuple[tuple[int, int, int], bytes]] = {}
+        self._files: dict[str, tuple[tuple[int, int, int, int], bytes]] = {}
 
     def content_stamp(self, *paths: Path) -> str:
-        """`content_stamp(*paths)`, reading only the files whose size, modification time or
-        inode changed since they were last read. A file is trusted by its stat only when it had
-        been left alone for a while when it was read (the clock's resolution is coarse)."""
+        """`content_stamp(*paths)`, reading only the files whose size, times or inode changed
+        since they were last read. A file is trusted by its stat only when it had been left
+        alone for a while when it was read (file times are coarser than a quick second edit)."""
         return _stamp(paths, self._file_digest)
 
     def _file_digest(self, path: Path) -> bytes:
@@ -58,12 +58,14 @@ class Memo:
             stat = os.stat(path)
         except OSError:
             return b"absent"
-        key = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        # The change time as well as the modification time: a copy that keeps the old time
+        # (`cp -p`) still changes it, and no one can set it back.
+        key = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
         hit = self._files.get(str(path))
         if hit is not None and hit[0] == key:
             return hit[1]
         digest = _file_digest(path)
-        if time.time_ns() - stat.st_mtime_ns > self.SETTLED_NS:
+        if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > self.SETTLED_NS:
             self._files[str(path)] = (key, digest)
         else:
             self._files.pop(str(path), None)
