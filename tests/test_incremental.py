@@ -116,6 +116,26 @@ def test_parallel_rendering_gives_the_same_files(project, tmp_path, monkeypatch)
     assert os.cpu_count()
 
 
+def test_a_full_build_that_fails_in_its_workers_leaves_the_previous_output(project, tmp_path, monkeypatch):
+    """Workers write pages into the staging folder as they go; a page that fails to render
+    must still leave the last output byte for byte, and no staging folder behind."""
+    from circlepress.errors import CirclepressError
+
+    monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
+    build(load_project(project), now=NOW, jobs=2)
+    before = snapshot(project / "_site")
+    forget_state(project)  # the next build is a full one, through the staging folder
+    (project / "circlepress.yaml").write_text((project / "circlepress.yaml").read_text() + "theme: broken\n")
+    (project / "themes/broken/templates/circle").mkdir(parents=True)
+    (project / "themes/broken/templates/circle/topics.html").write_text(
+        '{% extends "default/circle/topics.html" %}{% block content %}{{ circle.nmae }}{% endblock %}')
+    with pytest.raises(CirclepressError) as info:
+        build(load_project(project), now=NOW, jobs=2)
+    assert str(info.value).startswith("themes/broken/templates/circle/topics.html:1:1: template error")
+    assert snapshot(project / "_site") == before
+    assert [p.name for p in project.iterdir() if "circlepress-tmp" in p.name] == []
+
+
 def test_a_memo_reads_a_settled_file_once_and_never_trusts_a_fresh_one(tmp_path, monkeypatch):
     """Unchanged files are recognised by their stat; a file written moments ago is read every
     time, so an edit that keeps its size and timestamp is still seen."""

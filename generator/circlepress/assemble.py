@@ -274,11 +274,16 @@ def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], c
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) if parallel \
                 else contextlib.nullcontext() as pool:
-            for unit, part in zip(units, pool.map(_run, units, chunksize=4) if parallel else map(_run, units)):
-                results += part
-                rendered += len(unit.outputs)
-                if progress:
-                    progress(rendered, len(todo))
+            try:
+                for unit, part in zip(units, pool.map(_run, units, chunksize=4) if parallel else map(_run, units)):
+                    results += part
+                    rendered += len(unit.outputs)
+                    if progress:
+                        progress(rendered, len(todo))
+            except BaseException:
+                if parallel:  # stop at the first failure instead of rendering everything else first
+                    pool.shutdown(wait=True, cancel_futures=True)
+                raise
     finally:
         _JOB = ()
     return results

@@ -65,3 +65,6 @@ class CirclepressError(Exception):
     def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
         self.problems = tuple(sorted(problems, key=lambda p: p.location))
         super().__init__("\n".join(p.format() for p in self.problems))
+
+    def __reduce__(self):  # so a render worker can hand its problems back to the main process
+        return type(self), (self.problems,)
