@@ -16,7 +16,7 @@ from typing import Callable
 
 from jinja2 import TemplateError, meta
 
-from .calendars import CircleCalendar, Published, make_calendar, read_published, whole_calendar_in
+from .calendars import CircleCalendar, Published, calendar_path, make_calendar, read_published, whole_calendar_in
 from .circles import Circle
 from .errors import CirclepressError, Location, Problem
 from .markdown import Shortcode
@@ -87,7 +87,7 @@ def load_published_calendars(out: Path, circles: tuple[Circle, ...],
                 if shell.is_file() else None
             data = whole_calendar_in(html) if html else None
         else:
-            feed = out / circle.url / "calendar.ics"
+            feed = out / calendar_path(circle.url)
             data = feed.read_bytes() if feed.is_file() else None
         if data:
             found[circle.slug] = read_published(data)
@@ -238,8 +238,8 @@ def _units(todo: list[Output], calendar_slugs: list[str]) -> list[_Unit]:
 
 def calendar_files(circle: Circle, calendar: CircleCalendar) -> dict[str, bytes]:
     """A public circle's calendar: the whole feed and one file per session."""
-    return {circle.url + "calendar.ics": calendar.whole,
-            **{f"{circle.url}calendar/{key}.ics": data for key, data in calendar.sessions.items()}}
+    return {calendar_path(circle.url): calendar.whole,
+            **{calendar_path(circle.url, key): data for key, data in calendar.sessions.items()}}
 
 
 def _run(unit: _Unit) -> list[tuple[str, object]]:
@@ -324,7 +324,7 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
     calendar_due: list[str] = []
     for circle in circles:
         if not circle.is_private:  # a private circle's calendar lives only inside its sealed pages
-            paths = [circle.url + "calendar.ics"] + [f"{circle.url}calendar/{m.key}.ics" for m in circle.meetings]
+            paths = [calendar_path(circle.url)] + [calendar_path(circle.url, m.key) for m in circle.meetings]
             key = calendars.key(circle)
             kept = [reuse(path, value_stamp(key, path)) for path in paths]
             if not all(kept):

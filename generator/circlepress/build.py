@@ -24,7 +24,7 @@ from .resources import packaged
 from .site import Site
 from .state import (BuildState, code_digest, input_digest, load_state, load_summary, output_files,
                     output_signature, restat, save_state, save_summary)
-from .writer import Staging, check_output_dir, update_site
+from .writer import Staging, update_site
 
 
 @dataclass(frozen=True)
@@ -133,11 +133,10 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
                          for where, message, hint in last["warnings"])
         return BuildResult(*last["counts"], warnings, time.perf_counter() - started, out, changed=0)
     state = load_state(project.root, options) if intact else None
-    # A full build writes into a staging folder as pages are rendered (by the workers that render
-    # them); `--strict` checks the whole output first, so it writes only after the check.
-    staging = Staging(out, project) if state is None and not strict else None
-    if state is None and staging is None:
-        check_output_dir(out, project)
+    # A full build writes into a staging folder, swapped in at the end; the workers that render
+    # pages write them there as they go, except under `--strict`, which checks the whole output
+    # before anything is written.
+    staging = Staging(out, project) if state is None else None
     try:
         memo = state.memo if state else Memo()
         render = state.render if state else RenderMemo(hold=False)
@@ -145,15 +144,14 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
         secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
         sources: dict[str, str] | None = {} if strict else None  # for the output check's messages
         files = render_site(site, now, secret, out, progress, memo=render, sources=sources,
-                            jobs=jobs or os.cpu_count() or 1, sink=staging)
+                            jobs=jobs or os.cpu_count() or 1, sink=None if strict else staging)
         if strict:  # check the output itself before anything is written
             _check_output(files, out, site, sources)
-        if state is not None:
+        if staging is None:
             touched = update_site(files, out, project)
             rows, changed = restat(rows, out, touched), len(touched)
         else:
-            rows = (staging or Staging(out, project)).commit(files)
-            changed = len(files)
+            rows, changed = staging.commit(files), len(files)
     finally:
         if staging is not None:
             staging.abandon()

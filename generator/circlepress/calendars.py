@@ -47,6 +47,11 @@ class CircleCalendar:
     uids: dict[str, str]
 
 
+def calendar_path(circle_url: str, meeting_key: str | None = None) -> str:
+    """Where a public circle's calendar file (or one session's) is published."""
+    return circle_url + (f"calendar/{meeting_key}.ics" if meeting_key else "calendar.ics")
+
+
 def event_uid(seed: str, meeting: Meeting) -> str:
     return hashlib.sha256(f"{seed}|{meeting.key}".encode()).hexdigest()[:32] + "@circlepress"
 

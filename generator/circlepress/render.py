@@ -16,7 +16,7 @@ from .circles import Circle
 from .errors import CirclepressError, Problem
 from .handbook import Handbook, HandbookPage
 from .markdown import Fragments, PageLink, Shortcode, Slot
-from .calendars import data_url, google_link, outlook_link, subscribe_links
+from .calendars import calendar_path, data_url, google_link, outlook_link, subscribe_links
 from .schedule import Meeting, evaluation_dates, held, next_meeting, rotation
 from .urls import absolute_url, relative_url
 
@@ -72,7 +72,7 @@ def _ics_href(ctx: jinja2.runtime.Context, circle: Circle, meeting: Meeting | No
     calendar = ctx["renderer"].calendars[circle.slug]
     if circle.is_private:
         return data_url(calendar.sessions[meeting.key] if meeting else calendar.whole)
-    return _url(ctx, circle.url + (f"calendar/{meeting.key}.ics" if meeting else "calendar.ics"))
+    return _url(ctx, calendar_path(circle.url, meeting.key if meeting else None))
 
 
 @jinja2.pass_context
@@ -92,7 +92,7 @@ def _feed_links(ctx: jinja2.runtime.Context, circle: Circle) -> dict[str, str] |
     site = ctx["site"]
     if circle.is_private or not site.origin:
         return None
-    feed = absolute_url(circle.url + "calendar.ics", site.base_path, site.origin)
+    feed = absolute_url(calendar_path(circle.url), site.base_path, site.origin)
     return {"https": feed, **subscribe_links(feed, circle.spec.name)}
 
 
