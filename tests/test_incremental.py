@@ -116,6 +116,18 @@ def test_parallel_rendering_gives_the_same_files(project, tmp_path, monkeypatch)
     assert os.cpu_count()
 
 
+def test_the_state_a_parallel_build_saves_serves_the_next_rebuild(project, tmp_path, monkeypatch):
+    """A parallel full build pickles its memo while the workers render; the next rebuild must
+    load it (writing only what the edit changed) and still equal a clean build."""
+    monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
+    full = build(load_project(project), now=NOW, jobs=2)
+    circle = project / "sites/imaging-and-data/circle.yaml"
+    circle.write_text(circle.read_text().replace("name: ", "name: Renamed ", 1))
+    again = build(load_project(project), now=NOW, jobs=2)
+    assert 0 < again.changed < full.files / 2
+    assert snapshot(project / "_site") == clean_build(project, tmp_path)
+
+
 def test_a_full_build_that_fails_in_its_workers_leaves_the_previous_output(project, tmp_path, monkeypatch):
     """Workers write pages into the staging folder as they go; a page that fails to render
     must still leave the last output byte for byte, and no staging folder behind."""

@@ -260,9 +260,10 @@ def _run(unit: _Unit) -> list[tuple[str, object]]:
 
 def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], calendar_slugs: list[str],
                 jobs: int, progress: Callable[[int, int], None] | None,
-                sink: Staging | None) -> list[tuple[str, object]]:
+                sink: Staging | None, meanwhile: Callable[[], None]) -> list[tuple[str, object]]:
     """Render `todo` and the due calendar files, across `jobs` forked processes when there is
-    enough to share. Returns (path, bytes), or (path, row) for what went to the sink."""
+    enough to share, calling `meanwhile` while they work. Returns (path, bytes), or (path, row)
+    for what went to the sink."""
     global _JOB
     units = _units(todo, calendar_slugs)
     parallel = jobs > 1 and len(todo) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods()
@@ -275,7 +276,12 @@ def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], c
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) if parallel \
                 else contextlib.nullcontext() as pool:
             try:
-                for unit, part in zip(units, pool.map(_run, units, chunksize=4) if parallel else map(_run, units)):
+                # With fork, every worker has started once `map` returns, so nothing forks while
+                # the main process does its own work.
+                rendered_units = pool.map(_run, units, chunksize=4) if parallel else map(_run, units)
+                if parallel:
+                    meanwhile()
+                for unit, part in zip(units, rendered_units):
                     results += part
                     rendered += len(unit.outputs)
                     if progress:
@@ -286,20 +292,23 @@ def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], c
                 raise
     finally:
         _JOB = ()
+    if not parallel:
+        meanwhile()
     return results
 
 
 def render_site(site: Site, now: datetime, secret: bytes | None = None, previous_out: Path | None = None,
                 progress: Callable[[int, int], None] | None = None, memo: RenderMemo | None = None,
                 sources: dict[str, str] | None = None, jobs: int = 1,
-                sink: Staging | None = None) -> dict[str, bytes | None]:
+                sink: Staging | None = None, meanwhile: Callable[[], None] = lambda: None) -> dict[str, bytes | None]:
     """Every output file's bytes, keyed by path relative to the output folder.
 
     `previous_out` is the last build's output, read for the calendars' SEQUENCE numbers;
     `sources`, when given, receives the source file behind each page (for messages). With a
     `memo` that does not hold bytes, an unchanged output's value is None: the previous file stands.
     With a `sink` (a staging folder), rendered files are written there by whoever rendered them;
-    their value is None too (the sink keeps their rows).
+    their value is None too (the sink keeps their rows). `meanwhile` is called once, while the
+    workers render when there are any.
     """
     project = site.project
     fresh = memo is None
@@ -353,7 +362,7 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
         if sources is not None:
             sources[out.path] = shown_source(out.page.source) if out.page \
                 else out.circle.source if out.circle else f"template {out.template}"
-    for path, made in _render_all(renderer, sealer, todo, calendar_due, jobs, progress, sink):
+    for path, made in _render_all(renderer, sealer, todo, calendar_due, jobs, progress, sink, meanwhile):
         files[path] = None if sink is not None else made
         if sink is not None:
             sink.rows[path] = made

@@ -23,7 +23,7 @@ from .render import check_shortcodes, make_environment
 from .resources import packaged
 from .site import Site
 from .state import (BuildState, code_digest, input_digest, load_state, load_summary, output_files,
-                    output_signature, restat, save_state, save_summary)
+                    output_signature, pickle_memo, restat, save_state, save_summary)
 from .writer import Staging, update_site
 
 
@@ -143,8 +143,10 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
         site = load_site(project, strict=strict, memo=memo)
         secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
         sources: dict[str, str] | None = {} if strict else None  # for the output check's messages
+        pickled: list[bytes] = []  # the state's largest part, pickled while the workers render
         files = render_site(site, now, secret, out, progress, memo=render, sources=sources,
-                            jobs=jobs or os.cpu_count() or 1, sink=None if strict else staging)
+                            jobs=jobs or os.cpu_count() or 1, sink=None if strict else staging,
+                            meanwhile=lambda: pickled.append(pickle_memo(memo)))
         if strict:  # check the output itself before anything is written
             _check_output(files, out, site, sources)
         if staging is None:
@@ -159,6 +161,6 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
     counts = (pages, len(files), len(site.circles))
     options = _options(project, strict)  # again: this build may have made the local secret file
     state = BuildState(options, inputs, output_signature(rows), counts, site.warnings, memo, render)
-    save_state(project.root, state)
+    save_state(project.root, state, pickled[0])
     save_summary(project.root, state)
     return BuildResult(*counts, site.warnings, time.perf_counter() - started, out, changed=changed)

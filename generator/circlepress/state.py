@@ -12,7 +12,7 @@ import hmac
 import os
 import pickle
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import __version__
@@ -32,6 +32,12 @@ class BuildState:
     warnings: tuple
     memo: Memo
     render: RenderMemo
+
+
+def pickle_memo(memo: Memo) -> bytes:
+    """The memo as the state keeps it: the largest part, so a full build pickles it while its
+    workers render (see `save_state`)."""
+    return pickle.dumps(memo, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 @functools.cache
@@ -114,14 +120,19 @@ def load_state(root: Path, options: str) -> BuildState | None:
     if not hmac.compare_digest(mac, hmac.new(_key(), payload, hashlib.sha256).digest()):
         return None
     try:
-        state = pickle.loads(payload)
+        state, memo = pickle.loads(payload)
+        if not isinstance(state, BuildState) or state.options != options:
+            return None
+        state.memo = pickle.loads(memo)
     except Exception:  # a state from another version: rebuild everything
         return None
-    return state if isinstance(state, BuildState) and state.options == options else None
+    return state
 
 
-def save_state(root: Path, state: BuildState) -> None:
-    payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+def save_state(root: Path, state: BuildState, memo: bytes | None = None) -> None:
+    """Save `state`; `memo` is its memo already pickled (`pickle_memo`), when it was done early."""
+    memo = pickle_memo(state.memo) if memo is None else memo
+    payload = pickle.dumps((replace(state, memo=None), memo), protocol=pickle.HIGHEST_PROTOCOL)
     path = root / STATE_FILE
     path.parent.mkdir(exist_ok=True)
     tmp = path.with_suffix(".tmp")
