@@ -253,3 +253,19 @@ def test_every_event_and_zone_of_the_example_site_serialises_as_icalendar_does()
                                             last_date=date(2028, 12, 31))
         assert _serialise(zone) == zone.to_ical()
     assert checked >= 13  # every session of the example circles
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=st.text(min_size=1, max_size=60), topic=st.text(max_size=80), place=st.text(max_size=60))
+def test_one_click_links_carry_any_text_exactly(name, topic, place):
+    """Values are quoted once and reused across links: whatever the text (`&`, `=`, `%`, `/`,
+    emoji, newlines), each link must decode to the event's own summary, details and place."""
+    from circlepress.calendars import description, google_link, outlook_link, summary
+    from circlepress.schedule import Meeting
+
+    meeting = Meeting(1, "2027-03-25", date(2027, 3, 25), None, None, place or None, None, topic or None, ())
+    for link in (google_link(name, meeting, "Europe/London"), outlook_link(name, meeting)):
+        query = parse_qs(urlsplit(link).query, keep_blank_values=True)
+        assert query.get("text", query.get("subject")) == [summary(name, meeting)]
+        assert query["details" if "google" in link else "body"] == [description(meeting)]
+        assert query["location"] == [place or ""]

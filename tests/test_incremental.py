@@ -181,3 +181,15 @@ def test_a_memo_reads_a_settled_file_once_and_never_trusts_a_fresh_one(tmp_path,
     os.utime(settled, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert memo.content_stamp(settled, fresh) == content_stamp(settled, fresh)
     assert reads.count("settled.yaml") == 4
+
+
+def test_an_edited_template_is_compiled_again(project):
+    """Compiled templates are kept between runs, keyed by their source: an edit that keeps the
+    template's name (and even its size) must still show."""
+    override = project / "themes/default/templates/shortcodes/evaluation.html"
+    override.parent.mkdir(parents=True)
+    page = project / "_site/steps/12-evaluate-your-impact/index.html"
+    for text in ("First", "Again"):
+        override.write_text(f"<p>{text} evaluation.</p>\n")
+        rebuild(project)
+        assert f"{text} evaluation." in page.read_text()

@@ -223,7 +223,7 @@ def google_link(name: str, meeting: Meeting, zone: str) -> str:
         dates = f"{meeting.date:%Y%m%d}/{meeting.date + timedelta(days=1):%Y%m%d}"
     query = {"action": "TEMPLATE", "text": summary(name, meeting), "dates": dates, "ctz": zone,
              "details": description(meeting), "location": location(meeting)}
-    return "https://calendar.google.com/calendar/render?" + urlencode(query, quote_via=quote)
+    return "https://calendar.google.com/calendar/render?" + _query(query)
 
 
 def outlook_link(name: str, meeting: Meeting) -> str:
@@ -235,7 +235,18 @@ def outlook_link(name: str, meeting: Meeting) -> str:
     else:
         query |= {"startdt": meeting.date.isoformat(), "enddt": (meeting.date + timedelta(days=1)).isoformat(),
                   "allday": "true"}
-    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query, quote_via=quote)
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + _query(query)
+
+
+def _query(query: dict[str, str]) -> str:
+    """`urlencode(query, quote_via=quote)`, for keys that need no quoting: most values (topics,
+    places, zones, the circle's name) recur across sessions and circles, and are quoted once."""
+    return "&".join(f"{key}={_quoted(value)}" for key, value in query.items())
+
+
+@functools.lru_cache(maxsize=8192)
+def _quoted(value: str) -> str:
+    return quote(value, safe="")
 
 
 def subscribe_links(feed_url: str, name: str) -> dict[str, str]:

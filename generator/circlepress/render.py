@@ -47,23 +47,44 @@ def _hhmm(value: datetime) -> str:
     return f"{value:%H:%M}"
 
 
-@functools.lru_cache(maxsize=8)
 def make_environment(theme_dirs: tuple[Path, ...], live: bool = False) -> jinja2.Environment:
     """Templates searched most specific theme first; `default/<name>` always reaches the stock one,
-    so an override can extend the template it replaces. Built once per theme chain, so
-    every template compiles once per run; `live` (the dev server) re-reads edited templates."""
+    so an override can extend the template it replaces. A build makes its own environment, so
+    it sees the templates as they are now; `live` (the dev server) keeps one per theme chain,
+    which re-reads a template when it is edited."""
+    return _living_environment(theme_dirs) if live else _environment(theme_dirs, False)
+
+
+@functools.lru_cache(maxsize=8)
+def _living_environment(theme_dirs: tuple[Path, ...]) -> jinja2.Environment:
+    return _environment(theme_dirs, True)
+
+
+def _environment(theme_dirs: tuple[Path, ...], live: bool) -> jinja2.Environment:
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader([d / "templates" for d in theme_dirs]),
         jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(theme_dirs[-1] / "templates")}),
     ])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             auto_reload=live)  # the dev server edits templates under a living environment
+                             auto_reload=live,  # the dev server edits templates under a living environment
+                             bytecode_cache=_bytecode_cache())
     env.filters.update(longdate=_longdate, shortdate=_shortdate, hhmm=_hhmm)
     env.globals.update(url=_url, fill=_fill, navigation=_navigation, next_meeting=_next_meeting,
                        rotation=_rotation, ics_href=_ics_href, google_link=_google, outlook_link=_outlook,
                        feed_links=_feed_links, evaluation_dates=_evaluations, sessions_data=_sessions_data)
     return env
+
+
+@functools.cache
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (Jinja's per-user cache folder, refused by Jinja
+    unless only this user can write it), keyed by each template's source: a template compiles
+    once until it is edited, not once per build (0.13 s of every build with the stock theme)."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except RuntimeError:  # no safe folder to keep it in: compile every time
+        return None
 
 
 @jinja2.pass_context
