@@ -16,7 +16,8 @@ import icalendar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from circlepress.build import build, load_site
+from circlepress.build import build
+from circlepress.load import load_site
 from circlepress.config import load_project
 from circlepress.schedule import meetings
 

@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 from cryptography.exceptions import InvalidTag
 
-from circlepress.build import build, load_site
+from circlepress.build import build
+from circlepress.load import load_site
 from circlepress.cli import main
 from circlepress.config import load_project
 from circlepress.errors import CirclepressError

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import pytest
 
 from circlepress.assemble import render_site
-from circlepress.build import load_site
+from circlepress.load import load_site
 from circlepress.config import load_project
 from circlepress.privacy import load_secret
 

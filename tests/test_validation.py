@@ -19,7 +19,8 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import NOW, VALID_CIRCLE
 
-from circlepress.build import build, load_site
+from circlepress.build import build
+from circlepress.load import load_site
 from circlepress.cli import main
 from circlepress.config import load_project
 

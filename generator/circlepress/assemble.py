@@ -23,7 +23,7 @@ from .markdown import Shortcode
 from .memo import value_stamp
 from .privacy import SECRET_ENV, Sealer, read_sealed
 from .render import Output, Renderer, make_environment
-from .site import Site, make_view, site_outputs
+from .site import PublicCircle, Site, circle_outputs, make_view, public_circles, site_outputs
 from .sitemap import render_robots, render_sitemap
 from .writer import Staging
 
@@ -184,7 +184,7 @@ class _Templates:
 def _site_digest(view) -> str:
     """What every page may show of the site as a whole: config, navigation, public circles."""
     parts = (view.title, view.description, view.language, view.base_path, view.origin, view.nav,
-             tuple((c.slug, c.url, c.spec.name, c.spec.description) for c in view.public_circles))
+             view.public_circles)
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
@@ -300,7 +300,8 @@ def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], c
 def render_site(site: Site, now: datetime, secret: bytes | None = None, previous_out: Path | None = None,
                 progress: Callable[[int, int], None] | None = None, memo: RenderMemo | None = None,
                 sources: dict[str, str] | None = None, jobs: int = 1,
-                sink: Staging | None = None, meanwhile: Callable[[], None] = lambda: None) -> dict[str, bytes | None]:
+                sink: Staging | None = None, meanwhile: Callable[[], None] = lambda: None,
+                public: tuple[PublicCircle, ...] | None = None, circles_only: bool = False) -> dict[str, bytes | None]:
     """Every output file's bytes, keyed by path relative to the output folder.
 
     `previous_out` is the last build's output, read for the calendars' SEQUENCE numbers;
@@ -309,6 +310,10 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
     With a `sink` (a staging folder), rendered files are written there by whoever rendered them;
     their value is None too (the sink keeps their rows). `meanwhile` is called once, while the
     workers render when there are any.
+
+    A build shared out by circle (`shares.py`) renders each share with `circles_only` (just
+    those circles' files), with `public` the whole site's public circles, and the rest with a
+    site of no circles.
     """
     project = site.project
     fresh = memo is None
@@ -316,11 +321,12 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
     sealer = make_sealer(site, secret)
     circles = publish_addresses(site.circles, sealer, memo)
     calendars = Calendars(circles, sealer, previous_out, now, memo)
-    view = make_view(project.config, project.base_path, project.origin, site.handbook, circles)
+    view = make_view(project.config, project.base_path, project.origin, site.handbook,
+                     public_circles(circles) if public is None else public)
     env = make_environment(project.theme_dirs, live=not fresh and memo.hold)
     renderer = Renderer(env, view, site.handbook, site.example, now, project.shown, calendars)
     templates, site_digest = _Templates(env), _site_digest(view)
-    files: dict[str, bytes | None] = dict(_static_files(site))
+    files: dict[str, bytes | None] = {} if circles_only else dict(_static_files(site))
     deps: dict[str, str] = {}
 
     def reuse(path: str, digest: str) -> bool:
@@ -339,7 +345,8 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
             if not all(kept):
                 calendar_due.append(circle.slug)
             deps.update({path: value_stamp(key, path) if key else "" for path in paths})
-    outputs = site_outputs(site.handbook, circles)
+    outputs = [out for c in circles for out in circle_outputs(c, site.handbook)] if circles_only \
+        else site_outputs(site.handbook, circles)
     shown_source = functools.lru_cache(maxsize=None)(lambda source: project.shown(project.content_dir / source))
     # A circle whose inputs and the site's are all unchanged keeps every output without digesting each.
     whole = "" if fresh or not all(p.digest for p in site.handbook.pages) else value_stamp(
@@ -369,7 +376,12 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
     memo.deps, memo.groups = deps, groups
     if memo.hold:
         memo.held = {path: files[path] for path in deps}
-    if view.origin:  # a sitemap needs absolute URLs: only with a base URL that names the host
-        files["sitemap.xml"] = render_sitemap(view, outputs)
-    files["robots.txt"] = render_robots(view)
+    if not circles_only:
+        files.update(site_files(view, deps))
     return files
+
+
+def site_files(view, paths) -> dict[str, bytes]:
+    """robots.txt, and the sitemap of the pages among `paths` when the base URL names the host
+    (a sitemap needs absolute URLs)."""
+    return {"robots.txt": render_robots(view), **({"sitemap.xml": render_sitemap(view, paths)} if view.origin else {})}

@@ -10,16 +10,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from .circles import Circle, load_circle, load_circles
 from . import __version__
 from .config import CONFIG_NAME, Project
 from .errors import CirclepressError, Location, Problem, Severity
-from .handbook import EXAMPLE_CIRCLE, Handbook, load_handbook
+from .handbook import EXAMPLE_CIRCLE
+from .load import load_site
 from .assemble import RenderMemo, render_site
-from .memo import Memo, NoMemo, value_stamp
+from .memo import Memo, value_stamp
 from .linkcheck import check_output
 from .privacy import PRIVATE_ROOT, SECRET_ENV, SECRET_FILE, load_secret
-from .render import check_shortcodes, make_environment
 from .resources import packaged
 from .site import Site
 from .state import (BuildState, code_digest, input_digest, load_state, load_summary, output_files,
@@ -48,49 +47,6 @@ def build_time() -> datetime:
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), timezone.utc)
     return datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def _load_example(project: Project, handbook: Handbook, steps: frozenset[int] | None, memo: Memo) -> Circle:
-    own = project.content_dir / EXAMPLE_CIRCLE
-    path = own if own.is_file() else packaged("content") / EXAMPLE_CIRCLE
-    stamp = value_stamp(memo.content_stamp(path), steps, handbook.agreement)
-    example, problems = memo.get(("example", str(path)), stamp, lambda: load_circle(
-        path, project.shown, steps, handbook.agreement, with_pages=False, digest=stamp))
-    if example is None:
-        raise CirclepressError(problems)
-    return example
-
-
-def load_site(project: Project, *, strict: bool = False, memo: Memo = NoMemo()) -> Site:
-    """Load and validate every source; raise once with every problem found.
-
-    Warnings become errors under `strict`. With a `memo`, unchanged files are not read again.
-    """
-    problems: list[Problem] = []
-    handbook = example = None
-    circles: tuple[Circle, ...] = ()
-    warnings: tuple[Problem, ...] = ()
-    try:
-        handbook = load_handbook(project.content_dir, project.shown, memo)
-    except CirclepressError as exc:
-        problems += exc.problems
-    steps = frozenset(p.meta.step for p in handbook.steps) if handbook else None
-    agreement = handbook.agreement if handbook else None
-    try:
-        circles, warnings = load_circles(project.sites_dir, project.shown, steps, agreement, memo)
-        if handbook is not None:
-            example = _load_example(project, handbook, steps, memo)
-    except CirclepressError as exc:
-        problems += exc.problems
-    if handbook is not None:
-        env = make_environment(project.theme_dirs)
-        problems += check_shortcodes(env, [p.body for p in handbook.pages] + [p.body for c in circles for p in c.pages])
-    if strict:
-        problems += [w.as_error() for w in warnings]
-        warnings = ()
-    if problems:
-        raise CirclepressError(problems)
-    return Site(project, handbook, example, circles, warnings)
 
 
 def _check_output(files: dict[str, bytes | None], out: Path, site: Site, sources: dict[str, str]) -> None:

@@ -236,6 +236,38 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     return circle, problems
 
 
+def circle_folders(sites_dir: Path) -> list[Path]:
+    """The folders under `sites_dir` that hold circles, sorted."""
+    return sorted(p for p in sites_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) \
+        if sites_dir.is_dir() else []
+
+
+def load_circle_folder(folder: Path, shown: Shown, steps: frozenset[int] | None,
+                       default_agreement: Fragments | None, memo: Memo = NoMemo()) -> tuple[Circle | None, list[Problem]]:
+    """One circle's folder; with a `memo`, not read again while its files (and the handbook
+    facts) are unchanged."""
+    if not (folder / CIRCLE_FILE).is_file():
+        return None, [Problem(Location(shown(folder)), f"folder has no {CIRCLE_FILE}",
+                              "add one with `circlepress new circle SLUG`, or move the folder out of sites/")]
+    stamp = value_stamp(memo.content_stamp(folder / CIRCLE_FILE, *sorted(folder.glob("*.md"))), steps,
+                        default_agreement)
+    return memo.get(("circle", str(folder)), stamp, lambda: load_circle(
+        folder / CIRCLE_FILE, shown, steps, default_agreement, digest=stamp))
+
+
+def duplicate_slugs(circles: list[tuple[str, str, Location]]) -> list[Problem]:
+    """Each circle's (slug, source, where its slug is set), in folder order: a slug used again."""
+    seen: dict[str, str] = {}
+    problems = []
+    for slug, source, at in circles:
+        if slug in seen:
+            problems.append(Problem(at, f"circle slug '{slug}' is also used by {seen[slug]}",
+                                    "give each circle its own slug"))
+        else:
+            seen[slug] = source
+    return problems
+
+
 def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None, default_agreement: Fragments | None,
                  memo: Memo = NoMemo()) -> tuple[tuple[Circle, ...], tuple[Problem, ...]]:
     """Every circle under `sites_dir`, sorted by slug, with warnings; raise on any error.
@@ -244,27 +276,12 @@ def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None, de
     """
     circles: list[Circle] = []
     problems: list[Problem] = []
-    folders = sorted(p for p in sites_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) \
-        if sites_dir.is_dir() else []
-    seen: dict[str, str] = {}
-    for folder in folders:
-        if not (folder / CIRCLE_FILE).is_file():
-            problems.append(Problem(Location(shown(folder)), f"folder has no {CIRCLE_FILE}",
-                                    "add one with `circlepress new circle SLUG`, or move the folder out of sites/"))
-            continue
-        stamp = value_stamp(memo.content_stamp(folder / CIRCLE_FILE, *sorted(folder.glob("*.md"))), steps,
-                            default_agreement)
-        circle, found = memo.get(("circle", str(folder)), stamp, lambda: load_circle(
-            folder / CIRCLE_FILE, shown, steps, default_agreement, digest=stamp))
+    for folder in circle_folders(sites_dir):
+        circle, found = load_circle_folder(folder, shown, steps, default_agreement, memo)
         problems += found
-        if circle is None:
-            continue
-        if circle.slug in seen:
-            problems.append(Problem(circle.slug_at, f"circle slug '{circle.slug}' is also used by {seen[circle.slug]}",
-                                    "give each circle its own slug"))
-            continue
-        seen[circle.slug] = circle.source
-        circles.append(circle)
+        if circle is not None:
+            circles.append(circle)
+    problems += duplicate_slugs([(c.slug, c.source, c.slug_at) for c in circles])
     if any(p.is_error for p in problems):
         raise CirclepressError(problems)
     return tuple(sorted(circles, key=lambda c: c.slug)), tuple(problems)

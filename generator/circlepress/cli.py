@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .build import build, load_site
+from .build import build
+from .load import load_site
 from .config import load_project
 from .errors import CirclepressError, Problem
 from .links import circle_links, qr_text, write_qr_svg

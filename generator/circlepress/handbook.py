@@ -17,7 +17,7 @@ from .validation import suggest, validate
 
 AGREEMENT_PAGE = "agreement.md"
 EXAMPLE_CIRCLE = "example-circle.yaml"
-RESERVED = {"circles", "assets", "404.html", "sitemap.xml", "robots.txt"}
+RESERVED = {"circles", "assets", "p", "404.html", "sitemap.xml", "robots.txt"}  # "p": private circles (privacy.PRIVATE_ROOT)
 
 
 class PageMeta(Model):

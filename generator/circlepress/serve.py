@@ -21,7 +21,8 @@ from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, Fi
 from watchdog.observers import Observer
 
 from .assemble import RenderMemo, render_site
-from .build import build_time, load_site
+from .build import build_time
+from .load import load_site
 from .config import CONFIG_NAME, load_project
 from .errors import CirclepressError, Location, Problem
 from .memo import Memo

@@ -31,6 +31,23 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class PublicCircle:
+    """What every page may show of a public circle (the circles list): a page never depends on
+    anything else of another circle, so a circle's edit re-renders only its own pages and the
+    pages of a build can be shared out by circle."""
+
+    slug: str
+    url: str
+    name: str
+    description: str
+
+
+def public_circles(circles: tuple[Circle, ...]) -> tuple[PublicCircle, ...]:
+    return tuple(PublicCircle(c.slug, c.url, c.spec.name, c.spec.description)
+                 for c in circles if not c.is_private)
+
+
+@dataclass(frozen=True)
 class SiteView:
     """Site-wide values every template may read."""
 
@@ -40,14 +57,13 @@ class SiteView:
     base_path: str
     origin: str
     nav: tuple[NavItem, ...]
-    public_circles: tuple[Circle, ...]
+    public_circles: tuple[PublicCircle, ...]
     generator: str = f"circlepress {__version__}"
 
 
-def make_view(config, base_path: str, origin: str, handbook: Handbook, circles: tuple[Circle, ...]) -> SiteView:
+def make_view(config, base_path: str, origin: str, handbook: Handbook, public: tuple[PublicCircle, ...]) -> SiteView:
     nav = tuple(NavItem(p.meta.title, p.url, p.meta.step) for p in handbook.pages)
-    return SiteView(config.title, config.description, config.language, base_path, origin, nav,
-                    tuple(c for c in circles if not c.is_private))
+    return SiteView(config.title, config.description, config.language, base_path, origin, nav, public)
 
 
 def handbook_outputs(handbook: Handbook) -> list[Output]:

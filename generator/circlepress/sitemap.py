@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Iterable
 from xml.sax.saxutils import escape
 
-from .render import Output
+from .privacy import PRIVATE_ROOT
 from .urls import absolute_url
 
 
-def is_listed(out: Output) -> bool:
-    """Pages a search engine may see: no private circle, no error page."""
-    return not out.absolute and not (out.circle is not None and out.circle.is_private)
+def is_listed(path: str) -> bool:
+    """Pages a search engine may see: a page's folder (`index.html`), outside private circles'
+    secret folders; not the error page, not a calendar file."""
+    return path.endswith("index.html") and not path.startswith(PRIVATE_ROOT)
 
 
-def render_sitemap(view, outputs: list[Output]) -> bytes:
-    """A sitemap of public pages, with absolute URLs (the base URL must name the host)."""
-    folders = [o.path.removesuffix("index.html") for o in outputs if is_listed(o)]
+def render_sitemap(view, paths: Iterable[str]) -> bytes:
+    """A sitemap of the public pages among `paths` (every output file), with absolute URLs (the
+    base URL must name the host), in path order."""
+    folders = sorted(p.removesuffix("index.html") for p in paths if is_listed(p))
     rows = "".join(f"  <url><loc>{escape(absolute_url(f, view.base_path, view.origin))}</loc></url>\n"
                    for f in folders)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -1,0 +1,93 @@
+"""Loading and checking every source: the handbook, the example circle and the circles, each
+problem found with its location, all of them raised at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .circles import Circle, load_circle, load_circles
+from .config import Project
+from .errors import CirclepressError, Problem
+from .handbook import EXAMPLE_CIRCLE, Handbook, load_handbook
+from .memo import Memo, NoMemo, value_stamp
+from .render import check_shortcodes, make_environment
+from .resources import packaged
+from .site import Site
+
+
+@dataclass(frozen=True)
+class Guide:
+    """What every circle is checked against and every page shows: the handbook and the example
+    circle (None when they have problems, which `problems` lists)."""
+
+    handbook: Handbook | None
+    example: Circle | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def steps(self) -> frozenset[int] | None:
+        return frozenset(p.meta.step for p in self.handbook.steps) if self.handbook else None
+
+    @property
+    def agreement(self):
+        return self.handbook.agreement if self.handbook else None
+
+
+def _load_example(project: Project, handbook: Handbook, steps: frozenset[int] | None, memo: Memo) -> Circle:
+    own = project.content_dir / EXAMPLE_CIRCLE
+    path = own if own.is_file() else packaged("content") / EXAMPLE_CIRCLE
+    stamp = value_stamp(memo.content_stamp(path), steps, handbook.agreement)
+    example, problems = memo.get(("example", str(path)), stamp, lambda: load_circle(
+        path, project.shown, steps, handbook.agreement, with_pages=False, digest=stamp))
+    if example is None:
+        raise CirclepressError(problems)
+    return example
+
+
+def load_guide(project: Project, memo: Memo = NoMemo()) -> Guide:
+    """The handbook and the example circle, with the problems of both (shortcodes included)."""
+    try:
+        handbook = load_handbook(project.content_dir, project.shown, memo)
+    except CirclepressError as exc:
+        return Guide(None, None, exc.problems)
+    steps = frozenset(p.meta.step for p in handbook.steps)
+    problems = list(check_shortcodes(make_environment(project.theme_dirs), [p.body for p in handbook.pages]))
+    try:
+        example = _load_example(project, handbook, steps, memo)
+    except CirclepressError as exc:
+        return Guide(handbook, None, tuple(exc.problems) + tuple(problems))
+    return Guide(handbook, example, tuple(problems))
+
+
+def circle_page_problems(project: Project, circles: tuple[Circle, ...]) -> list[Problem]:
+    """Unknown shortcodes in circles' own pages."""
+    return check_shortcodes(make_environment(project.theme_dirs), [p.body for c in circles for p in c.pages])
+
+
+def finish(project: Project, guide: Guide, circles: tuple[Circle, ...], problems: list[Problem],
+           warnings: tuple[Problem, ...], strict: bool) -> Site:
+    """The loaded site, or every problem raised at once; warnings are errors under `strict`."""
+    if strict:
+        problems = problems + [w.as_error() for w in warnings]
+        warnings = ()
+    if problems:
+        raise CirclepressError(problems)
+    return Site(project, guide.handbook, guide.example, circles, warnings)
+
+
+def load_site(project: Project, *, strict: bool = False, memo: Memo = NoMemo()) -> Site:
+    """Load and validate every source; raise once with every problem found.
+
+    Warnings become errors under `strict`. With a `memo`, unchanged files are not read again.
+    """
+    guide = load_guide(project, memo)
+    problems = list(guide.problems)
+    circles: tuple[Circle, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    try:
+        circles, warnings = load_circles(project.sites_dir, project.shown, guide.steps, guide.agreement, memo)
+    except CirclepressError as exc:
+        problems += exc.problems
+    if guide.handbook is not None:
+        problems += circle_page_problems(project, circles)
+    return finish(project, guide, circles, problems, warnings, strict)
