@@ -14,7 +14,8 @@ from . import __version__
 from .config import CONFIG_NAME, Project
 from .errors import CirclepressError, Location, Problem, Severity
 from .handbook import EXAMPLE_CIRCLE
-from .load import load_site
+from .load import load_guide, load_site
+from . import shares
 from .assemble import RenderMemo, render_site
 from .memo import Memo, value_stamp
 from .linkcheck import check_output
@@ -91,20 +92,25 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
     state = load_state(project.root, options) if intact else None
     # A full build writes into a staging folder, swapped in at the end; the workers that render
     # pages write them there as they go, except under `--strict`, which checks the whole output
-    # before anything is written.
+    # before anything is written. With enough circles, the workers load their circles too.
     staging = Staging(out, project) if state is None else None
+    jobs = jobs or os.cpu_count() or 1
     try:
         memo = state.memo if state else Memo()
-        render = state.render if state else RenderMemo(hold=False)
-        site = load_site(project, strict=strict, memo=memo)
-        secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
-        sources: dict[str, str] | None = {} if strict else None  # for the output check's messages
-        pickled: list[bytes] = []  # the state's largest part, pickled while the workers render
-        files = render_site(site, now, secret, out, progress, memo=render, sources=sources,
-                            jobs=jobs or os.cpu_count() or 1, sink=None if strict else staging,
-                            meanwhile=lambda: pickled.append(pickle_memo(memo)))
-        if strict:  # check the output itself before anything is written
-            _check_output(files, out, site, sources)
+        if staging is not None and not strict and shares.worthwhile(project, jobs):
+            made = shares.build_shared(project, load_guide(project, memo), now, staging, jobs, progress, memo)
+            files, site, circles, render, memos = made.files, made.site, made.circles, made.render, made.memo
+        else:
+            render = state.render if state else RenderMemo(hold=False)
+            site = load_site(project, strict=strict, memo=memo)
+            secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
+            sources: dict[str, str] | None = {} if strict else None  # for the output check's messages
+            memos: list[bytes] = []  # the state's largest part, pickled while the workers render
+            files = render_site(site, now, secret, out, progress, memo=render, sources=sources, jobs=jobs,
+                                sink=None if strict else staging, meanwhile=lambda: memos.append(pickle_memo(memo)))
+            circles = len(site.circles)
+            if strict:  # check the output itself before anything is written
+                _check_output(files, out, site, sources)
         if staging is None:
             touched = update_site(files, out, project)
             rows, changed = restat(rows, out, touched), len(touched)
@@ -114,9 +120,9 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
         if staging is not None:
             staging.abandon()
     pages = sum(1 for name in files if name.endswith(".html"))
-    counts = (pages, len(files), len(site.circles))
+    counts = (pages, len(files), circles)
     options = _options(project, strict)  # again: this build may have made the local secret file
     state = BuildState(options, inputs, output_signature(rows), counts, site.warnings, memo, render)
-    save_state(project.root, state, pickled[0])
+    save_state(project.root, state, memos)
     save_summary(project.root, state)
     return BuildResult(*counts, site.warnings, time.perf_counter() - started, out, changed=changed)

@@ -270,7 +270,8 @@ def duplicate_slugs(circles: list[tuple[str, str, Location]]) -> list[Problem]:
 
 def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None, default_agreement: Fragments | None,
                  memo: Memo = NoMemo()) -> tuple[tuple[Circle, ...], tuple[Problem, ...]]:
-    """Every circle under `sites_dir`, sorted by slug, with warnings; raise on any error.
+    """Every circle under `sites_dir` that loaded, sorted by slug, and every problem found
+    (errors and warnings) in folder order.
 
     With a `memo`, a circle whose files (and handbook facts) are unchanged is not read again.
     """
@@ -282,6 +283,4 @@ def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None, de
         if circle is not None:
             circles.append(circle)
     problems += duplicate_slugs([(c.slug, c.source, c.slug_at) for c in circles])
-    if any(p.is_error for p in problems):
-        raise CirclepressError(problems)
     return tuple(sorted(circles, key=lambda c: c.slug)), tuple(problems)

@@ -65,14 +65,14 @@ def circle_page_problems(project: Project, circles: tuple[Circle, ...]) -> list[
 
 
 def finish(project: Project, guide: Guide, circles: tuple[Circle, ...], problems: list[Problem],
-           warnings: tuple[Problem, ...], strict: bool) -> Site:
-    """The loaded site, or every problem raised at once; warnings are errors under `strict`."""
+           strict: bool = False) -> Site:
+    """The loaded site with its warnings, or every problem (in the order found) raised at once
+    when any is an error; warnings are errors under `strict`."""
     if strict:
-        problems = problems + [w.as_error() for w in warnings]
-        warnings = ()
-    if problems:
+        problems = [p.as_error() for p in problems]
+    if any(p.is_error for p in problems):
         raise CirclepressError(problems)
-    return Site(project, guide.handbook, guide.example, circles, warnings)
+    return Site(project, guide.handbook, guide.example, circles, tuple(problems))
 
 
 def load_site(project: Project, *, strict: bool = False, memo: Memo = NoMemo()) -> Site:
@@ -81,13 +81,8 @@ def load_site(project: Project, *, strict: bool = False, memo: Memo = NoMemo()) 
     Warnings become errors under `strict`. With a `memo`, unchanged files are not read again.
     """
     guide = load_guide(project, memo)
-    problems = list(guide.problems)
-    circles: tuple[Circle, ...] = ()
-    warnings: tuple[Problem, ...] = ()
-    try:
-        circles, warnings = load_circles(project.sites_dir, project.shown, guide.steps, guide.agreement, memo)
-    except CirclepressError as exc:
-        problems += exc.problems
+    circles, found = load_circles(project.sites_dir, project.shown, guide.steps, guide.agreement, memo)
+    problems = list(guide.problems) + list(found)
     if guide.handbook is not None:
         problems += circle_page_problems(project, circles)
-    return finish(project, guide, circles, problems, warnings, strict)
+    return finish(project, guide, circles, problems, strict)

@@ -120,19 +120,20 @@ def load_state(root: Path, options: str) -> BuildState | None:
     if not hmac.compare_digest(mac, hmac.new(_key(), payload, hashlib.sha256).digest()):
         return None
     try:
-        state, memo = pickle.loads(payload)
+        state, memos = pickle.loads(payload)
         if not isinstance(state, BuildState) or state.options != options:
             return None
-        state.memo = pickle.loads(memo)
+        state.memo = functools.reduce(Memo.merge, (pickle.loads(memo) for memo in memos))
     except Exception:  # a state from another version: rebuild everything
         return None
     return state
 
 
-def save_state(root: Path, state: BuildState, memo: bytes | None = None) -> None:
-    """Save `state`; `memo` is its memo already pickled (`pickle_memo`), when it was done early."""
-    memo = pickle_memo(state.memo) if memo is None else memo
-    payload = pickle.dumps((replace(state, memo=None), memo), protocol=pickle.HIGHEST_PROTOCOL)
+def save_state(root: Path, state: BuildState, memos: list[bytes] | None = None) -> None:
+    """Save `state`; `memos` is its memo already pickled (`pickle_memo`), when that was done
+    early, in parts when processes shared the build."""
+    memos = [pickle_memo(state.memo)] if memos is None else memos
+    payload = pickle.dumps((replace(state, memo=None), memos), protocol=pickle.HIGHEST_PROTOCOL)
     path = root / STATE_FILE
     path.parent.mkdir(exist_ok=True)
     tmp = path.with_suffix(".tmp")

@@ -1,0 +1,183 @@
+"""A full build shared out by circle: one process per core loads, checks and renders its own
+share of the circles, writing their files into the staging folder, while the main process
+renders the handbook and the site's own pages.
+
+No circle crosses between processes: pickling one costs about as much as loading it, and
+loading is a sixth of a full build at 1,000 circles. Only what other pages show of a circle (a
+`PublicCircle`), the problems found, and what the next build's state keeps (pickled by the
+process that made it) come back. The files are the same as a build in one process (tested).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Callable
+
+from .assemble import RenderMemo, render_site, site_files
+from .circles import Circle, circle_folders, duplicate_slugs, load_circle_folder
+from .config import Project
+from .errors import CirclepressError, Location, Problem
+from .load import Guide, circle_page_problems, finish
+from .memo import Memo
+from .privacy import load_secret
+from .site import PublicCircle, Site, make_view
+from .state import pickle_memo
+from .writer import Staging
+
+SHARED_FROM = 20  # circles; fewer build faster in one process
+
+
+def worthwhile(project: Project, jobs: int) -> bool:
+    return jobs > 1 and "fork" in multiprocessing.get_all_start_methods() \
+        and len(circle_folders(project.sites_dir)) >= SHARED_FROM
+
+
+@dataclass(frozen=True)
+class _Found:
+    """One circle folder as a share loaded it."""
+
+    index: int  # in folder order
+    problems: list[Problem]
+    slug: str | None = None  # None: the circle has errors
+    source: str = ""
+    slug_at: Location | None = None
+    private: bool = False
+    card: PublicCircle | None = None
+
+
+@dataclass
+class Shared:
+    """What a shared build made, for the build to commit and remember."""
+
+    files: dict[str, bytes | None]
+    site: Site  # with no circles: they stayed in the workers
+    circles: int
+    render: RenderMemo
+    memo: list[bytes] = field(default_factory=list)  # pickled memos, the main process's first
+
+
+def _work(conn: Connection, share: list[tuple[int, Path]], project: Project, guide: Guide, now: datetime,
+          previous_out: Path, sink: Staging) -> None:
+    """A worker: load the share and report it; then, told the secret and the public circles,
+    render it into the sink and report the files' rows, the outputs' digests and the memo."""
+    try:
+        memo = Memo()
+        circles: list[Circle] = []
+        found = []
+        for index, folder in share:
+            circle, problems = load_circle_folder(folder, project.shown, guide.steps, guide.agreement, memo)
+            if circle is None:
+                found.append(_Found(index, problems))
+                continue
+            circles.append(circle)
+            card = None if circle.is_private else PublicCircle(circle.slug, circle.url, circle.spec.name,
+                                                               circle.spec.description)
+            found.append(_Found(index, problems, circle.slug, circle.source, circle.slug_at, circle.is_private, card))
+        shortcodes = circle_page_problems(project, tuple(circles)) if guide.handbook is not None else []
+        conn.send((found, shortcodes))
+        go = conn.recv()
+        if go is None:  # the build stops: something somewhere has errors
+            return
+        secret, public = go
+        site = Site(project, guide.handbook, guide.example, tuple(sorted(circles, key=lambda c: c.slug)), ())
+        render = RenderMemo(hold=False)
+        files = render_site(site, now, secret, previous_out, lambda done, total: conn.send(("progress", done, total)),
+                            memo=render, sink=sink, public=public, circles_only=True)
+        conn.send(({path: sink.rows[path] for path in files}, render.deps, render.groups, pickle_memo(memo)))
+    except CirclepressError as exc:
+        conn.send(exc)
+    except BaseException:  # noqa: BLE001 - reported by the main process, which raises it
+        conn.send(RuntimeError("a build worker failed:\n" + traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+class _Workers:
+    """The worker processes, each with its end of a pipe; stopped however the build ends."""
+
+    def __init__(self, shares: list[list[tuple[int, Path]]], *args: object):
+        context = multiprocessing.get_context("fork")
+        self.conns: list[Connection] = []
+        self.processes = []
+        for share in shares:
+            mine, theirs = context.Pipe()
+            process = context.Process(target=_work, args=(theirs, share, *args), daemon=True)
+            process.start()
+            theirs.close()
+            self.conns.append(mine)
+            self.processes.append(process)
+
+    def gather(self, progress: Callable[[int, int], None] | None = None) -> list:
+        """Each worker's next report (progress reports go to `progress` on the way)."""
+        reports: dict[Connection, object] = {}
+        counts = {conn: (0, 0) for conn in self.conns}
+        while len(reports) < len(self.conns):
+            for conn in wait([c for c in self.conns if c not in reports]):
+                try:
+                    message = conn.recv()
+                except EOFError:
+                    raise RuntimeError("a build worker stopped without a word (out of memory?)") from None
+                if isinstance(message, tuple) and message[:1] == ("progress",):
+                    counts[conn] = message[1:]
+                    if progress and all(total for _, total in counts.values()):  # every share's size known
+                        progress(sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values()))
+                    continue
+                if isinstance(message, BaseException):
+                    raise message
+                reports[conn] = message
+        return [reports[conn] for conn in self.conns]
+
+    def tell(self, message: object) -> None:
+        for conn in self.conns:
+            conn.send(message)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+        for conn in self.conns:
+            conn.close()
+
+
+def build_shared(project: Project, guide: Guide, now: datetime, staging: Staging, jobs: int,
+                 progress: Callable[[int, int], None] | None, memo: Memo) -> Shared:
+    """Load, check and render the site with the circles shared out over `jobs` processes.
+
+    Raises once with every problem found, as `load_site` does; `memo` holds the guide's work."""
+    folders = list(enumerate(circle_folders(project.sites_dir)))
+    workers = _Workers([folders[i::jobs] for i in range(jobs)], project, guide, now, project.output_dir, staging)
+    try:
+        loaded = workers.gather()
+        found = sorted((f for share, _ in loaded for f in share), key=lambda f: f.index)
+        problems = list(guide.problems) + [p for f in found for p in f.problems]
+        problems += duplicate_slugs([(f.slug, f.source, f.slug_at) for f in found if f.slug is not None])
+        problems += [p for _, shortcodes in loaded for p in shortcodes]
+        try:
+            site = finish(project, guide, (), problems)  # its circles stay in the workers
+            secret = load_secret(project.root) if any(f.private for f in found) else None
+        except CirclepressError:
+            workers.tell(None)
+            raise
+        public = tuple(sorted((f.card for f in found if f.card is not None), key=lambda c: c.slug))
+        workers.tell((secret, public))
+        render = RenderMemo(hold=False)
+        files = render_site(site, now, secret, project.output_dir, memo=render, sink=staging, public=public)
+        done = workers.gather(progress)
+    finally:
+        workers.stop()
+    shared = Shared(files, site, sum(1 for f in found if f.slug is not None), render, [pickle_memo(memo)])
+    for rows, deps, groups, pickled in done:
+        staging.rows.update(rows)
+        files.update(dict.fromkeys(rows))
+        render.deps.update(deps)
+        render.groups.update(groups)
+        shared.memo.append(pickled)
+    view = make_view(project.config, project.base_path, project.origin, guide.handbook, public)
+    files.update(site_files(view, render.deps))
+    return shared

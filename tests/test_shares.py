@@ -1,0 +1,123 @@
+"""A full build shared out by circle (each worker loads, checks and renders its own circles)
+must give exactly what a build in one process gives: the same files, the same warnings, the
+same problems, and a state the next rebuild can use."""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+
+import pytest
+
+import circlepress.shares as shares
+from circlepress.build import build
+from circlepress.config import load_project
+from circlepress.errors import CirclepressError
+from circlepress.state import forget_state
+
+from conftest import NOW, REPO
+from test_incremental import snapshot
+
+EXTRA = """name: Extra Circle {n}
+visibility: {visibility}
+timezone: Europe/Berlin
+term: {{start: 2027-01-04, months: 6}}
+defaults: {{start: "10:00", duration: 60, place: Room {n}}}
+members:
+  - {{id: ana, name: Ana {n}}}
+  - {{id: ben, name: Ben {n}}}
+sessions:
+  - {{date: 2027-01-20, topic: Starting, facilitators: [ana]}}
+  - {{date: 2027-02-17, facilitators: [ben]}}
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """The example programme plus four circles of both kinds (one with a warning each)."""
+    monkeypatch.setattr(shares, "SHARED_FROM", 1)
+    root = tmp_path / "programme"
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "sites", root / "sites")
+    for n in range(4):
+        folder = root / f"sites/extra-{n}"
+        folder.mkdir()
+        (folder / "circle.yaml").write_text(EXTRA.format(n=n, visibility="private" if n % 2 else "public"))
+    (root / "circlepress.yaml").write_text("title: Test\nbase_url: https://circles.example.org/\n")
+    return root
+
+
+def one_process(root, tmp_path):
+    forget_state(root)
+    result = build(load_project(root, output=tmp_path / "one"), now=NOW, jobs=1)
+    return result, snapshot(tmp_path / "one")
+
+
+def failure(root, jobs):
+    forget_state(root)
+    with pytest.raises(CirclepressError) as info:
+        build(load_project(root), now=NOW, jobs=jobs)
+    return str(info.value)
+
+
+def test_a_shared_build_gives_the_files_and_warnings_of_one_process(project, tmp_path):
+    shared = build(load_project(project), now=NOW, jobs=2)
+    single, files = one_process(project, tmp_path)
+    assert snapshot(project / "_site") == files
+    assert shared.warnings == single.warnings and len(shared.warnings) >= 4
+    assert (shared.pages, shared.files, shared.circles) == (single.pages, single.files, single.circles) \
+        and shared.circles == 6
+    assert "Extra Circle 0" in (project / "_site/circles/index.html").read_text()
+    assert multiprocessing.active_children() == []
+
+
+def test_the_state_a_shared_build_saves_serves_the_next_rebuild(project, tmp_path):
+    full = build(load_project(project), now=NOW, jobs=2)
+    circle = project / "sites/extra-2/circle.yaml"
+    circle.write_text(circle.read_text().replace("topic: Starting", "topic: Beginning"))
+    again = build(load_project(project), now=NOW, jobs=2)
+    assert 0 < again.changed < full.files / 4  # the state was used: only that circle's files
+    rebuilt = snapshot(project / "_site")
+    assert "Beginning" in (project / "_site/circles/extra-2/calendar/index.html").read_text()
+    forget_state(project)  # a full build in one process, over the same previous output (calendars read it)
+    assert build(load_project(project), now=NOW, jobs=1).changed == full.files
+    assert rebuilt == snapshot(project / "_site")
+
+
+def test_a_shared_build_reports_every_problem_as_one_process_does(project, tmp_path):
+    build(load_project(project), now=NOW, jobs=2)
+    before = snapshot(project / "_site")
+    (project / "sites/extra-1/circle.yaml").write_text(EXTRA.format(n=1, visibility="secret"))
+    (project / "sites/extra-3/circle.yaml").write_text("slug: extra-0\n" + EXTRA.format(n=3, visibility="public"))
+    (project / "sites/empty").mkdir()
+    (project / "sites/extra-2/notes.md").write_text("---\ntitle: Notes\n---\n{{< membres >}}\n")
+    message = failure(project, jobs=2)
+    assert message == failure(project, jobs=1)
+    assert "sites/extra-1/circle.yaml:2:13:" in message and "circle slug 'extra-0' is also used" in message
+    assert "sites/extra-2/notes.md:4:1: unknown shortcode 'membres' (did you mean 'members'?)" in message
+    assert "sites/empty:1:1: folder has no circle.yaml" in message
+    assert snapshot(project / "_site") == before
+    assert [p.name for p in project.iterdir() if "circlepress-tmp" in p.name] == []
+    assert multiprocessing.active_children() == []
+
+
+def test_a_render_error_in_a_share_is_located_and_leaves_the_previous_output(project):
+    build(load_project(project), now=NOW, jobs=2)
+    before = snapshot(project / "_site")
+    forget_state(project)
+    (project / "circlepress.yaml").write_text((project / "circlepress.yaml").read_text() + "theme: broken\n")
+    (project / "themes/broken/templates/circle").mkdir(parents=True)
+    (project / "themes/broken/templates/circle/topics.html").write_text(
+        '{% extends "default/circle/topics.html" %}{% block content %}{{ circle.nmae }}{% endblock %}')
+    message = failure(project, jobs=2)
+    assert message.startswith("themes/broken/templates/circle/topics.html:1:1: template error")
+    assert snapshot(project / "_site") == before
+    assert multiprocessing.active_children() == []
+
+
+def test_private_circles_without_the_secret_stop_a_shared_build(project, monkeypatch):
+    monkeypatch.setenv("CIRCLEPRESS_SECRET", "too short")
+    message = failure(project, jobs=2)
+    assert message.startswith("$CIRCLEPRESS_SECRET:1:1: the site secret is shorter than 32 characters")
+    assert not (project / "_site").exists()
+    assert multiprocessing.active_children() == []
