@@ -121,3 +121,17 @@ def test_private_circles_without_the_secret_stop_a_shared_build(project, monkeyp
     assert message.startswith("$CIRCLEPRESS_SECRET:1:1: the site secret is shorter than 32 characters")
     assert not (project / "_site").exists()
     assert multiprocessing.active_children() == []
+
+
+def test_circles_are_dealt_evenly_whatever_the_pattern_of_their_names(tmp_path):
+    """A programme whose every other circle is private must not give one worker all the private
+    ones (they cost more to render): circles are dealt by a hash of their folder's name."""
+    from pathlib import Path
+
+    folders = [Path(f"sites/circle-{i:04d}") for i in range(1000)]
+    dealt = shares.deal(folders, 2)
+    assert sorted(item for share in dealt for item in share) == list(enumerate(folders))
+    for share in dealt:
+        assert 450 <= len(share) <= 550
+        odd = sum(index % 2 for index, _ in share)
+        assert 0.4 < odd / len(share) < 0.6

@@ -10,6 +10,7 @@ process that made it) come back. The files are the same as a build in one proces
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import traceback
 from dataclasses import dataclass, field
@@ -97,6 +98,14 @@ def _work(conn: Connection, share: list[tuple[int, Path]], project: Project, gui
         conn.close()
 
 
+def deal(folders: list[Path], shares: int) -> list[list[tuple[int, Path]]]:
+    """`folders` (with their index) dealt into `shares` by a hash of their names: what a circle
+    costs (private ones are sealed, public ones get calendar files) is unknown until it is
+    loaded, and dealing in folder order would follow any pattern in the names."""
+    order = sorted(enumerate(folders), key=lambda item: hashlib.blake2b(item[1].name.encode()).digest())
+    return [sorted(order[i::shares]) for i in range(shares)]
+
+
 class _Workers:
     """The worker processes, each with its end of a pipe; stopped however the build ends."""
 
@@ -150,8 +159,8 @@ def build_shared(project: Project, guide: Guide, now: datetime, staging: Staging
     """Load, check and render the site with the circles shared out over `jobs` processes.
 
     Raises once with every problem found, as `load_site` does; `memo` holds the guide's work."""
-    folders = list(enumerate(circle_folders(project.sites_dir)))
-    workers = _Workers([folders[i::jobs] for i in range(jobs)], project, guide, now, project.output_dir, staging)
+    workers = _Workers(deal(circle_folders(project.sites_dir), jobs), project, guide, now, project.output_dir,
+                       staging)
     try:
         loaded = workers.gather()
         found = sorted((f for share, _ in loaded for f in share), key=lambda f: f.index)
