@@ -4,6 +4,7 @@ over the page; the next good save clears it. Nothing is written to the output fo
 
 from __future__ import annotations
 
+import gc
 import json
 import mimetypes
 import signal
@@ -283,6 +284,10 @@ def serve(root: Path, *, port: int, bind: str, base_url: str | None, open_browse
         say("\n".join(live.errors))
     else:
         say(f"Built {len(live.files)} files in {time.perf_counter() - started:.2f} s")
+    # What the first build made lives as long as the server; left to the garbage collector, every
+    # full collection walked all of it, and one rebuild in four took twice as long (180 -> 340 ms
+    # at 1,000 circles). Frozen, it is freed by reference counting when replaced, as nearly all of it is.
+    gc.freeze()
     project = load_project(root, base_url=base_url)
     server = make_server(live, project.base_path, bind, port)
     origin = f"http://{bind}:{server.server_address[1]}"
