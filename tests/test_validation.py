@@ -219,3 +219,13 @@ def test_yaml_merge_keys_repeat_a_session(make_site) -> None:
     assert (usual.place, usual.topic) == ("Lab", "Zero")
     assert (repeat.place, repeat.facilitators) == ("Lab", ["ana"])
     assert (str(repeat.date), repeat.topic) == ("2027-01-21", "Again")
+
+
+@pytest.mark.parametrize("name", ["circles", "assets", "p"])
+def test_a_handbook_page_may_not_take_a_folder_circlepress_uses(name: str, make_site) -> None:
+    """`p/` holds private circles' secret folders: a page there would be taken for a private one."""
+    root = make_site({"content/index.md": "---\ntitle: Welcome\n---\nHello.\n",
+                      f"content/{name}.md": "---\ntitle: Taken\n---\nHello.\n"})
+    result = check(root)
+    assert failure_lines(result) == [f"content/{name}.md:1:1: the page would be published at '{name}/', which "
+                                     "circlepress uses (rename the file or set another slug)"]
