@@ -147,6 +147,32 @@ def test_passphrase_circles_open_with_pbkdf2(make_site, tmp_path):
         open_page(tmp_path / "out", "lab")  # the link key does not open a passphrase circle
 
 
+def test_a_rebuild_derives_no_passphrase_key_for_an_unchanged_circle(make_site, tmp_path, monkeypatch):
+    """600,000 PBKDF2 rounds per passphrase circle and build would make every rebuild of a large
+    programme slow: only a circle whose pages are sealed again needs its wrapped key."""
+    import hashlib
+
+    import circlepress.privacy as privacy
+
+    circle = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+    root = make_site({"sites/lab/circle.yaml": circle + "access:\n  passphrase: quiet river seven lanterns\n",
+                      "sites/other/circle.yaml": circle})
+    build(load_project(root), now=NOW)
+    rounds = []
+    real = hashlib.pbkdf2_hmac
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", lambda *args: rounds.append(args[3]) or real(*args))
+    privacy.passphrase_key.cache_clear()  # as in a new process
+    other = root / "sites/other/circle.yaml"
+    other.write_text(other.read_text().replace("Test Circle", "Other Circle"))
+    assert build(load_project(root), now=NOW).changed > 0
+    assert rounds == []
+    (root / "sites/lab/circle.yaml").write_text(circle.replace("Test Circle", "Renamed Circle")
+                                                + "access:\n  passphrase: quiet river seven lanterns\n")
+    build(load_project(root), now=NOW)
+    assert rounds == [privacy.PBKDF2_ITERATIONS]
+    assert "Renamed Circle" in open_page(root / "_site", "lab", passphrase="quiet river seven lanterns")
+
+
 def test_short_passphrase_is_a_located_error(make_site):
     root = make_site({"sites/lab/circle.yaml": VALID_CIRCLE + "access:\n  passphrase: short\n"})
     with pytest.raises(CirclepressError) as info:

@@ -209,7 +209,8 @@ def _dependencies(out: Output, templates: _Templates, renderer: Renderer, site_d
 def _circle_part(circle: Circle, sealer: Sealer | None, renderer: Renderer) -> str:
     """What every output of a circle depends on: its data, address and keys (once per run)."""
     def make() -> str:
-        keys = (sealer.keys[circle.slug], sealer.wraps[circle.slug]) if circle.is_private and sealer else None
+        # The keys and the circle's files (its passphrase among them) decide its wrapped key.
+        keys = sealer.keys[circle.slug] if circle.is_private and sealer else None
         return value_stamp(circle.digest, circle.url, keys)
 
     return renderer.once(("circle-part", circle.slug), make)

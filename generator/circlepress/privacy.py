@@ -148,15 +148,23 @@ class Sealer:
     def __init__(self, secret: bytes, circles: list[tuple[str, int, str | None]]):
         """`circles`: (slug, link version, passphrase or None) of each private circle."""
         self.keys = {slug: derive_keys(secret, slug, version) for slug, version, _ in circles}
-        self.wraps = {slug: envelope(self.keys[slug], passphrase) for slug, _, passphrase in circles}
+        self.passphrases = {slug: passphrase for slug, _, passphrase in circles}
+        self.wraps: dict[str, dict] = {}
 
     def url(self, slug: str) -> str:
         return self.keys[slug].url
 
+    def wrap(self, slug: str) -> dict:
+        """The circle's wrapped key, made when a page of the circle is first sealed: a passphrase
+        costs 600,000 PBKDF2 rounds, and a rebuild seals only the circles that changed."""
+        if slug not in self.wraps:
+            self.wraps[slug] = envelope(self.keys[slug], self.passphrases[slug])
+        return self.wraps[slug]
+
     def seal(self, slug: str, path: str, html: str) -> dict:
         """The payload for the page written at `path` (relative to the site root)."""
         keys = self.keys[slug]
-        return seal_page(keys, self.wraps[slug], path.removeprefix(keys.url), html)
+        return seal_page(keys, self.wrap(slug), path.removeprefix(keys.url), html)
 
 
 # The site secret -------------------------------------------------------------------
