@@ -8,9 +8,10 @@ import json
 import re
 import shutil
 import subprocess
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import available_timezones
 
 import icalendar
 from hypothesis import given, settings
@@ -240,6 +241,43 @@ def test_our_serialiser_writes_exactly_what_icalendar_writes(summary, descriptio
     assert _serialise_event(dict(event)) == event.to_ical()
 
 
+def _added(properties: dict) -> icalendar.Event:
+    """The event icalendar makes of the properties, typing each value itself."""
+    event = icalendar.Event()
+    for name, value in properties.items():
+        event.add(name, value)
+    return event
+
+
+ZONES = sorted(available_timezones())
+
+
+@settings(max_examples=300, deadline=None)
+@given(zone=st.sampled_from(ZONES), start=st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9998, 1, 1)),
+       all_day=st.booleans())
+def test_starts_and_ends_are_written_as_icalendar_writes_them(zone, start, all_day):
+    """Only the digits of DTSTART and DTEND are ours; what icalendar puts around them (TZID,
+    VALUE=DATE, a 'Z' for UTC) is asked of icalendar once per zone."""
+    from zoneinfo import ZoneInfo
+
+    from circlepress.calendars import _serialise_event
+
+    when = start.date() if all_day else start.replace(tzinfo=ZoneInfo(zone))
+    properties = {"UID": icalendar.vText("x@circlepress"), "DTSTART": when, "DTEND": when + timedelta(hours=1)}
+    assert _serialise_event(properties) == _added(properties).to_ical()
+
+
+def test_every_zone_writes_its_starts_as_icalendar_does():
+    from zoneinfo import ZoneInfo
+
+    from circlepress.calendars import _serialise_event
+
+    for zone in ZONES:
+        when = datetime(2027, 3, 25, 16, tzinfo=ZoneInfo(zone))
+        properties = {"DTSTART": when, "DTEND": when + timedelta(minutes=90)}
+        assert _serialise_event(properties) == _added(properties).to_ical(), zone
+
+
 def test_every_event_and_zone_of_the_example_site_serialises_as_icalendar_does():
     from circlepress.calendars import _event, _serialise, _serialise_event
 
@@ -248,7 +286,7 @@ def test_every_event_and_zone_of_the_example_site_serialises_as_icalendar_does()
     for circle in (*site.circles, site.example):
         for meeting in circle.meetings:
             properties = _event(circle.spec.name, "uid@circlepress", meeting, None, NOW)
-            assert _serialise_event(properties) == icalendar.Event(properties).to_ical()
+            assert _serialise_event(properties) == _added(properties).to_ical()
             checked += 1
         zone = icalendar.Timezone.from_tzid(circle.spec.timezone, first_date=date(2027, 1, 1),
                                             last_date=date(2028, 12, 31))

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 import icalendar
 from icalendar.caselessdict import canonsort_keys
@@ -82,7 +83,8 @@ def _fingerprint(name: str, meeting: Meeting) -> str:
 
 def _event(name: str, uid: str, meeting: Meeting, previous: Published | None, now: datetime) -> dict:
     """An event's properties, each value typed as icalendar types it (without its per-property
-    type lookup); `icalendar.Event(_event(...))` is the event."""
+    type lookup), except the start and end, left as dates or times for `_when_line`: the event
+    is an `icalendar.Event` with each property `add`ed."""
     fingerprint = _fingerprint(name, meeting)
     if previous is None:
         sequence, stamp = 0, now
@@ -92,8 +94,8 @@ def _event(name: str, uid: str, meeting: Meeting, previous: Published | None, no
         sequence, stamp = previous.sequence + 1, now
     when = (meeting.start, meeting.end) if meeting.start else (meeting.date, meeting.date + timedelta(days=1))
     properties = {"UID": icalendar.vText(uid), "DTSTAMP": _typed(icalendar.vDDDTypes, stamp.astimezone(timezone.utc)),
-                  "SEQUENCE": _typed(icalendar.vInt, sequence), "DTSTART": icalendar.vDDDTypes(when[0]),
-                  "DTEND": icalendar.vDDDTypes(when[1]), "SUMMARY": icalendar.vText(summary(name, meeting)),
+                  "SEQUENCE": _typed(icalendar.vInt, sequence), "DTSTART": when[0],
+                  "DTEND": when[1], "SUMMARY": icalendar.vText(summary(name, meeting)),
                   "DESCRIPTION": icalendar.vText(description(meeting))}
     if location(meeting):
         properties["LOCATION"] = icalendar.vText(location(meeting))
@@ -125,8 +127,37 @@ def _line(name: str, value) -> bytes:
         text = text.decode("utf-8") if isinstance(text, bytes) else text
         params = value.params.to_ical() if getattr(value, "params", None) else b""
         line = f"{name};{params.decode('utf-8')}:{text}" if params else f"{name}:{text}"
+    return _folded(line)
+
+
+def _folded(line: str) -> bytes:
     data = line.encode("utf-8")
     return data if len(data) < 75 else icalendar.parser.Contentline(line).to_ical()
+
+
+_SAMPLE = datetime(2000, 1, 1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _when_around(name: str, zone: str | None) -> tuple[str, str]:
+    """What icalendar writes before and after the digits of a start or end in `zone` (None: a
+    whole day): its parameters (TZID, VALUE=DATE) and, for UTC, the 'Z'. Asked once per zone."""
+    sample = _SAMPLE.date() if zone is None else _SAMPLE.replace(tzinfo=ZoneInfo(zone))
+    line = _line(name, icalendar.vDDDTypes(sample)).decode()
+    before, _, after = line.rpartition("20000101" if zone is None else "20000101T000000")
+    return before, after
+
+
+def _when_line(name: str, value: date | datetime) -> bytes:
+    """DTSTART or DTEND, as icalendar writes it (tests hold every zone to that): icalendar
+    decides the parameters once per zone, and only the digits are written here."""
+    if value.year < 1000 or isinstance(value, datetime) and not isinstance(value.tzinfo, ZoneInfo):
+        return _line(name, icalendar.vDDDTypes(value))
+    if not isinstance(value, datetime):
+        before, after = _when_around(name, None)
+        return _folded(f"{before}{value:%Y%m%d}{after}")
+    before, after = _when_around(name, value.tzinfo.key)
+    return _folded(f"{before}{value:%Y%m%dT%H%M%S}{after}")
 
 
 def _serialise(component: icalendar.cal.Component) -> bytes:
@@ -139,10 +170,12 @@ _SHARED = {"DTSTAMP", "SEQUENCE", "STATUS"}  # values most events share: each li
 
 
 def _serialise_event(properties: dict) -> bytes:
-    """`icalendar.Event(properties).to_ical()`, byte for byte, without building the event:
-    the properties in icalendar's own order for an event."""
+    """An `icalendar.Event` with each property added, `.to_ical()`, byte for byte, without
+    building the event: the properties in icalendar's own order for an event."""
     names = canonsort_keys(properties, _EVENT_ORDER)
-    lines = (_shared_line(n, properties[n]) if n in _SHARED else _line(n, properties[n]) for n in names)
+    lines = (_shared_line(n, properties[n]) if n in _SHARED
+             else _when_line(n, properties[n]) if isinstance(properties[n], date)
+             else _line(n, properties[n]) for n in names)
     return b"BEGIN:VEVENT\r\n" + b"".join(line + b"\r\n" for line in lines) + b"END:VEVENT\r\n"
 
 
