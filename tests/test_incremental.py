@@ -193,3 +193,24 @@ def test_an_edited_template_is_compiled_again(project):
         override.write_text(f"<p>{text} evaluation.</p>\n")
         rebuild(project)
         assert f"{text} evaluation." in page.read_text()
+
+
+def test_a_memo_pickles_again_only_the_buckets_that_changed():
+    """A rebuild that changed one circle must not pickle the whole memo again: the buckets
+    nothing changed in are saved as the very bytes they were loaded from."""
+    from circlepress.memo import Memo
+
+    memo = Memo()
+    for i in range(200):
+        memo.get(("circle", f"c{i}"), "stamp", lambda i=i: i)
+    parts = memo.parts()
+    again = Memo.from_parts(parts)
+    assert [again.get(("circle", f"c{i}"), "stamp", lambda: None) for i in range(200)] == list(range(200))
+    assert {id(part) for part in again.parts()} == {id(part) for part in parts}  # the loaded bytes, not pickled again
+    again.get(("circle", "c7"), "new stamp", lambda: "changed")
+    after = again.parts()
+    assert len(after) == len(parts) == Memo.BUCKETS
+    assert len({id(part) for part in after} - {id(part) for part in parts}) == 1
+    reloaded = Memo.from_parts(after)
+    assert reloaded.get(("circle", "c7"), "new stamp", lambda: None) == "changed"
+    assert reloaded.get(("circle", "c8"), "stamp", lambda: None) == 8

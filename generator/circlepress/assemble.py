@@ -40,16 +40,17 @@ class RenderMemo:
 
     deps: dict[str, str] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)  # circle slug -> digest of all its outputs' inputs
+    references: dict[str, tuple[str, ...]] = field(default_factory=dict)  # template source digest -> what it uses
     held: dict[str, bytes] = field(default_factory=dict)
     hold: bool = True
     calendars: dict[str, tuple[str, CircleCalendar]] = field(default_factory=dict)
     published: dict[str, tuple[str, str, Circle]] = field(default_factory=dict)
 
     def __getstate__(self) -> dict:
-        return {"deps": self.deps, "groups": self.groups}  # saved: the digests only
+        return {"deps": self.deps, "groups": self.groups, "references": self.references}  # saved: no bytes
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(deps=state["deps"], groups=state["groups"], hold=False)
+        self.__init__(**state, hold=False)
 
 
 def make_sealer(site: Site, secret: bytes | None) -> Sealer | None:
@@ -137,9 +138,8 @@ def _static_files(site: Site) -> dict[str, bytes]:
     return files
 
 
-@functools.lru_cache(maxsize=1024)
 def _references(env, source: str) -> tuple[str, ...]:
-    """The templates a template's source extends, includes or imports (parsed once per source)."""
+    """The templates a template's source extends, includes or imports."""
     try:
         return tuple(ref for ref in meta.find_referenced_templates(env.parse(source)) if ref)
     except TemplateError:  # rendering reports it, with its location
@@ -147,10 +147,13 @@ def _references(env, source: str) -> tuple[str, ...]:
 
 
 class _Templates:
-    """A digest of each template together with every template it extends or includes."""
+    """A digest of each template together with every template it extends or includes. What a
+    template's source refers to is parsed once: `known` holds what earlier runs found, and
+    `references` what this run used (for the next)."""
 
-    def __init__(self, env):
-        self.env = env
+    def __init__(self, env, known: dict[str, tuple[str, ...]]):
+        self.env, self.known = env, known
+        self.references: dict[str, tuple[str, ...]] = {}
         self._closure: dict[str, frozenset[str]] = {}
         self._source: dict[str, str] = {}
         self._digest: dict[frozenset[str], str] = {}
@@ -167,7 +170,11 @@ class _Templates:
         if name not in self._closure:
             self._closure[name] = frozenset()  # guards against cycles while walking
             found = {name}
-            for ref in _references(self.env, self.source(name)):
+            source = self.source(name)
+            key = hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
+            if key not in self.references:
+                self.references[key] = self.known[key] if key in self.known else _references(self.env, source)
+            for ref in self.references[key]:
                 if ref:
                     found |= self.closure(ref)
             self._closure[name] = frozenset(found)
@@ -326,7 +333,7 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
                      public_circles(circles) if public is None else public)
     env = make_environment(project.theme_dirs, live=not fresh and memo.hold)
     renderer = Renderer(env, view, site.handbook, site.example, now, project.shown, calendars)
-    templates, site_digest = _Templates(env), _site_digest(view)
+    templates, site_digest = _Templates(env, memo.references), _site_digest(view)
     files: dict[str, bytes | None] = {} if circles_only else dict(_static_files(site))
     deps: dict[str, str] = {}
 
@@ -374,7 +381,7 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
         files[path] = None if sink is not None else made
         if sink is not None:
             sink.rows[path] = made
-    memo.deps, memo.groups = deps, groups
+    memo.deps, memo.groups, memo.references = deps, groups, templates.references
     if memo.hold:
         memo.held = {path: files[path] for path in deps}
     if not circles_only:

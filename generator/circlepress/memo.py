@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import time
 from pathlib import Path
 from typing import Callable, Hashable, TypeVar
@@ -38,14 +39,24 @@ def value_stamp(*values: object) -> str:
     return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
 
 
+def _bucket(key: Hashable) -> int:
+    return hashlib.blake2b(repr(key).encode(), digest_size=2).digest()[0] % Memo.BUCKETS
+
+
 class Memo:
-    """Values keyed by what made them, reused while their stamp is unchanged."""
+    """Values keyed by what made them, reused while their stamp is unchanged.
+
+    Saved in parts (`parts`, `from_parts`): the entries fall into buckets by a hash of their
+    keys, and a bucket nothing changed in keeps the bytes it was loaded from, so a rebuild that
+    changed one circle pickles a sixteenth of the memo, not all of it."""
 
     SETTLED_NS = 2_000_000_000  # a file written this recently may change again without its stat changing
+    BUCKETS = 16
 
     def __init__(self) -> None:
         self._entries: dict[Hashable, tuple[Hashable, object]] = {}
         self._files: dict[str, tuple[tuple[int, int, int, int], bytes]] = {}
+        self._saved: dict[int, list[bytes]] = {}  # bucket -> the parts it was loaded from, while unchanged
 
     def content_stamp(self, *paths: Path) -> str:
         """`content_stamp(*paths)`, reading only the files whose size, times or inode changed
@@ -65,20 +76,12 @@ class Memo:
         if hit is not None and hit[0] == key:
             return hit[1]
         digest = _file_digest(path)
+        self._saved.pop(_bucket(str(path)), None)
         if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > self.SETTLED_NS:
             self._files[str(path)] = (key, digest)
         else:
             self._files.pop(str(path), None)
         return digest
-
-    def merge(self, other: Memo) -> Memo:
-        """This memo with `other`'s work added (a build shared out by circle has one per process)."""
-        self._entries.update(other._entries)
-        self._files.update(other._files)
-        return self
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update({"_files": {}, **state})
 
     def get(self, key: Hashable, stamp: Hashable, make: Callable[[], T]) -> T:
         hit = self._entries.get(key)
@@ -86,7 +89,30 @@ class Memo:
             return hit[1]  # type: ignore[return-value]
         value = make()
         self._entries[key] = (stamp, value)
+        self._saved.pop(_bucket(key), None)
         return value
+
+    def parts(self) -> list[bytes]:
+        """The memo pickled, a part per bucket (the bytes it was loaded from, if unchanged)."""
+        buckets: dict[int, tuple[dict, dict]] = {}
+        for table, index in ((self._entries, 0), (self._files, 1)):
+            for key, value in table.items():
+                bucket = _bucket(key)
+                if bucket not in self._saved:
+                    buckets.setdefault(bucket, ({}, {}))[index][key] = value
+        made = [pickle.dumps((bucket, *tables), protocol=pickle.HIGHEST_PROTOCOL) for bucket, tables in buckets.items()]
+        return made + [part for saved in self._saved.values() for part in saved]
+
+    @classmethod
+    def from_parts(cls, parts: list[bytes]) -> Memo:
+        """The memo saved by `parts` (of one memo, or of several that shared the work)."""
+        memo = cls()
+        for part in parts:
+            bucket, entries, files = pickle.loads(part)
+            memo._entries.update(entries)
+            memo._files.update(files)
+            memo._saved.setdefault(bucket, []).append(part)
+        return memo
 
 
 class NoMemo(Memo):

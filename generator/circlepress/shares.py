@@ -27,7 +27,6 @@ from .load import Guide, circle_page_problems, finish
 from .memo import Memo
 from .privacy import load_secret
 from .site import PublicCircle, Site, make_view
-from .state import pickle_memo
 from .writer import Staging
 
 SHARED_FROM = 20  # circles; fewer build faster in one process
@@ -59,7 +58,7 @@ class Shared:
     site: Site  # with no circles: they stayed in the workers
     circles: int
     render: RenderMemo
-    memo: list[bytes] = field(default_factory=list)  # pickled memos, the main process's first
+    memo: list[bytes] = field(default_factory=list)  # the parts of every process's memo (Memo.parts)
 
 
 def _work(conn: Connection, share: list[tuple[int, Path]], project: Project, guide: Guide, now: datetime,
@@ -89,7 +88,7 @@ def _work(conn: Connection, share: list[tuple[int, Path]], project: Project, gui
         render = RenderMemo(hold=False)
         files = render_site(site, now, secret, previous_out, lambda done, total: conn.send(("progress", done, total)),
                             memo=render, sink=sink, public=public, circles_only=True)
-        conn.send(({path: sink.rows[path] for path in files}, render.deps, render.groups, pickle_memo(memo)))
+        conn.send(({path: sink.rows[path] for path in files}, render.deps, render.groups, memo.parts()))
     except CirclepressError as exc:
         conn.send(exc)
     except BaseException:  # noqa: BLE001 - reported by the main process, which raises it
@@ -180,13 +179,13 @@ def build_shared(project: Project, guide: Guide, now: datetime, staging: Staging
         done = workers.gather(progress)
     finally:
         workers.stop()
-    shared = Shared(files, site, sum(1 for f in found if f.slug is not None), render, [pickle_memo(memo)])
-    for rows, deps, groups, pickled in done:
+    shared = Shared(files, site, sum(1 for f in found if f.slug is not None), render, memo.parts())
+    for rows, deps, groups, parts in done:
         staging.rows.update(rows)
         files.update(dict.fromkeys(rows))
         render.deps.update(deps)
         render.groups.update(groups)
-        shared.memo.append(pickled)
+        shared.memo += parts
     view = make_view(project.config, project.base_path, project.origin, guide.handbook, public)
     files.update(site_files(view, render.deps))
     return shared

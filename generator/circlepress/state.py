@@ -34,10 +34,6 @@ class BuildState:
     render: RenderMemo
 
 
-def pickle_memo(memo: Memo) -> bytes:
-    """The memo as the state keeps it: the largest part, so a full build pickles it while its
-    workers render (see `save_state`)."""
-    return pickle.dumps(memo, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 @functools.cache
@@ -123,16 +119,16 @@ def load_state(root: Path, options: str) -> BuildState | None:
         state, memos = pickle.loads(payload)
         if not isinstance(state, BuildState) or state.options != options:
             return None
-        state.memo = functools.reduce(Memo.merge, (pickle.loads(memo) for memo in memos))
+        state.memo = Memo.from_parts(memos)
     except Exception:  # a state from another version: rebuild everything
         return None
     return state
 
 
 def save_state(root: Path, state: BuildState, memos: list[bytes] | None = None) -> None:
-    """Save `state`; `memos` is its memo already pickled (`pickle_memo`), when that was done
-    early, in parts when processes shared the build."""
-    memos = [pickle_memo(state.memo)] if memos is None else memos
+    """Save `state`; `memos` is its memo's parts (`Memo.parts`), when they were made early
+    (while workers render) or by several processes."""
+    memos = state.memo.parts() if memos is None else memos
     payload = pickle.dumps((replace(state, memo=None), memos), protocol=pickle.HIGHEST_PROTOCOL)
     path = root / STATE_FILE
     path.parent.mkdir(exist_ok=True)
