@@ -5,6 +5,7 @@ same problems, and a state the next rebuild can use."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
 
 import pytest
@@ -135,3 +136,22 @@ def test_circles_are_dealt_evenly_whatever_the_pattern_of_their_names(tmp_path):
         assert 450 <= len(share) <= 550
         odd = sum(index % 2 for index, _ in share)
         assert 0.4 < odd / len(share) < 0.6
+
+
+def test_a_killed_worker_stops_the_build_with_a_message(project, monkeypatch):
+    build(load_project(project), now=NOW, jobs=2)
+    before = snapshot(project / "_site")
+    forget_state(project)
+    monkeypatch.setattr(shares, "_work", lambda *args: os._exit(9))  # as the system kills a process
+    message = failure(project, jobs=2)
+    assert message == ("sites:1:1: a build worker stopped before it finished (was it killed, or memory short?) "
+                       "(nothing was written; run the build again)")
+    assert snapshot(project / "_site") == before
+    assert [p.name for p in project.iterdir() if "circlepress-tmp" in p.name] == []
+
+
+def test_a_shared_build_reports_its_progress(project):
+    seen = []
+    build(load_project(project), now=NOW, jobs=2, progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1][0] == seen[-1][1] > 0
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)

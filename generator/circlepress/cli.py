@@ -72,9 +72,14 @@ def _count(n: int, noun: str) -> str:
 
 
 def _progress(done: int, total: int) -> None:
-    """A one-line counter on a terminal, for builds with many circles."""
-    if done == total or done % 50 == 0:
+    """A one-line counter on a terminal, for builds with many circles (every 50 pages or so:
+    workers report a circle's pages at once)."""
+    if done == total or done // 50 != _progress.shown // 50:
         click.echo(f"\rRendering {done}/{total} pages", err=True, nl=done == total)
+    _progress.shown = done
+
+
+_progress.shown = 0
 
 
 def _quiet(done: int, total: int) -> None:

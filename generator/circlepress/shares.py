@@ -108,7 +108,8 @@ def deal(folders: list[Path], shares: int) -> list[list[tuple[int, Path]]]:
 class _Workers:
     """The worker processes, each with its end of a pipe; stopped however the build ends."""
 
-    def __init__(self, shares: list[list[tuple[int, Path]]], *args: object):
+    def __init__(self, where: str, shares: list[list[tuple[int, Path]]], *args: object):
+        self.where = where  # what the workers work on, for a message if one is killed
         context = multiprocessing.get_context("fork")
         self.conns: list[Connection] = []
         self.processes = []
@@ -128,8 +129,10 @@ class _Workers:
             for conn in wait([c for c in self.conns if c not in reports]):
                 try:
                     message = conn.recv()
-                except EOFError:
-                    raise RuntimeError("a build worker stopped without a word (out of memory?)") from None
+                except EOFError:  # killed: by the system when memory runs out, or by hand
+                    raise CirclepressError([Problem(Location(self.where), "a build worker stopped "
+                                                    "before it finished (was it killed, or memory short?)",
+                                                    "nothing was written; run the build again")]) from None
                 if isinstance(message, tuple) and message[:1] == ("progress",):
                     counts[conn] = message[1:]
                     if progress and all(total for _, total in counts.values()):  # every share's size known
@@ -158,8 +161,8 @@ def build_shared(project: Project, guide: Guide, now: datetime, staging: Staging
     """Load, check and render the site with the circles shared out over `jobs` processes.
 
     Raises once with every problem found, as `load_site` does; `memo` holds the guide's work."""
-    workers = _Workers(deal(circle_folders(project.sites_dir), jobs), project, guide, now, project.output_dir,
-                       staging)
+    workers = _Workers(project.shown(project.sites_dir), deal(circle_folders(project.sites_dir), jobs), project,
+                       guide, now, project.output_dir, staging)
     try:
         loaded = workers.gather()
         found = sorted((f for share, _ in loaded for f in share), key=lambda f: f.index)
