@@ -1,4 +1,7 @@
-"""The `circlepress` command: thin Click commands that call the library and print results."""
+"""The `circlepress` command: thin Click commands that call the library and print results.
+
+Each command imports what only it needs when it runs, so `--help` and a build with nothing to
+do start without Jinja, icalendar or the circle model."""
 
 from __future__ import annotations
 
@@ -9,12 +12,8 @@ import click
 
 from . import __version__
 from .build import build
-from .load import load_site
 from .config import load_project
 from .errors import CirclepressError, Problem
-from .links import circle_links, qr_text, write_qr_svg
-from .privacy import load_secret
-from .scaffold import new_circle, new_programme
 
 
 def _report(problems: tuple[Problem, ...] | list[Problem]) -> None:
@@ -91,6 +90,8 @@ def _quiet(done: int, total: int) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check_command(root: Path, strict: bool) -> None:
     """Validate the handbook, every circle and the config without writing anything."""
+    from .load import load_site
+
     try:
         site = load_site(load_project(root), strict=strict)
     except CirclepressError as exc:
@@ -112,6 +113,10 @@ def links_command(root: Path, base_url: str | None, qr_slug: str | None, svg: Pa
 
     A private link carries the key to the circle's pages after '#': send it to members only.
     """
+    from .links import circle_links, qr_text, write_qr_svg
+    from .load import load_site
+    from .privacy import load_secret
+
     try:
         project = load_project(root, base_url=base_url)
         site = load_site(project)
@@ -213,6 +218,8 @@ def new_group() -> None:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def new_programme_command(folder: Path) -> None:
     """Create FOLDER: a programme repository ready to push to GitHub and publish on Pages."""
+    from .scaffold import new_programme
+
     try:
         written = new_programme(folder)
     except CirclepressError as exc:
@@ -226,6 +233,8 @@ def new_programme_command(folder: Path) -> None:
 @click.argument("slug")
 def new_circle_command(root: Path, slug: str) -> None:
     """Write sites/SLUG/circle.yaml: a commented, valid circle to fill in."""
+    from .scaffold import new_circle
+
     try:
         path = new_circle(load_project(root), slug)
     except CirclepressError as exc:

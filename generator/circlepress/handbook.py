@@ -11,12 +11,12 @@ from pydantic import Field
 from .errors import CirclepressError, Location, Problem
 from .markdown import Fragments, PageLink, parse_markdown
 from .memo import Memo, NoMemo
+from .resources import EXAMPLE_CIRCLE
 from .schema import Model
 from .source import split_front_matter, read_text
 from .validation import suggest, validate
 
 AGREEMENT_PAGE = "agreement.md"
-EXAMPLE_CIRCLE = "example-circle.yaml"
 RESERVED = {"circles", "assets", "p", "404.html", "sitemap.xml", "robots.txt"}  # "p": private circles (privacy.PRIVATE_ROOT)
 
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from .circles import Circle, load_circle, load_circles
 from .config import Project
 from .errors import CirclepressError, Problem
-from .handbook import EXAMPLE_CIRCLE, Handbook, load_handbook
+from .handbook import Handbook, load_handbook
 from .memo import Memo, NoMemo, value_stamp
 from .render import check_shortcodes, make_environment
-from .resources import packaged
+from .resources import EXAMPLE_CIRCLE, packaged
 from .site import Site
 
 

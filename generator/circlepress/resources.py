@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
+EXAMPLE_CIRCLE = "example-circle.yaml"  # the fictional circle the public handbook shows, in `content`
 
 
 def packaged(name: str) -> Path:

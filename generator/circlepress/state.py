@@ -14,10 +14,13 @@ import pickle
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .assemble import RenderMemo
 from .memo import Memo, value_stamp
+
+if TYPE_CHECKING:  # unpickling a state imports it; a rebuild with nothing to do never does
+    from .assemble import RenderMemo
 
 STATE_FILE = ".circlepress/build-state"
 SUMMARY_FILE = ".circlepress/build-summary.json"  # read first: a no-op rebuild needs nothing else
