@@ -72,10 +72,16 @@ ENV = {"CIRCLEPRESS_SECRET": SECRET, "SOURCE_DATE_EPOCH": "1800000000"}
 
 def cold_build(root: Path, out: Path) -> dict:
     """A build from nothing into a new folder (deleting the last one first would time the file
-    system's clean-up of it too: on this machine's disk that is slow and varies a lot)."""
+    system's clean-up of it too: on this machine's disk that is slow and varies a lot), with no
+    build state and no compiled templates (Jinja keeps them under TMPDIR)."""
     shutil.rmtree(root / ".circlepress", ignore_errors=True)
+    scratch = out.with_name(out.name + "-tmp")
+    scratch.mkdir()
     os.sync()  # earlier runs' writes land before the clock starts
-    return timed(["build", "--root", str(root), "--out", str(out)], env=ENV)
+    try:
+        return timed(["build", "--root", str(root), "--out", str(out)], env={**ENV, "TMPDIR": str(scratch)})
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def rebuild_runs(root: Path, out: Path, edits: int) -> dict:
