@@ -3,6 +3,7 @@ a result equal to a clean build, live reload in a real browser, and a clean stop
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import time
@@ -207,3 +208,41 @@ def test_the_start_up_message_lists_at_most_ten_private_links(tmp_path, monkeypa
     assert [line.split(":")[0].strip() for line in lines[1:-1]] == [f"c{i:02d}" for i in range(PREVIEW_LINKS)]
     assert lines[-1] == ("  ...and 2 more (`circlepress links --base-url http://127.0.0.1:8000/repo/` "
                          "lists them all)")
+
+
+class _Recording:
+    pids = None
+    run = None
+
+
+def _recording_run(unit):
+    """`assemble._run`, noting which process ran it (a worker's note survives it in a file)."""
+    with _Recording.pids.open("a") as notes:
+        notes.write(f"{os.getpid()}\n")
+    return _Recording.run(unit)
+
+
+def test_the_first_build_renders_across_cores_and_later_ones_reuse_it(project, monkeypatch):
+    """The dev server's first build forks workers (before any thread starts); the pages they
+    send back are what one process renders, and the next rebuild reuses them."""
+    import circlepress.assemble as assemble
+    from circlepress.serve import LiveSite
+
+    monkeypatch.setenv("CIRCLEPRESS_SECRET", TEST_SECRET)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
+    pids = project / "pids"
+    monkeypatch.setattr(_Recording, "pids", pids)
+    monkeypatch.setattr(_Recording, "run", assemble._run)
+    monkeypatch.setattr(assemble, "_run", _recording_run)
+    shared, single = LiveSite(project, "/repo/"), LiveSite(project, "/repo/")
+    assert shared.rebuild(jobs=2)
+    assert pids.read_text() and str(os.getpid()) not in pids.read_text().split()  # rendered by workers
+    assert single.rebuild(jobs=1)
+    assert shared.files == single.files and len(shared.files) > 50
+    edit(project / "sites/imaging-and-data/circle.yaml", "Careers outside the lab", "Careers in industry")
+    changed = shared.rebuild()
+    assert changed and all(p.startswith("circles/imaging-and-data/") for p in changed), changed
+    fresh = LiveSite(project, "/repo/")
+    fresh.rebuild()
+    assert shared.files == fresh.files
