@@ -214,3 +214,24 @@ def test_a_memo_pickles_again_only_the_buckets_that_changed():
     reloaded = Memo.from_parts(after)
     assert reloaded.get(("circle", "c7"), "new stamp", lambda: None) == "changed"
     assert reloaded.get(("circle", "c8"), "stamp", lambda: None) == 8
+
+
+def test_a_template_cache_that_cannot_be_used_never_fails_a_build(project, tmp_path, monkeypatch):
+    """Compiled templates are an optimisation: a cache folder that cannot be written (a full
+    disk, a file in its place) or files cut short mean compiling, never a failed build."""
+    import circlepress.render as render
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    monkeypatch.setattr(render, "_bytecode_cache", lambda: render._BytecodeCache(str(blocked)))
+    first = rebuild(project)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setattr(render, "_bytecode_cache", lambda: render._BytecodeCache(str(cache)))
+    forget_state(project)
+    rebuild(project)
+    for path in cache.iterdir():  # every compiled template cut short
+        path.write_bytes(path.read_bytes()[:20])
+    forget_state(project)
+    again = rebuild(project)
+    assert again.pages == first.pages and len(list(cache.iterdir())) > 10

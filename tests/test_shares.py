@@ -155,3 +155,61 @@ def test_a_shared_build_reports_its_progress(project):
     build(load_project(project), now=NOW, jobs=2, progress=lambda done, total: seen.append((done, total)))
     assert seen and seen[-1][0] == seen[-1][1] > 0
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def _dies_after_loading(conn, theirs, *args):
+    """A worker killed once it has reported its share (by the system, out of memory)."""
+    for end in theirs:
+        end.close()
+    conn.send(([], []))
+    conn.close()
+    os._exit(9)
+
+
+def test_a_worker_killed_between_loading_and_rendering_stops_the_build_with_a_message(project, monkeypatch):
+    monkeypatch.setattr(shares, "_work", _dies_after_loading)
+    message = failure(project, jobs=2)
+    assert message.startswith("sites:1:1: a build worker stopped before it finished")
+    assert not (project / "_site").exists()
+    assert multiprocessing.active_children() == []
+
+
+def test_render_errors_in_several_workers_are_all_reported_the_same_every_run(project):
+    (project / "circlepress.yaml").write_text((project / "circlepress.yaml").read_text() + "theme: broken\n")
+    (project / "themes/broken/templates/circle").mkdir(parents=True)
+    (project / "themes/broken/templates/circle/topics.html").write_text(
+        '{% include "missing/" ~ circle.slug %}')
+    first = failure(project, jobs=3)
+    assert [failure(project, jobs=3) for _ in range(3)] == [first] * 3
+    assert first.count("template error") >= 2  # one from each worker that met one
+
+
+def test_more_workers_than_circles_still_report_progress(project):
+    seen = []
+    build(load_project(project), now=NOW, jobs=30, progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1][0] == seen[-1][1] > 0
+
+
+def test_workers_stop_when_the_main_process_is_killed(project, tmp_path):
+    """Killed between loading and rendering, the main process leaves no worker waiting for it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    marker = f"circlepress-orphan-test-{os.getpid()}"
+    script = ("import os, signal, sys\n"
+              "import circlepress.shares as shares\n"
+              "from circlepress.build import build\n"
+              "from circlepress.config import load_project\n"
+              "shares.SHARED_FROM = 1\n"
+              "shares.load_secret = lambda root: os.kill(os.getpid(), signal.SIGKILL)\n"
+              f"build(load_project(__import__('pathlib').Path({str(project)!r})), jobs=2)\n")
+    done = subprocess.run([sys.executable, "-c", script, marker], capture_output=True, text=True, timeout=20)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    for _ in range(50):
+        left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
+        if not left:
+            break
+        time.sleep(0.1)
+    assert left == []

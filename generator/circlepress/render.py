@@ -76,14 +76,31 @@ def _environment(theme_dirs: tuple[Path, ...], live: bool) -> jinja2.Environment
     return env
 
 
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates, as an optimisation only: a cache that cannot be
+    read or written (a full disk, a folder gone) means compiling, never a failed build."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 - unreadable or cut short: compile instead
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
 @functools.cache
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept between runs (Jinja's per-user cache folder, refused by Jinja
     unless only this user can write it), keyed by each template's source: a template compiles
     once until it is edited, not once per build (0.13 s of every build with the stock theme)."""
     try:
-        return jinja2.FileSystemBytecodeCache()
-    except RuntimeError:  # no safe folder to keep it in: compile every time
+        return _BytecodeCache()
+    except (RuntimeError, OSError):  # no safe folder to keep it in: compile every time
         return None
 
 

@@ -61,10 +61,14 @@ class Shared:
     memo: list[bytes] = field(default_factory=list)  # the parts of every process's memo (Memo.parts)
 
 
-def _work(conn: Connection, share: list[tuple[int, Path]], project: Project, guide: Guide, now: datetime,
-          previous_out: Path, sink: Staging) -> None:
+def _work(conn: Connection, theirs: list[Connection], share: list[tuple[int, Path]], project: Project,
+          guide: Guide, now: datetime, previous_out: Path, sink: Staging) -> None:
     """A worker: load the share and report it; then, told the secret and the public circles,
-    render it into the sink and report the files' rows, the outputs' digests and the memo."""
+    render it into the sink and report the files' rows, the outputs' digests and the memo.
+    `theirs`: the main process's ends of the pipes, which a worker closes so that its own
+    pipe ends when the main process does (it then stops instead of waiting for ever)."""
+    for end in theirs:
+        end.close()
     try:
         memo = Memo()
         circles: list[Circle] = []
@@ -89,12 +93,21 @@ def _work(conn: Connection, share: list[tuple[int, Path]], project: Project, gui
         files = render_site(site, now, secret, previous_out, lambda done, total: conn.send(("progress", done, total)),
                             memo=render, sink=sink, public=public, circles_only=True)
         conn.send(({path: sink.rows[path] for path in files}, render.deps, render.groups, memo.parts()))
+    except (EOFError, BrokenPipeError):  # the main process is gone: nobody to report to
+        pass
     except CirclepressError as exc:
-        conn.send(exc)
+        _report(conn, exc)
     except BaseException:  # noqa: BLE001 - reported by the main process, which raises it
-        conn.send(RuntimeError("a build worker failed:\n" + traceback.format_exc()))
+        _report(conn, RuntimeError("a build worker failed:\n" + traceback.format_exc()))
     finally:
         conn.close()
+
+
+def _report(conn: Connection, failure: BaseException) -> None:
+    try:
+        conn.send(failure)
+    except OSError:  # the main process is gone (or stopping the workers after Ctrl-C)
+        pass
 
 
 def deal(folders: list[Path], shares: int) -> list[list[tuple[int, Path]]]:
@@ -113,16 +126,26 @@ class _Workers:
         context = multiprocessing.get_context("fork")
         self.conns: list[Connection] = []
         self.processes = []
-        for share in shares:
-            mine, theirs = context.Pipe()
-            process = context.Process(target=_work, args=(theirs, share, *args), daemon=True)
-            process.start()
-            theirs.close()
-            self.conns.append(mine)
-            self.processes.append(process)
+        try:
+            for share in shares:
+                mine, theirs = context.Pipe()
+                self.conns.append(mine)
+                process = context.Process(target=_work, args=(theirs, list(self.conns), share, *args), daemon=True)
+                process.start()
+                self.processes.append(process)
+                theirs.close()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _killed(self) -> CirclepressError:
+        return CirclepressError([Problem(Location(self.where), "a build worker stopped before it finished (was "
+                                         "it killed, or memory short?)", "nothing was written; run the build again")])
 
     def gather(self, progress: Callable[[int, int], None] | None = None) -> list:
-        """Each worker's next report (progress reports go to `progress` on the way)."""
+        """Each worker's next report (progress reports go to `progress` on the way). Waits for
+        every worker, so that when several fail, the problems raised are the same every run:
+        each failed worker's, in order, once each."""
         reports: dict[Connection, object] = {}
         counts = {conn: (0, 0) for conn in self.conns}
         while len(reports) < len(self.conns):
@@ -130,22 +153,27 @@ class _Workers:
                 try:
                     message = conn.recv()
                 except EOFError:  # killed: by the system when memory runs out, or by hand
-                    raise CirclepressError([Problem(Location(self.where), "a build worker stopped "
-                                                    "before it finished (was it killed, or memory short?)",
-                                                    "nothing was written; run the build again")]) from None
+                    raise self._killed() from None
                 if isinstance(message, tuple) and message[:1] == ("progress",):
                     counts[conn] = message[1:]
                     if progress and all(total for _, total in counts.values()):  # every share's size known
                         progress(sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values()))
                     continue
-                if isinstance(message, BaseException):
-                    raise message
                 reports[conn] = message
+        failures = [reports[c] for c in self.conns if isinstance(reports[c], BaseException)]  # in worker order
+        for failure in failures:
+            if not isinstance(failure, CirclepressError):
+                raise failure
+        if failures:
+            raise CirclepressError(list(dict.fromkeys(p for f in failures for p in f.problems)))
         return [reports[conn] for conn in self.conns]
 
     def tell(self, message: object) -> None:
         for conn in self.conns:
-            conn.send(message)
+            try:
+                conn.send(message)
+            except OSError:  # its pipe is closed: the worker was killed
+                raise self._killed() from None
 
     def stop(self) -> None:
         for process in self.processes:
@@ -161,8 +189,9 @@ def build_shared(project: Project, guide: Guide, now: datetime, staging: Staging
     """Load, check and render the site with the circles shared out over `jobs` processes.
 
     Raises once with every problem found, as `load_site` does; `memo` holds the guide's work."""
-    workers = _Workers(project.shown(project.sites_dir), deal(circle_folders(project.sites_dir), jobs), project,
-                       guide, now, project.output_dir, staging)
+    folders = circle_folders(project.sites_dir)
+    workers = _Workers(project.shown(project.sites_dir), deal(folders, min(jobs, len(folders))), project, guide,
+                       now, project.output_dir, staging)
     try:
         loaded = workers.gather()
         found = sorted((f for share, _ in loaded for f in share), key=lambda f: f.index)
@@ -173,7 +202,10 @@ def build_shared(project: Project, guide: Guide, now: datetime, staging: Staging
             site = finish(project, guide, (), problems)  # its circles stay in the workers
             secret = load_secret(project.root) if any(f.private for f in found) else None
         except CirclepressError:
-            workers.tell(None)
+            try:
+                workers.tell(None)
+            except CirclepressError:
+                pass  # a worker gone too: the problems found are what to report
             raise
         public = tuple(sorted((f.card for f in found if f.card is not None), key=lambda c: c.slug))
         workers.tell((secret, public))
