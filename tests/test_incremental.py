@@ -235,3 +235,28 @@ def test_a_template_cache_that_cannot_be_used_never_fails_a_build(project, tmp_p
     forget_state(project)
     again = rebuild(project)
     assert again.pages == first.pages and len(list(cache.iterdir())) > 10
+
+
+def test_render_workers_stop_when_the_main_process_is_killed(project):
+    """Killed while its forked workers render, a build leaves no worker behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    marker = f"circlepress-pool-orphan-test-{os.getpid()}"
+    script = ("import os\n"
+              "import circlepress.assemble as assemble, circlepress.shares as shares, circlepress.memo as memo\n"
+              "from circlepress.build import build\n"
+              "from circlepress.config import load_project\n"
+              "assemble.PARALLEL_FROM, shares.SHARED_FROM = 1, 10**9\n"
+              "memo.Memo.parts = lambda self: os.kill(os.getpid(), 9)  # called while the workers render\n"
+              f"build(load_project(__import__('pathlib').Path({str(project)!r})), jobs=2)\n")
+    done = subprocess.run([sys.executable, "-c", script, marker], capture_output=True, text=True, timeout=30)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    for _ in range(50):
+        left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
+        if not left:
+            break
+        time.sleep(0.1)
+    assert left == []

@@ -8,6 +8,9 @@ import contextlib
 import functools
 import hashlib
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -266,6 +269,17 @@ def _run(unit: _Unit) -> list[tuple[str, object]]:
     return [(path, sink.put(path, data)) for path, data in done] if sink is not None else done
 
 
+def _watch_parent(parent: int) -> None:
+    """A render worker's first act: stop when the main process is gone (killed, say), instead of
+    waiting for ever for work that will not come."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], calendar_slugs: list[str],
                 jobs: int, progress: Callable[[int, int], None] | None,
                 sink: Staging | None, meanwhile: Callable[[], None]) -> list[tuple[str, object]]:
@@ -281,7 +295,8 @@ def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], c
         renderer.warm(todo)  # templates compiled once, before the workers fork
     _JOB = (renderer, sealer, todo, sink)
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) if parallel \
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=_watch_parent,
+                                 initargs=(os.getpid(),)) if parallel \
                 else contextlib.nullcontext() as pool:
             try:
                 # With fork, every worker has started once `map` returns, so nothing forks while
