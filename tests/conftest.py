@@ -72,3 +72,28 @@ def require_tool(available: bool, what: str) -> None:
     if is_ci():
         pytest.fail(f"{what} is required when CI=true but is not installed (see .ci/run)")
     pytest.skip(f"{what} is not installed")
+
+
+def left_by_a_killed_build(project: Path, setup: str, seconds: float = 5) -> list[str]:
+    """Build `project` in a fresh process whose `setup` (Python lines, run first) makes it kill
+    itself mid-build; the processes it left behind, after waiting up to `seconds` for them."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    marker = f"circlepress-killed-build-{os.getpid()}-{time.monotonic_ns()}"
+    script = ("import os, signal\n"
+              "import circlepress.assemble as assemble, circlepress.memo as memo, circlepress.shares as shares\n"
+              "from circlepress.build import build\n"
+              "from circlepress.config import load_project\n"
+              f"{setup}\n"
+              f"build(load_project(__import__('pathlib').Path({str(project)!r})), jobs=2)\n")
+    done = subprocess.run([sys.executable, "-c", script, marker], capture_output=True, text=True, timeout=20)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    deadline = time.monotonic() + seconds
+    while True:
+        left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)

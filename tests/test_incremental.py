@@ -13,7 +13,7 @@ from circlepress.build import build
 from circlepress.config import load_project
 from circlepress.state import forget_state
 
-from conftest import NOW, REPO
+from conftest import NOW, REPO, left_by_a_killed_build
 
 
 def snapshot(folder):
@@ -239,24 +239,5 @@ def test_a_template_cache_that_cannot_be_used_never_fails_a_build(project, tmp_p
 
 def test_render_workers_stop_when_the_main_process_is_killed(project):
     """Killed while its forked workers render, a build leaves no worker behind."""
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    marker = f"circlepress-pool-orphan-test-{os.getpid()}"
-    script = ("import os\n"
-              "import circlepress.assemble as assemble, circlepress.shares as shares, circlepress.memo as memo\n"
-              "from circlepress.build import build\n"
-              "from circlepress.config import load_project\n"
-              "assemble.PARALLEL_FROM, shares.SHARED_FROM = 1, 10**9\n"
-              "memo.Memo.parts = lambda self: os.kill(os.getpid(), 9)  # called while the workers render\n"
-              f"build(load_project(__import__('pathlib').Path({str(project)!r})), jobs=2)\n")
-    done = subprocess.run([sys.executable, "-c", script, marker], capture_output=True, text=True, timeout=30)
-    assert done.returncode == -signal.SIGKILL, done.stderr
-    for _ in range(50):
-        left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
-        if not left:
-            break
-        time.sleep(0.1)
-    assert left == []
+    assert left_by_a_killed_build(project, "assemble.PARALLEL_FROM, shares.SHARED_FROM = 1, 10**9\n"
+                                  "memo.Memo.parts = lambda self: os.kill(os.getpid(), 9)  # while workers render") == []

@@ -16,7 +16,7 @@ from circlepress.config import load_project
 from circlepress.errors import CirclepressError
 from circlepress.state import forget_state
 
-from conftest import NOW, REPO
+from conftest import NOW, REPO, left_by_a_killed_build
 from test_incremental import snapshot
 
 EXTRA = """name: Extra Circle {n}
@@ -190,26 +190,7 @@ def test_more_workers_than_circles_still_report_progress(project):
     assert seen and seen[-1][0] == seen[-1][1] > 0
 
 
-def test_workers_stop_when_the_main_process_is_killed(project, tmp_path):
+def test_workers_stop_when_the_main_process_is_killed(project):
     """Killed between loading and rendering, the main process leaves no worker waiting for it."""
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    marker = f"circlepress-orphan-test-{os.getpid()}"
-    script = ("import os, signal, sys\n"
-              "import circlepress.shares as shares\n"
-              "from circlepress.build import build\n"
-              "from circlepress.config import load_project\n"
-              "shares.SHARED_FROM = 1\n"
-              "shares.load_secret = lambda root: os.kill(os.getpid(), signal.SIGKILL)\n"
-              f"build(load_project(__import__('pathlib').Path({str(project)!r})), jobs=2)\n")
-    done = subprocess.run([sys.executable, "-c", script, marker], capture_output=True, text=True, timeout=20)
-    assert done.returncode == -signal.SIGKILL, done.stderr
-    for _ in range(50):
-        left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
-        if not left:
-            break
-        time.sleep(0.1)
-    assert left == []
+    assert left_by_a_killed_build(project, "shares.SHARED_FROM = 1\n"
+                                  "shares.load_secret = lambda root: os.kill(os.getpid(), signal.SIGKILL)") == []

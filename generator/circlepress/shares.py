@@ -26,7 +26,7 @@ from .errors import CirclepressError, Location, Problem
 from .load import Guide, circle_page_problems, finish
 from .memo import Memo
 from .privacy import load_secret
-from .site import PublicCircle, Site, make_view
+from .site import PublicCircle, Site, make_view, public_card
 from .writer import Staging
 
 SHARED_FROM = 20  # circles; fewer build faster in one process
@@ -79,9 +79,8 @@ def _work(conn: Connection, theirs: list[Connection], share: list[tuple[int, Pat
                 found.append(_Found(index, problems))
                 continue
             circles.append(circle)
-            card = None if circle.is_private else PublicCircle(circle.slug, circle.url, circle.spec.name,
-                                                               circle.spec.description)
-            found.append(_Found(index, problems, circle.slug, circle.source, circle.slug_at, circle.is_private, card))
+            found.append(_Found(index, problems, circle.slug, circle.source, circle.slug_at, circle.is_private,
+                                public_card(circle)))
         shortcodes = circle_page_problems(project, tuple(circles)) if guide.handbook is not None else []
         conn.send((found, shortcodes))
         go = conn.recv()

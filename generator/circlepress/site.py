@@ -42,9 +42,14 @@ class PublicCircle:
     description: str
 
 
+def public_card(circle: Circle) -> PublicCircle | None:
+    """What other pages may show of `circle`: None for a private circle."""
+    return None if circle.is_private else PublicCircle(circle.slug, circle.url, circle.spec.name,
+                                                       circle.spec.description)
+
+
 def public_circles(circles: tuple[Circle, ...]) -> tuple[PublicCircle, ...]:
-    return tuple(PublicCircle(c.slug, c.url, c.spec.name, c.spec.description)
-                 for c in circles if not c.is_private)
+    return tuple(card for card in map(public_card, circles) if card is not None)
 
 
 @dataclass(frozen=True)
