@@ -26,7 +26,7 @@ from .markdown import Shortcode
 from .memo import value_stamp
 from .privacy import SECRET_ENV, Sealer, read_sealed
 from .render import Output, Renderer, make_environment
-from .site import PublicCircle, Site, circle_outputs, make_view, public_circles, site_outputs
+from .site import PublicCircle, Site, circle_outputs, make_view, public_circles, site_pages
 from .sitemap import render_robots, render_sitemap
 from .writer import Staging
 
@@ -48,6 +48,15 @@ class RenderMemo:
     hold: bool = True
     calendars: dict[str, tuple[str, CircleCalendar]] = field(default_factory=dict)
     published: dict[str, tuple[str, str, Circle]] = field(default_factory=dict)
+    outputs: dict[str, tuple[Circle, object, list[Output]]] = field(default_factory=dict)  # by slug, while the same objects
+
+    def circle_outputs(self, circle: Circle, handbook) -> list[Output]:
+        """`circle_outputs`, made again only when the circle is another object or the handbook
+        another (a handbook loaded again from unchanged pages holds the same pages: equal at once)."""
+        hit = self.outputs.get(circle.slug)
+        if hit is None or hit[0] is not circle or hit[1] != handbook:
+            hit = self.outputs[circle.slug] = (circle, handbook, circle_outputs(circle, handbook))
+        return hit[2]
 
     def __getstate__(self) -> dict:
         return {"deps": self.deps, "groups": self.groups, "references": self.references}  # saved: no bytes
@@ -359,24 +368,28 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
         files[path] = memo.held.get(path)
         return True
 
-    calendar_due: list[str] = []
-    for circle in circles:
-        if not circle.is_private:  # a private circle's calendar lives only inside its sealed pages
-            paths = [calendar_path(circle.url)] + [calendar_path(circle.url, m.key) for m in circle.meetings]
-            key = calendars.key(circle)
-            kept = [reuse(path, value_stamp(key, path)) for path in paths]
-            if not all(kept):
-                calendar_due.append(circle.slug)
-            deps.update({path: value_stamp(key, path) if key else "" for path in paths})
-    outputs = [out for c in circles for out in circle_outputs(c, site.handbook)] if circles_only \
-        else site_outputs(site.handbook, circles)
-    shown_source = functools.lru_cache(maxsize=None)(lambda source: project.shown(project.content_dir / source))
     # A circle whose inputs and the site's are all unchanged keeps every output without digesting each.
     whole = "" if fresh or not all(p.digest for p in site.handbook.pages) else value_stamp(
         templates.digest(frozenset(env.list_templates())), site_digest, now, site.example.digest,
         tuple(p.digest for p in site.handbook.pages))
     groups = {c.slug: value_stamp(whole, _circle_part(c, sealer, renderer)) for c in circles
               if whole and c.digest}
+    calendar_due: list[str] = []
+    for circle in circles:
+        if not circle.is_private:  # a private circle's calendar lives only inside its sealed pages
+            paths = [calendar_path(circle.url)] + [calendar_path(circle.url, m.key) for m in circle.meetings]
+            if circle.slug in groups and memo.groups.get(circle.slug) == groups[circle.slug] \
+                    and all(path in memo.deps for path in paths):
+                stamped = {path: memo.deps[path] for path in paths}
+            else:
+                key = calendars.key(circle)
+                stamped = {path: value_stamp(key, path) if key else "" for path in paths}
+            if not all([reuse(path, digest) for path, digest in stamped.items()]):
+                calendar_due.append(circle.slug)
+            deps.update(stamped)
+    outputs = ([] if circles_only else site_pages(site.handbook)) + \
+        [out for c in circles for out in memo.circle_outputs(c, site.handbook)]
+    shown_source = functools.lru_cache(maxsize=None)(lambda source: project.shown(project.content_dir / source))
     todo: list[Output] = []
     for out in outputs:
         if out.path in files or out.path in deps:

@@ -6,7 +6,7 @@ import gc
 import hashlib
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -19,11 +19,28 @@ from .linkcheck import check_output
 from .privacy import PRIVATE_ROOT, SECRET_ENV, SECRET_FILE, load_secret
 from .resources import EXAMPLE_CIRCLE, packaged
 from .state import (BuildState, code_digest, input_digest, load_state, load_summary, output_files,
-                    output_signature, restat, save_state, save_summary)
-from .writer import Staging, update_site
+                    output_signature, restat, save_state, save_summary, summary)
+from .writer import Row, Staging, update_site
 
 if TYPE_CHECKING:
     from .site import Site
+
+
+@dataclass
+class Kept:
+    """What a build leaves for the next one in the same process (`build --watch`): its state,
+    and the output folder's files as it wrote them, so the next build neither loads the state
+    nor walks the output again. (The state saved on disk is the same, so a hand edit of the
+    output made meanwhile is still found by the next build in a new process.)"""
+
+    state: BuildState
+    rows: dict[str, Row]
+    parts: list[bytes] | None = None  # the memo as parts, when only they hold all of it (a shared build)
+
+    def memo(self) -> Memo:
+        if self.parts is not None:
+            self.state.memo, self.parts = Memo.from_parts(self.parts), None
+        return self.state.memo
 
 
 @dataclass(frozen=True)
@@ -35,6 +52,7 @@ class BuildResult:
     seconds: float
     out: Path
     changed: int  # files written or removed; 0 when nothing changed
+    kept: Kept | None = field(default=None, repr=False, compare=False)
 
 
 def build_time() -> datetime:
@@ -69,33 +87,43 @@ def _options(project: Project, strict: bool) -> str:
 
 
 def build(project: Project, *, strict: bool = False, now: datetime | None = None,
-          progress: Callable[[int, int], None] | None = None, jobs: int | None = None) -> BuildResult:
+          progress: Callable[[int, int], None] | None = None, jobs: int | None = None,
+          kept: Kept | None = None, keep: bool = False) -> BuildResult:
     """Validate, render and write the site; the previous output survives any failure.
 
     A rebuild uses the last build's state: when no input changed it does nothing; otherwise it
     renders only the outputs whose inputs changed and writes only the files whose bytes did.
+    `kept` is what the last build in this process left (`BuildResult.kept`), trusted instead
+    of the state on disk; it is only valid after a build that succeeded. With `keep`, a build
+    with nothing to do loads the state too, for the next build to keep.
     """
     started = time.perf_counter()
     now = now or build_time()
     out = project.output_dir
     options = _options(project, strict)
+    if kept is not None and (kept.state.options != options or not out.is_dir()):
+        kept = None
     inputs = input_digest([project.content_dir, project.sites_dir, *project.theme_dirs],
-                          [project.root / CONFIG_NAME, packaged("content") / EXAMPLE_CIRCLE], now)
-    last = load_summary(project.root)
-    rows = output_files(out) if last.get("options") == options and out.is_dir() else None
-    intact = rows is not None and output_signature(rows) == last.get("output")
+                          [project.root / CONFIG_NAME, packaged("content") / EXAMPLE_CIRCLE], now,
+                          memo=kept.memo() if kept else None)
+    last = summary(kept.state) if kept else load_summary(project.root)
+    rows = (kept.rows if kept else output_files(out)) if last.get("options") == options and out.is_dir() else None
+    intact = rows is not None and (kept is not None or output_signature(rows) == last.get("output"))
     if intact and last.get("inputs") == inputs:  # nothing changed: not even the state is read
         warnings = tuple(Problem(Location(*where), message, hint, Severity.WARNING)
                          for where, message, hint in last["warnings"])
-        return BuildResult(*last["counts"], warnings, time.perf_counter() - started, out, changed=0)
+        if keep and kept is None:
+            state = load_state(project.root, options)
+            kept = Kept(state, rows) if state is not None else None
+        return BuildResult(*last["counts"], warnings, time.perf_counter() - started, out, changed=0, kept=kept)
     # Loading and rendering (Jinja, markdown-it, icalendar) are imported only now: a rebuild
     # with nothing to do is done 0.1 s sooner without them.
     from . import shares
     from .assemble import RenderMemo, render_site
     from .load import load_guide, load_site
 
-    state = load_state(project.root, options) if intact else None
-    if state is not None:
+    state = (kept.state if kept else load_state(project.root, options)) if intact else None
+    if state is not None and kept is None:
         # The state is a few hundred thousand objects that live as long as the build: frozen,
         # the garbage collector's full passes no longer walk them (0.1 s at 1,000 circles).
         gc.freeze()
@@ -106,7 +134,8 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
     jobs = jobs or os.cpu_count() or 1
     try:
         memo = state.memo if state else Memo()
-        if staging is not None and not strict and shares.worthwhile(project, jobs):
+        shared = staging is not None and not strict and shares.worthwhile(project, jobs)
+        if shared:
             made = shares.build_shared(project, load_guide(project, memo), now, staging, jobs, progress, memo)
             files, site, circles, render, memos = made.files, made.site, made.circles, made.render, made.memo
         else:
@@ -134,4 +163,47 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
     state = BuildState(options, inputs, output_signature(rows), counts, site.warnings, memo, render)
     save_state(project.root, state, memos)
     save_summary(project.root, state)
-    return BuildResult(*counts, site.warnings, time.perf_counter() - started, out, changed=changed)
+    return BuildResult(*counts, site.warnings, time.perf_counter() - started, out, changed=changed,
+                       kept=Kept(state, rows, memos if shared else None))
+
+
+def watch_builds(root: Path, load: Callable[[], Project], report: Callable[[BuildResult | CirclepressError], None],
+                 *, strict: bool = False, progress: Callable[[int, int], None] | None = None) -> None:
+    """`build --watch`: build, then build again after each burst of saves, until Ctrl-C (or
+    SIGTERM). Each build is reported; one that fails leaves the output as it was, and watching
+    goes on. Builds after the first run in one process, beside the watcher's threads (forking
+    beside threads is unsafe), and start from what the last good build kept in memory."""
+    import threading
+
+    from .watcher import stop_on_sigterm, watch
+
+    kept: Kept | None = None
+    lock = threading.Lock()  # one build at a time, and none cut off by Ctrl-C
+
+    def once(jobs: int | None = 1) -> None:
+        nonlocal kept
+        with lock:
+            try:
+                result = build(load(), strict=strict, kept=kept, keep=True, jobs=jobs, progress=progress)
+            except CirclepressError as exc:
+                kept = None  # the memory may now be ahead of the output: the state on disk is not
+                report(exc)
+                return
+            kept = result.kept
+            # What the build keeps lives until the next one: frozen, the garbage collector's
+            # full passes no longer walk it (as in `circlepress serve`).
+            gc.freeze()
+            report(result)
+
+    stop_on_sigterm()
+    once(jobs=None)  # on every core: no thread runs yet
+    observer = watch(root, once)
+    try:
+        once()  # whatever was saved during the first build
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        observer.stop()
+        with lock:
+            pass

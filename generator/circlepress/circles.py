@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -242,15 +243,26 @@ def circle_folders(sites_dir: Path) -> list[Path]:
         if sites_dir.is_dir() else []
 
 
+def handbook_facts(steps: frozenset[int] | None, default_agreement: Fragments | None) -> str:
+    """A digest of what a circle is checked against (the handbook's steps and agreement)."""
+    return value_stamp(steps, default_agreement)
+
+
 def load_circle_folder(folder: Path, shown: Shown, steps: frozenset[int] | None,
-                       default_agreement: Fragments | None, memo: Memo = NoMemo()) -> tuple[Circle | None, list[Problem]]:
+                       default_agreement: Fragments | None, memo: Memo = NoMemo(),
+                       facts: str | None = None) -> tuple[Circle | None, list[Problem]]:
     """One circle's folder; with a `memo`, not read again while its files (and the handbook
-    facts) are unchanged."""
-    if not (folder / CIRCLE_FILE).is_file():
+    facts, `handbook_facts`: given, it is not made again for every circle) are unchanged."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        names = []
+    if CIRCLE_FILE not in names or not (folder / CIRCLE_FILE).is_file():
         return None, [Problem(Location(shown(folder)), f"folder has no {CIRCLE_FILE}",
                               "add one with `circlepress new circle SLUG`, or move the folder out of sites/")]
-    stamp = value_stamp(memo.content_stamp(folder / CIRCLE_FILE, *sorted(folder.glob("*.md"))), steps,
-                        default_agreement)
+    pages = sorted(folder / name for name in names if name.endswith(".md"))
+    facts = facts if facts is not None else handbook_facts(steps, default_agreement)
+    stamp = value_stamp(memo.content_stamp(folder / CIRCLE_FILE, *pages), facts)
     return memo.get(("circle", str(folder)), stamp, lambda: load_circle(
         folder / CIRCLE_FILE, shown, steps, default_agreement, digest=stamp))
 
@@ -277,8 +289,9 @@ def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None, de
     """
     circles: list[Circle] = []
     problems: list[Problem] = []
+    facts = handbook_facts(steps, default_agreement)
     for folder in circle_folders(sites_dir):
-        circle, found = load_circle_folder(folder, shown, steps, default_agreement, memo)
+        circle, found = load_circle_folder(folder, shown, steps, default_agreement, memo, facts)
         problems += found
         if circle is not None:
             circles.append(circle)

@@ -49,21 +49,49 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--base-url", default=None, metavar="URL",
               help="Where the site will live: '/', '/repo/' or 'https://user.github.io/repo/'.")
-def build_command(root: Path, out: Path | None, strict: bool, base_url: str | None) -> None:
+@click.option("--watch", is_flag=True, help="Stay running and build again after every save (Ctrl-C to stop).")
+def build_command(root: Path, out: Path | None, strict: bool, base_url: str | None, watch: bool) -> None:
     """Validate everything, then write the site (the old output survives any failure)."""
+    progress = _progress if sys.stderr.isatty() else _quiet
+    if watch:
+        from .build import watch_builds
+
+        loaded: list = []
+
+        def load():
+            loaded[:] = [load_project(root, base_url=base_url, output=out)]
+            return loaded[0]
+
+        def report(result) -> None:
+            if isinstance(result, CirclepressError):
+                _report(result.problems)
+                click.echo(f"{_count(sum(p.is_error for p in result.problems), 'error')}; nothing was written. "
+                           "Watching for the fix (Ctrl-C to stop).", err=True)
+            else:
+                _report(result.warnings)
+                click.echo(_built(result, loaded[0]))
+
+        watch_builds(root, load, report, strict=strict, progress=progress)
+        click.echo("Stopped watching.", err=True)
+        return
     try:
         project = load_project(root, base_url=base_url, output=out)
-        result = build(project, strict=strict, progress=_progress if sys.stderr.isatty() else _quiet)
+        result = build(project, strict=strict, progress=progress)
     except CirclepressError as exc:
         _fail(exc)
     _report(result.warnings)
+    click.echo(_built(result, project))
+
+
+def _built(result, project) -> str:
+    """What a build did, in a line."""
+    shown = project.shown(result.out)
     if not result.changed:
-        click.echo(f"Nothing changed: {_count(result.pages, 'page')} for {_count(result.circles, 'circle')} "
-                   f"already up to date in {project.shown(result.out)} (checked in {result.seconds:.2f} s)")
-        return
-    click.echo(f"Built {_count(result.pages, 'page')} ({result.files} files, {result.changed} written) for "
-               f"{_count(result.circles, 'circle')} in {result.seconds:.2f} s, "
-               f"{_count(len(result.warnings), 'warning')} -> {project.shown(result.out)}")
+        return (f"Nothing changed: {_count(result.pages, 'page')} for {_count(result.circles, 'circle')} "
+                f"already up to date in {shown} (checked in {result.seconds:.2f} s)")
+    return (f"Built {_count(result.pages, 'page')} ({result.files} files, {result.changed} written) for "
+            f"{_count(result.circles, 'circle')} in {result.seconds:.2f} s, "
+            f"{_count(len(result.warnings), 'warning')} -> {shown}")
 
 
 def _count(n: int, noun: str) -> str:

@@ -100,8 +100,9 @@ class Memo:
                 bucket = _bucket(key)
                 if bucket not in self._saved:
                     buckets.setdefault(bucket, ({}, {}))[index][key] = value
-        made = [pickle.dumps((bucket, *tables), protocol=pickle.HIGHEST_PROTOCOL) for bucket, tables in buckets.items()]
-        return made + [part for saved in self._saved.values() for part in saved]
+        for bucket, tables in buckets.items():  # kept as saved, until something in the bucket changes
+            self._saved[bucket] = [pickle.dumps((bucket, *tables), protocol=pickle.HIGHEST_PROTOCOL)]
+        return [part for saved in self._saved.values() for part in saved]
 
     @classmethod
     def from_parts(cls, parts: list[bytes]) -> Memo:

@@ -8,7 +8,6 @@ import gc
 import json
 import mimetypes
 import os
-import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,24 +17,16 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, FileClosedEvent, FileCreatedEvent,
-                             FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileSystemEventHandler)
-from watchdog.observers import Observer
-
 from .assemble import RenderMemo, render_site
 from .build import build_time
 from .load import load_site
-from .config import CONFIG_NAME, load_project
+from .config import load_project
 from .errors import CirclepressError, Location, Problem
 from .memo import Memo
 from .privacy import load_secret
-from .resources import packaged
+from .watcher import stop_on_sigterm, watch
 
 LIVE = "/__circlepress/"
-DEBOUNCE = 0.08  # seconds of quiet that end a burst of file events
-MAX_WAIT = 1.0  # ...but never wait longer than this after the first event
-_IGNORED = (".swp", ".swx", "~", ".tmp", "4913", ".circlepress-tmp")
-_SOURCES = ("content", "sites", "themes")
 PREVIEW_LINKS = 10  # private circles' links printed at start; `circlepress links` lists every one
 
 
@@ -87,69 +78,6 @@ class LiveSite:
     @property
     def state(self) -> dict:
         return {"id": f"{self.session}:{self.build}", "build": self.build, "errors": self.errors}
-
-
-def watched_paths(root: Path) -> list[tuple[Path, bool]]:
-    """(folder, recursive) pairs: the project's sources and its config file's folder."""
-    project = load_project(root)
-    stock = packaged("content").resolve()
-    folders = [(d.resolve(), True) for d in (project.content_dir, project.sites_dir, project.root / "themes")
-               if d.is_dir() and d.resolve() != stock]
-    return folders + [(project.root.resolve(), False)]
-
-
-_WRITES = {"created", "modified", "deleted", "moved", "closed"}  # not "opened": rebuilds read files too
-# Asked of the operating system, so the files and folders each rebuild reads raise no events at all.
-_EVENT_FILTER = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent, FileClosedEvent,
-                 DirCreatedEvent, DirDeletedEvent, DirMovedEvent]
-
-
-class _Changes(FileSystemEventHandler):
-    """Collects file events into one signal; ignores reads, editors' scratch files and the output."""
-
-    def __init__(self, root: Path, signal: threading.Event, stamp: list[float], new_folder: Callable[[Path], None]):
-        self.root, self.signal, self.stamp, self.new_folder = root, signal, stamp, new_folder
-
-    def on_any_event(self, event) -> None:
-        if event.event_type not in _WRITES or (event.is_directory and event.event_type == "modified"):
-            return
-        path = Path(str(getattr(event, "dest_path", "") or event.src_path))
-        if path.name.endswith(_IGNORED) or path.name.startswith(".#") or ".circlepress" in path.parts:
-            return
-        if path.parent == self.root:
-            if event.is_directory and path.name in _SOURCES:  # e.g. a themes/ folder made while serving
-                self.new_folder(path)
-            elif path.name != CONFIG_NAME:
-                return
-        self.stamp[0] = time.monotonic()
-        self.signal.set()
-
-
-def watch(live: LiveSite, report: Callable[[set[str] | None, float], None]) -> Observer:
-    """Rebuild after each burst of changes; `report(changed or None, seconds)` after each rebuild."""
-    signal, stamp = threading.Event(), [0.0]
-    observer = Observer()
-    new_folders: list[Path] = []  # watched from the rebuild thread: scheduling inside a handler can stall it
-    handler = _Changes(live.root.resolve(), signal, stamp, new_folders.append)
-    for folder, recursive in watched_paths(live.root):
-        observer.schedule(handler, str(folder), recursive=recursive, event_filter=_EVENT_FILTER)
-
-    def loop() -> None:
-        while True:
-            signal.wait()
-            first = time.monotonic()
-            while time.monotonic() - stamp[0] < DEBOUNCE and time.monotonic() - first < MAX_WAIT:
-                time.sleep(DEBOUNCE / 4)
-            signal.clear()
-            while new_folders:
-                observer.schedule(handler, str(new_folders.pop()), recursive=True, event_filter=_EVENT_FILTER)
-            started = time.perf_counter()
-            changed = live.rebuild()
-            report(changed, time.perf_counter() - started)
-
-    threading.Thread(target=loop, name="rebuild", daemon=True).start()
-    observer.start()
-    return observer
 
 
 LIVE_JS = """(function () {
@@ -296,16 +224,18 @@ def serve(root: Path, *, port: int, bind: str, base_url: str | None, open_browse
     project = load_project(root, base_url=base_url)
     server = make_server(live, project.base_path, bind, port)
     origin = f"http://{bind}:{server.server_address[1]}"
-    signal.signal(signal.SIGTERM, _interrupt)  # a terminated server stops as cleanly as Ctrl-C
+    stop_on_sigterm()
     observer = None
     try:
-        def report(changed: set[str] | None, seconds: float) -> None:
+        def rebuild() -> None:
+            started = time.perf_counter()
+            changed = live.rebuild()
             if changed is None:
                 say("\n".join(live.errors) + "\nStill serving the last good site.")
             else:
-                say(f"Rebuilt in {seconds * 1000:.0f} ms: {len(changed)} files changed")
+                say(f"Rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms: {len(changed)} files changed")
 
-        observer = watch(live, report)  # watching before "Serving": no edit after it is missed
+        observer = watch(root, rebuild)  # watching before "Serving": no edit after it is missed
         for line in _preview_links(live, origin):
             say(line)
         say(f"Serving {origin}{project.base_path} (Ctrl-C to stop)")
@@ -321,10 +251,6 @@ def serve(root: Path, *, port: int, bind: str, base_url: str | None, open_browse
             observer.stop()
         server.server_close()
         say("Stopped. Nothing was written to the output folder.")
-
-
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
 
 
 def _preview_links(live: LiveSite, origin: str) -> list[str]:

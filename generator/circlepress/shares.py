@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from .assemble import RenderMemo, render_site, site_files
-from .circles import Circle, circle_folders, duplicate_slugs, load_circle_folder
+from .circles import Circle, circle_folders, duplicate_slugs, handbook_facts, load_circle_folder
 from .config import Project
 from .errors import CirclepressError, Location, Problem
 from .load import Guide, circle_page_problems, finish
@@ -73,8 +73,9 @@ def _work(conn: Connection, theirs: list[Connection], share: list[tuple[int, Pat
         memo = Memo()
         circles: list[Circle] = []
         found = []
+        facts = handbook_facts(guide.steps, guide.agreement)
         for index, folder in share:
-            circle, problems = load_circle_folder(folder, project.shown, guide.steps, guide.agreement, memo)
+            circle, problems = load_circle_folder(folder, project.shown, guide.steps, guide.agreement, memo, facts)
             if circle is None:
                 found.append(_Found(index, problems))
                 continue

@@ -94,11 +94,7 @@ def circle_outputs(circle: Circle, handbook: Handbook) -> list[Output]:
     return outputs
 
 
-def site_outputs(handbook: Handbook, circles: tuple[Circle, ...]) -> list[Output]:
-    """Every page of the site, in a stable order."""
-    outputs = handbook_outputs(handbook)
-    outputs.append(Output("circles/index.html", "circles.html", title="Circles"))
-    outputs.append(Output("404.html", "404.html", title="Page not found", absolute=True))
-    for circle in circles:
-        outputs += circle_outputs(circle, handbook)
-    return outputs
+def site_pages(handbook: Handbook) -> list[Output]:
+    """The site's own pages: the handbook, the circles list and the 404 page."""
+    return handbook_outputs(handbook) + [Output("circles/index.html", "circles.html", title="Circles"),
+                                         Output("404.html", "404.html", title="Page not found", absolute=True)]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .memo import Memo, value_stamp
+from .memo import Memo, NoMemo, value_stamp
 
 if TYPE_CHECKING:  # unpickling a state imports it; a rebuild with nothing to do never does
     from .assemble import RenderMemo
@@ -64,15 +64,27 @@ def _key() -> bytes:
         return key
 
 
-def input_digest(folders: list[Path], files: list[Path], *extra: object) -> str:
-    """Every source file's path and bytes, plus `extra` (options, build time)."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(value_stamp(__version__, *extra).encode())
-    paths = sorted({p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.is_file()} |
-                   {p for p in files if p.is_file()})
-    for path in paths:
-        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\1")
-    return digest.hexdigest()
+def input_digest(folders: list[Path], files: list[Path], *extra: object, memo: Memo | None = None) -> str:
+    """Every source file's path and bytes, plus `extra` (options, build time). With a `memo`,
+    a settled file whose stat is unchanged is not read again (the digest is the same)."""
+    paths = sorted({p for folder in folders for p in _files_under(folder)} | {p for p in files if p.is_file()})
+    return value_stamp(__version__, *extra, (memo or NoMemo()).content_stamp(*paths))
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """The files below `folder`, as `rglob` finds them (in a third of the time)."""
+    found, stack = [], [str(folder)]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):  # as rglob: a linked folder is not followed
+                stack.append(entry.path)
+            elif entry.is_file():
+                found.append(Path(entry.path))
+    return found
 
 
 def output_files(out: Path) -> dict[str, tuple[int, int]]:
@@ -155,10 +167,14 @@ def load_summary(root: Path) -> dict:
         return {}
 
 
+def summary(state: BuildState) -> dict:
+    """What a no-op rebuild needs of a state: the options, inputs and output it was made from, its counts and warnings."""
+    return {"options": state.options, "inputs": state.inputs, "output": state.output, "counts": state.counts,
+            "warnings": [[[w.location.path, w.location.line, w.location.column], w.message, w.hint]
+                         for w in state.warnings]}
+
+
 def save_summary(root: Path, state: BuildState) -> None:
     import json
 
-    (root / SUMMARY_FILE).write_text(json.dumps({
-        "options": state.options, "inputs": state.inputs, "output": state.output, "counts": state.counts,
-        "warnings": [[[w.location.path, w.location.line, w.location.column], w.message, w.hint]
-                     for w in state.warnings]}), "utf-8")
+    (root / SUMMARY_FILE).write_text(json.dumps(summary(state)), "utf-8")

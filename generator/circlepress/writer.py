@@ -143,7 +143,8 @@ def update_site(files: dict[str, bytes | None], out: Path, project: Project) -> 
     replaced atomically; the caller has checked that the folder is exactly as the last build
     left it. Returns the files written or removed."""
     out = out.resolve()
-    before = set(_read_manifest(project).get(str(out), []))
+    manifest = _read_manifest(project)
+    before = set(manifest.get(str(out), []))
     touched: list[str] = []
     for rel, data in files.items():
         if data is None:
@@ -166,7 +167,7 @@ def update_site(files: dict[str, bytes | None], out: Path, project: Project) -> 
             if parent == out or any(parent.iterdir()):
                 break
             parent.rmdir()
-    manifest = _read_manifest(project)
-    manifest[str(out)] = sorted(files)
-    _save_manifest(project, manifest)
+    if before != set(files):
+        manifest[str(out)] = sorted(files)
+        _save_manifest(project, manifest)
     return touched
