@@ -20,6 +20,7 @@ def test_the_benchmark_runs_and_reports_every_figure(tmp_path):
     for run in ("cold", "noop", "one_circle"):
         assert row[run]["seconds"] > 0 and row[run]["peak_mb"] > 0
     assert row["serve"]["seconds"] > 0 and row["serve"]["edits"] > 0
+    assert row["watch"]["seconds"] > row["watch"]["rebuild_seconds"] > 0
     assert 0 < row["shares"]["sealing"] < 1 and 0 < row["shares"]["calendars"] < 1
     for peer in ("floor", "mkdocs", "pelican"):
         assert row["peers"][peer]["seconds"] > 0, row["peers"][peer]

@@ -72,9 +72,11 @@ def test_one_circle_changed_rewrites_only_its_files_and_equals_a_clean_build(pro
     assert incremental == clean_build(project, tmp_path)
 
 
-@pytest.mark.parametrize("change", ["title", "body", "template", "remove-circle", "private-circle", "config"])
-def test_every_kind_of_change_gives_a_clean_build(project, tmp_path, change):
-    rebuild(project)
+CHANGES = ["title", "body", "template", "remove-circle", "private-circle", "config"]
+
+
+def make_change(project, change: str) -> None:
+    """One kind of edit a coordinator or an organiser makes."""
     if change == "title":
         step = project / "content/steps/07-ask-for-commitment.md"
         step.write_text(step.read_text().replace("title: Ask for commitment", "title: Ask for a promise"))
@@ -92,12 +94,52 @@ def test_every_kind_of_change_gives_a_clean_build(project, tmp_path, change):
         circle.write_text(circle.read_text().replace("Building a lab culture", "Building a team"))
     else:
         (project / "circlepress.yaml").write_text("title: Renamed\nbase_url: https://circles.example.org/\n")
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_every_kind_of_change_gives_a_clean_build(project, tmp_path, change):
+    rebuild(project)
+    make_change(project, change)
     result = rebuild(project)
     assert result.changed > 0
     incremental = snapshot(project / "_site")
     assert incremental == clean_build(project, tmp_path)
     if change == "remove-circle":
         assert not (project / "_site/circles/imaging-and-data").exists()
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_build_from_what_the_last_one_kept_gives_a_clean_build(project, tmp_path, change):
+    """`build --watch`: each build starts from what the last one kept in memory, not from disk."""
+    first = rebuild(project)
+    second = build(load_project(project), now=NOW, kept=first.kept)  # a first build from memory: nothing to do
+    assert second.changed == 0 and second.kept is first.kept
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("circlepress.build.load_state", lambda *a: pytest.fail("the state was read from disk"))
+        patch.setattr("circlepress.build.output_files", lambda *a: pytest.fail("the output was walked"))
+        make_change(project, change)
+        result = build(load_project(project), now=NOW, kept=second.kept)
+        assert result.changed > 0
+        circle = project / "sites/early-independence/circle.yaml"  # and a second build from memory
+        circle.write_text(circle.read_text().replace("Senior postdocs", "Experienced postdocs", 1))
+        again = build(load_project(project), now=NOW, kept=result.kept)
+        assert again.changed > 0
+    incremental = snapshot(project / "_site")
+    assert rebuild(project).changed == 0  # the state it saved serves the next build in a new process
+    assert incremental == clean_build(project, tmp_path)
+
+
+def test_an_output_changed_by_hand_while_watching_is_put_right_by_the_next_build(project, tmp_path):
+    """A build from memory trusts the output as it left it; the state it saves does not."""
+    first = rebuild(project)
+    (project / "_site/index.html").write_text("edited by hand")
+    circle = project / "sites/imaging-and-data/circle.yaml"
+    circle.write_text(circle.read_text().replace("Careers outside the lab", "Careers in industry"))
+    build(load_project(project), now=NOW, kept=first.kept)
+    assert (project / "_site/index.html").read_text() == "edited by hand"
+    rebuild(project)
+    incremental = snapshot(project / "_site")
+    assert incremental == clean_build(project, tmp_path)
 
 
 def test_an_output_changed_by_hand_makes_the_next_build_a_full_one(project, tmp_path):

@@ -1,0 +1,114 @@
+"""`circlepress build --watch`: every save built into the output folder, a bad save reported
+with its location while the output stays as it was, a clean stop, and a result equal to a
+clean build that the next build in a new process finds up to date."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import NOW, REPO, TEST_SECRET
+from test_incremental import clean_build, snapshot
+
+
+class Watching:
+    """`circlepress build --watch` in a subprocess, its output read line by line."""
+
+    def __init__(self, root):
+        env = {**os.environ, "CIRCLEPRESS_SECRET": TEST_SECRET, "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))}
+        self.proc = subprocess.Popen([sys.executable, "-c", "from circlepress.cli import main; main()", "build",
+                                      "--watch", "--root", str(root)], stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, env=env)
+        self.lines: list[str] = []
+        threading.Thread(target=lambda: self.lines.extend(line.rstrip("\n") for line in self.proc.stdout),
+                         daemon=True).start()
+
+    def wait_for(self, pattern: str, after: int = 0, timeout: float = 30) -> int:
+        """The index of the first line from `after` on that matches `pattern`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for i, line in enumerate(self.lines[after:], start=after):
+                if re.search(pattern, line):
+                    return i
+            if self.proc.poll() is not None and not any(re.search(pattern, x) for x in self.lines[after:]):
+                break
+            time.sleep(0.02)
+        raise AssertionError(f"no line matching {pattern!r}:\n" + "\n".join(self.lines))
+
+    def stop(self, sig: int = signal.SIGINT) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.proc.wait(timeout=30)
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "programme"
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "sites", root / "sites")
+    (root / "circlepress.yaml").write_text("title: Test\nbase_url: https://circles.example.org/\n")
+    return root
+
+
+@pytest.fixture
+def watching(project):
+    running = Watching(project)
+    running.wait_for(r"^Built \d+ pages")  # the first build
+    yield running
+    running.stop(signal.SIGKILL)
+
+
+def edit(path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_each_save_is_built_into_the_output_and_the_result_equals_a_clean_build(watching, project, tmp_path):
+    circle = project / "sites/imaging-and-data/circle.yaml"
+    edit(circle, "Careers outside the lab", "Careers in industry")
+    at = watching.wait_for(r"^Built \d+ pages \(\d+ files, [1-9]\d* written\)", after=1)
+    assert "Careers in industry" in (project / "_site/circles/imaging-and-data/topics/index.html").read_text()
+    step = project / "content/steps/07-ask-for-commitment.md"
+    edit(step, "title: Ask for commitment", "title: Ask for a promise")
+    watching.wait_for(r"^Built \d+ pages \(\d+ files, [1-9]\d* written\)", after=at + 1)
+    assert "Ask for a promise" in (project / "_site/steps/07-ask-for-commitment/index.html").read_text()
+    assert watching.stop() == 0
+    assert watching.lines[-1] == "Stopped watching."
+    assert not any("Traceback" in line for line in watching.lines)
+    watched = snapshot(project / "_site")
+    again = subprocess.run([sys.executable, "-c", "from circlepress.cli import main; main()", "build", "--root",
+                            str(project)], capture_output=True, text=True,
+                           env={**os.environ, "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))})
+    assert again.returncode == 0 and again.stdout.startswith("Nothing changed"), again.stdout + again.stderr
+    assert watched == clean_build(project, tmp_path)
+
+
+def test_a_bad_save_is_reported_with_its_location_and_leaves_the_output_as_it_was(watching, project):
+    before = snapshot(project / "_site")
+    circle = project / "sites/imaging-and-data/circle.yaml"
+    good = circle.read_text()
+    circle.write_text(good.replace("timezone: Europe/London", "timezone: Europe/Londn", 1))
+    at = watching.wait_for(r"1 error; nothing was written\. Watching for the fix", after=1)
+    assert re.match(r"sites/imaging-and-data/circle\.yaml:\d+:\d+: .*Europe/Londn", watching.lines[at - 1]), \
+        watching.lines
+    assert snapshot(project / "_site") == before
+    assert watching.proc.poll() is None  # still watching
+    circle.write_text(good.replace("Careers outside the lab", "Careers in industry"))
+    watching.wait_for(r"^Built \d+ pages \(\d+ files, [1-9]\d* written\)", after=at + 1)
+    assert "Careers in industry" in (project / "_site/circles/imaging-and-data/topics/index.html").read_text()
+    assert not any("Traceback" in line for line in watching.lines)
+
+
+def test_a_terminated_watch_stops_cleanly(watching):
+    assert watching.stop(signal.SIGTERM) == 0
+    assert watching.lines[-1] == "Stopped watching."
+    assert not any("Traceback" in line for line in watching.lines)
