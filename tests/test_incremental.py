@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+import time
 
 import pytest
 
 import circlepress.assemble as assemble
-from circlepress.build import build
+from circlepress.build import LOCK_FILE, build
 from circlepress.config import load_project
 from circlepress.state import forget_state
 
@@ -127,6 +130,40 @@ def test_a_build_from_what_the_last_one_kept_gives_a_clean_build(project, tmp_pa
     incremental = snapshot(project / "_site")
     assert rebuild(project).changed == 0  # the state it saved serves the next build in a new process
     assert incremental == clean_build(project, tmp_path)
+
+
+def test_a_build_from_memory_after_another_process_built_gives_a_clean_build(project, tmp_path):
+    """Another build (`circlepress build --base-url ...` beside a watcher) makes what was kept stale."""
+    first = rebuild(project)
+    build(load_project(project, base_url="/elsewhere/"), now=NOW)
+    result = build(load_project(project), now=NOW, kept=first.kept)
+    assert result.changed > 0
+    incremental = snapshot(project / "_site")
+    assert incremental == clean_build(project, tmp_path)
+
+
+def test_builds_of_one_programme_wait_for_each_other(project):
+    import fcntl
+
+    rebuild(project)
+    (project / "sites/imaging-and-data/circle.yaml").write_text(
+        (project / "sites/imaging-and-data/circle.yaml").read_text().replace("Careers outside", "Careers beyond"))
+    lock = open(project / LOCK_FILE, "a")
+    fcntl.flock(lock, fcntl.LOCK_EX)  # as a build in another process holds it
+    other = subprocess.Popen([sys.executable, "-c", "from circlepress.cli import main; main()", "build", "--root",
+                              str(project)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))})
+    try:
+        waited = other.stderr.readline()
+        assert waited.startswith("Waiting for another build of this programme to finish"), waited
+        time.sleep(0.5)
+        assert other.poll() is None  # still waiting
+        assert "Careers beyond" not in (project / "_site/circles/imaging-and-data/topics/index.html").read_text()
+    finally:
+        lock.close()
+    out, err = other.communicate(timeout=60)
+    assert other.returncode == 0 and out.startswith("Built"), out + err
+    assert "Careers beyond" in (project / "_site/circles/imaging-and-data/topics/index.html").read_text()
 
 
 def test_an_output_changed_by_hand_while_watching_is_put_right_by_the_next_build(project, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
@@ -9,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from . import __version__
 from .config import CONFIG_NAME, Project
@@ -86,22 +87,59 @@ def _options(project: Project, strict: bool) -> str:
                        str(project.content_dir), str(project.sites_dir), hashlib.sha256(secret.encode()).hexdigest())
 
 
+LOCK_FILE = ".circlepress/build.lock"
+
+
+@contextlib.contextmanager
+def one_build_at_a_time(project: Project, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the programme's build lock (waiting for another build, after calling `waiting`):
+    two builds at once would write the same output and state. Where the system has no `flock`
+    (Windows), builds are not kept apart."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    path = project.root / LOCK_FILE
+    path.parent.mkdir(exist_ok=True)
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting:
+                waiting()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield  # the lock ends with the file's closing, also when the process is killed
+
+
+def _latest(project: Project, kept: Kept) -> bool:
+    """Whether `kept` is from the last build of the programme (no other process built since)."""
+    last = load_summary(project.root)
+    return (last.get("inputs"), last.get("output")) == (kept.state.inputs, kept.state.output)
+
+
 def build(project: Project, *, strict: bool = False, now: datetime | None = None,
           progress: Callable[[int, int], None] | None = None, jobs: int | None = None,
-          kept: Kept | None = None, keep: bool = False) -> BuildResult:
+          kept: Kept | None = None, keep: bool = False, waiting: Callable[[], None] | None = None) -> BuildResult:
     """Validate, render and write the site; the previous output survives any failure.
 
     A rebuild uses the last build's state: when no input changed it does nothing; otherwise it
     renders only the outputs whose inputs changed and writes only the files whose bytes did.
     `kept` is what the last build in this process left (`BuildResult.kept`), trusted instead
     of the state on disk; it is only valid after a build that succeeded. With `keep`, a build
-    with nothing to do loads the state too, for the next build to keep.
+    with nothing to do loads the state too, for the next build to keep. A build waits for
+    another build of the same programme to finish (calling `waiting` first).
     """
+    with one_build_at_a_time(project, waiting):
+        return _build(project, strict, now or build_time(), progress, jobs, kept, keep)
+
+
+def _build(project: Project, strict: bool, now: datetime, progress: Callable[[int, int], None] | None,
+           jobs: int | None, kept: Kept | None, keep: bool) -> BuildResult:
     started = time.perf_counter()
-    now = now or build_time()
     out = project.output_dir
     options = _options(project, strict)
-    if kept is not None and (kept.state.options != options or not out.is_dir()):
+    if kept is not None and (kept.state.options != options or not out.is_dir() or not _latest(project, kept)):
         kept = None
     inputs = input_digest([project.content_dir, project.sites_dir, *project.theme_dirs],
                           [project.root / CONFIG_NAME, packaged("content") / EXAMPLE_CIRCLE], now,
@@ -168,7 +206,8 @@ def build(project: Project, *, strict: bool = False, now: datetime | None = None
 
 
 def watch_builds(root: Path, load: Callable[[], Project], report: Callable[[BuildResult | CirclepressError], None],
-                 *, strict: bool = False, progress: Callable[[int, int], None] | None = None) -> None:
+                 *, strict: bool = False, progress: Callable[[int, int], None] | None = None,
+                 waiting: Callable[[], None] | None = None) -> None:
     """`build --watch`: build, then build again after each burst of saves, until Ctrl-C (or
     SIGTERM). Each build is reported; one that fails leaves the output as it was, and watching
     goes on. Builds after the first run in one process, beside the watcher's threads (forking
@@ -184,7 +223,8 @@ def watch_builds(root: Path, load: Callable[[], Project], report: Callable[[Buil
         nonlocal kept
         with lock:
             try:
-                result = build(load(), strict=strict, kept=kept, keep=True, jobs=jobs, progress=progress)
+                result = build(load(), strict=strict, kept=kept, keep=True, jobs=jobs, progress=progress,
+                               waiting=waiting)
             except CirclepressError as exc:
                 kept = None  # the memory may now be ahead of the output: the state on disk is not
                 report(exc)

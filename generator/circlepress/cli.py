@@ -71,12 +71,12 @@ def build_command(root: Path, out: Path | None, strict: bool, base_url: str | No
                 _report(result.warnings)
                 click.echo(_built(result, loaded[0]))
 
-        watch_builds(root, load, report, strict=strict, progress=progress)
+        watch_builds(root, load, report, strict=strict, progress=progress, waiting=_waiting)
         click.echo("Stopped watching.", err=True)
         return
     try:
         project = load_project(root, base_url=base_url, output=out)
-        result = build(project, strict=strict, progress=progress)
+        result = build(project, strict=strict, progress=progress, waiting=_waiting)
     except CirclepressError as exc:
         _fail(exc)
     _report(result.warnings)
@@ -92,6 +92,11 @@ def _built(result, project) -> str:
     return (f"Built {_count(result.pages, 'page')} ({result.files} files, {result.changed} written) for "
             f"{_count(result.circles, 'circle')} in {result.seconds:.2f} s, "
             f"{_count(len(result.warnings), 'warning')} -> {shown}")
+
+
+def _waiting() -> None:
+    click.echo("Waiting for another build of this programme to finish (it holds .circlepress/build.lock)...",
+               err=True)
 
 
 def _count(n: int, noun: str) -> str:
