@@ -108,7 +108,22 @@ def test_a_bad_save_is_reported_with_its_location_and_leaves_the_output_as_it_wa
     assert not any("Traceback" in line for line in watching.lines)
 
 
-def test_a_terminated_watch_stops_cleanly(watching):
-    assert watching.stop(signal.SIGTERM) == 0
+@pytest.mark.parametrize("delay", [0, 0.05, 0.3])
+def test_a_terminated_watch_stops_cleanly(watching, delay):
+    time.sleep(delay)  # right after the first build's report, during the look for saves made meanwhile, or idle
+    assert watching.stop(signal.SIGTERM) == 0, watching.lines
     assert watching.lines[-1] == "Stopped watching."
     assert not any("Traceback" in line for line in watching.lines)
+
+
+def test_a_watch_stopped_during_its_first_build_stops_cleanly(project):
+    running = Watching(project)
+    try:
+        deadline = time.monotonic() + 30
+        while not (project / ".circlepress/build.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert running.stop(signal.SIGTERM) == 0, running.lines  # the first build has started
+    finally:
+        running.stop(signal.SIGKILL)
+    assert running.lines[-1] == "Stopped watching.", running.lines
+    assert not any("Traceback" in line or "Aborted" in line for line in running.lines)

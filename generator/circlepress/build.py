@@ -236,14 +236,16 @@ def watch_builds(root: Path, load: Callable[[], Project], report: Callable[[Buil
             report(result)
 
     stop_on_sigterm()
-    once(jobs=None)  # on every core: no thread runs yet
-    observer = watch(root, once)
+    observer = None
     try:
+        once(jobs=None)  # on every core: no thread runs yet
+        observer = watch(root, once)
         once()  # whatever was saved during the first build
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
-        observer.stop()
-        with lock:
+        if observer is not None:
+            observer.stop()
+        with lock:  # a build under way finishes first
             pass
