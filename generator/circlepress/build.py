@@ -87,29 +87,29 @@ def _options(project: Project, strict: bool) -> str:
                        str(project.content_dir), str(project.sites_dir), hashlib.sha256(secret.encode()).hexdigest())
 
 
-LOCK_FILE = ".circlepress/build.lock"
-
-
 @contextlib.contextmanager
 def one_build_at_a_time(project: Project, waiting: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold the programme's build lock (waiting for another build, after calling `waiting`):
-    two builds at once would write the same output and state. Where the system has no `flock`
-    (Windows), builds are not kept apart."""
+    """Hold a lock on the programme folder (waiting for another build, after calling `waiting`):
+    two builds at once would write the same output and state. The lock is the system's `flock`
+    on the folder itself, so nothing is written for it, and it ends with the process. Where
+    there is no `flock` (Windows), builds are not kept apart."""
     try:
         import fcntl
-    except ImportError:
+
+        handle = os.open(project.root, os.O_RDONLY)
+    except (ImportError, OSError):  # no flock, or no folder yet (loading reports that)
         yield
         return
-    path = project.root / LOCK_FILE
-    path.parent.mkdir(exist_ok=True)
-    with open(path, "a") as handle:
+    try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if waiting:
                 waiting()
             fcntl.flock(handle, fcntl.LOCK_EX)
-        yield  # the lock ends with the file's closing, also when the process is killed
+        yield
+    finally:
+        os.close(handle)
 
 
 def _latest(project: Project, kept: Kept) -> bool:

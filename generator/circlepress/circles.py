@@ -239,8 +239,12 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
 
 def circle_folders(sites_dir: Path) -> list[Path]:
     """The folders under `sites_dir` that hold circles, sorted."""
-    return sorted(p for p in sites_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))) \
-        if sites_dir.is_dir() else []
+    try:
+        with os.scandir(sites_dir) as entries:
+            names = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith((".", "_")))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [sites_dir / name for name in names]
 
 
 def handbook_facts(steps: frozenset[int] | None, default_agreement: Fragments | None) -> str:

@@ -95,8 +95,7 @@ def _built(result, project) -> str:
 
 
 def _waiting() -> None:
-    click.echo("Waiting for another build of this programme to finish (it holds .circlepress/build.lock)...",
-               err=True)
+    click.echo("Waiting for another build of this programme to finish...", err=True)
 
 
 def _count(n: int, noun: str) -> str:

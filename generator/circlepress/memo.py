@@ -48,10 +48,10 @@ class Memo:
 
     Saved in parts (`parts`, `from_parts`): the entries fall into buckets by a hash of their
     keys, and a bucket nothing changed in keeps the bytes it was loaded from, so a rebuild that
-    changed one circle pickles a sixteenth of the memo, not all of it."""
+    changed one circle pickles a sixty-fourth of the memo, not all of it."""
 
     SETTLED_NS = 2_000_000_000  # a file written this recently may change again without its stat changing
-    BUCKETS = 16
+    BUCKETS = 64
 
     def __init__(self) -> None:
         self._entries: dict[Hashable, tuple[Hashable, object]] = {}

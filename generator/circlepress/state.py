@@ -67,11 +67,11 @@ def _key() -> bytes:
 def input_digest(folders: list[Path], files: list[Path], *extra: object, memo: Memo | None = None) -> str:
     """Every source file's path and bytes, plus `extra` (options, build time). With a `memo`,
     a settled file whose stat is unchanged is not read again (the digest is the same)."""
-    paths = sorted({p for folder in folders for p in _files_under(folder)} | {p for p in files if p.is_file()})
-    return value_stamp(__version__, *extra, (memo or NoMemo()).content_stamp(*paths))
+    paths = sorted({p for folder in folders for p in _files_under(folder)} | {str(p) for p in files if p.is_file()})
+    return value_stamp(__version__, *extra, (memo or NoMemo()).content_stamp(*map(Path, paths)))
 
 
-def _files_under(folder: Path) -> list[Path]:
+def _files_under(folder: Path) -> list[str]:
     """The files below `folder`, as `rglob` finds them (in a third of the time)."""
     found, stack = [], [str(folder)]
     while stack:
@@ -83,7 +83,7 @@ def _files_under(folder: Path) -> list[Path]:
             if entry.is_dir(follow_symlinks=False):  # as rglob: a linked folder is not followed
                 stack.append(entry.path)
             elif entry.is_file():
-                found.append(Path(entry.path))
+                found.append(entry.path)
     return found
 
 
