@@ -127,3 +127,21 @@ def test_a_watch_stopped_during_its_first_build_stops_cleanly(project):
         running.stop(signal.SIGKILL)
     assert running.lines[-1] == "Stopped watching.", running.lines
     assert not any("Traceback" in line or "Aborted" in line for line in running.lines)
+
+
+def test_a_build_that_cannot_write_is_reported_and_watching_goes_on(watching, project):
+    """The disk, not the sources: a page that cannot be replaced (a folder stands in its place)."""
+    page = project / "_site/circles/imaging-and-data/topics/index.html"
+    page.unlink()
+    page.mkdir()
+    circle = project / "sites/imaging-and-data/circle.yaml"
+    edit(circle, "Careers outside the lab", "Careers in industry")
+    at = watching.wait_for(r"^Watching for the fix", after=1)
+    assert re.match(r"_site/circles/imaging-and-data/topics/index\.html:1:1: the build stopped: Is a directory",
+                    watching.lines[at - 1]), watching.lines
+    assert list(page.parent.iterdir()) == [page]  # no half-written file left beside it
+    page.rmdir()
+    edit(circle, "Careers in industry", "Careers in biotech")
+    watching.wait_for(r"^Built \d+ pages \(\d+ files, \d+ written\)", after=at + 1)
+    assert "Careers in biotech" in page.read_text()
+    assert not any("Traceback" in line for line in watching.lines)

@@ -22,6 +22,7 @@ from jinja2 import TemplateError, meta
 from .calendars import CircleCalendar, Published, calendar_path, make_calendar, read_published, whole_calendar_in
 from .circles import Circle
 from .errors import CirclepressError, Location, Problem
+from .handbook import Handbook
 from .markdown import Shortcode
 from .memo import value_stamp
 from .privacy import SECRET_ENV, Sealer, read_sealed
@@ -48,9 +49,9 @@ class RenderMemo:
     hold: bool = True
     calendars: dict[str, tuple[str, CircleCalendar]] = field(default_factory=dict)
     published: dict[str, tuple[str, str, Circle]] = field(default_factory=dict)
-    outputs: dict[str, tuple[Circle, object, list[Output]]] = field(default_factory=dict)  # by slug, while the same objects
+    outputs: dict[str, tuple[Circle, Handbook, list[Output]]] = field(default_factory=dict)  # by slug
 
-    def circle_outputs(self, circle: Circle, handbook) -> list[Output]:
+    def circle_outputs(self, circle: Circle, handbook: Handbook) -> list[Output]:
         """`circle_outputs`, made again only when the circle is another object or the handbook
         another (a handbook loaded again from unchanged pages holds the same pages: equal at once)."""
         hit = self.outputs.get(circle.slug)

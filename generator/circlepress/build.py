@@ -19,8 +19,8 @@ from .memo import Memo, value_stamp
 from .linkcheck import check_output
 from .privacy import PRIVATE_ROOT, SECRET_ENV, SECRET_FILE, load_secret
 from .resources import EXAMPLE_CIRCLE, packaged
-from .state import (BuildState, code_digest, input_digest, load_state, load_summary, output_files,
-                    output_signature, restat, save_state, save_summary, summary)
+from .state import (BuildState, code_digest, forget_state, input_digest, load_state, load_summary, output_files,
+                    output_signature, restat, save_state, save_summary)
 from .writer import Row, Staging, update_site
 
 if TYPE_CHECKING:
@@ -112,10 +112,11 @@ def one_build_at_a_time(project: Project, waiting: Callable[[], None] | None = N
         os.close(handle)
 
 
-def _latest(project: Project, kept: Kept) -> bool:
-    """Whether `kept` is from the last build of the programme (no other process built since)."""
-    last = load_summary(project.root)
-    return (last.get("inputs"), last.get("output")) == (kept.state.inputs, kept.state.output)
+def _latest(kept: Kept, last: dict) -> bool:
+    """Whether `kept` is from the programme's last build (`last`, its summary): no other
+    process built since."""
+    return (last.get("options"), last.get("inputs"), last.get("output")) == \
+        (kept.state.options, kept.state.inputs, kept.state.output)
 
 
 def build(project: Project, *, strict: bool = False, now: datetime | None = None,
@@ -139,12 +140,12 @@ def _build(project: Project, strict: bool, now: datetime, progress: Callable[[in
     started = time.perf_counter()
     out = project.output_dir
     options = _options(project, strict)
-    if kept is not None and (kept.state.options != options or not out.is_dir() or not _latest(project, kept)):
-        kept = None
+    last = load_summary(project.root)
+    if kept is not None and not (out.is_dir() and _latest(kept, last)):
+        kept = None  # the output is gone, or another process built: start from what is on disk
     inputs = input_digest([project.content_dir, project.sites_dir, *project.theme_dirs],
                           [project.root / CONFIG_NAME, packaged("content") / EXAMPLE_CIRCLE], now,
                           memo=kept.memo() if kept else None)
-    last = summary(kept.state) if kept else load_summary(project.root)
     rows = (kept.rows if kept else output_files(out)) if last.get("options") == options and out.is_dir() else None
     intact = rows is not None and (kept is not None or output_signature(rows) == last.get("output"))
     if intact and last.get("inputs") == inputs:  # nothing changed: not even the state is read
@@ -188,6 +189,9 @@ def _build(project: Project, strict: bool, now: datetime, progress: Callable[[in
             if strict:  # check the output itself before anything is written
                 _check_output(files, out, site, sources)
         if staging is None:
+            # Written in place: until the new state is saved, no state may vouch for the output
+            # (a build stopped half way leaves the next one a full build, in this process or another).
+            forget_state(project.root)
             touched = update_site(files, out, project)
             rows, changed = restat(rows, out, touched), len(touched)
         else:
@@ -205,12 +209,14 @@ def _build(project: Project, strict: bool, now: datetime, progress: Callable[[in
                        kept=Kept(state, rows, memos if shared else None))
 
 
-def watch_builds(root: Path, load: Callable[[], Project], report: Callable[[BuildResult | CirclepressError], None],
+def watch_builds(root: Path, load: Callable[[], Project],
+                 report: Callable[[BuildResult | CirclepressError | OSError, Project | None], None],
                  *, strict: bool = False, progress: Callable[[int, int], None] | None = None,
                  waiting: Callable[[], None] | None = None) -> None:
     """`build --watch`: build, then build again after each burst of saves, until Ctrl-C (or
-    SIGTERM). Each build is reported; one that fails leaves the output as it was, and watching
-    goes on. Builds after the first run in one process, beside the watcher's threads (forking
+    SIGTERM). Each build is reported with the project it loaded (None if that failed): its
+    result, its problems (the output is left as it was), or the error that stopped it writing
+    (the next build then writes everything again); watching goes on. Builds after the first run in one process, beside the watcher's threads (forking
     beside threads is unsafe), and start from what the last good build kept in memory."""
     import threading
 
@@ -222,23 +228,29 @@ def watch_builds(root: Path, load: Callable[[], Project], report: Callable[[Buil
     def once(jobs: int | None = 1) -> None:
         nonlocal kept
         with lock:
+            project = None
             try:
-                result = build(load(), strict=strict, kept=kept, keep=True, jobs=jobs, progress=progress,
+                project = load()
+                result = build(project, strict=strict, kept=kept, keep=True, jobs=jobs, progress=progress,
                                waiting=waiting)
             except CirclepressError as exc:
                 kept = None  # the memory may now be ahead of the output: the state on disk is not
-                report(exc)
+                report(exc, project)
+                return
+            except OSError as exc:  # the disk, not the sources: reported too, and watching goes on
+                kept = None
+                report(exc, project)
                 return
             kept = result.kept
-            # What the build keeps lives until the next one: frozen, the garbage collector's
-            # full passes no longer walk it (as in `circlepress serve`).
-            gc.freeze()
-            report(result)
+            report(result, project)
 
     stop_on_sigterm()
     observer = None
     try:
         once(jobs=None)  # on every core: no thread runs yet
+        # What the first build made lives as long as the watch: frozen, the garbage collector's
+        # full passes no longer walk it (as in `circlepress serve`).
+        gc.freeze()
         observer = watch(root, once)
         once()  # whatever was saved during the first build
         threading.Event().wait()

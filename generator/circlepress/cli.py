@@ -13,7 +13,7 @@ import click
 from . import __version__
 from .build import build
 from .config import load_project
-from .errors import CirclepressError, Problem
+from .errors import CirclepressError, Location, Problem
 
 
 def _report(problems: tuple[Problem, ...] | list[Problem]) -> None:
@@ -56,22 +56,23 @@ def build_command(root: Path, out: Path | None, strict: bool, base_url: str | No
     if watch:
         from .build import watch_builds
 
-        loaded: list = []
-
-        def load():
-            loaded[:] = [load_project(root, base_url=base_url, output=out)]
-            return loaded[0]
-
-        def report(result) -> None:
+        def report(result, project) -> None:
             if isinstance(result, CirclepressError):
                 _report(result.problems)
                 click.echo(f"{_count(sum(p.is_error for p in result.problems), 'error')}; nothing was written. "
                            "Watching for the fix (Ctrl-C to stop).", err=True)
+            elif isinstance(result, OSError):
+                name = result.filename2 or result.filename  # os.replace's target, or the one file
+                where = Location(project.shown(Path(name)) if project and name else str(name or root))
+                _report([Problem(where, f"the build stopped: {result.strerror or result}",
+                                 "check the folder and its free space; the next build writes everything again")])
+                click.echo("Watching for the fix (Ctrl-C to stop).", err=True)
             else:
                 _report(result.warnings)
-                click.echo(_built(result, loaded[0]))
+                click.echo(_built(result, project))
 
-        watch_builds(root, load, report, strict=strict, progress=progress, waiting=_waiting)
+        watch_builds(root, lambda: load_project(root, base_url=base_url, output=out), report, strict=strict,
+                     progress=progress, waiting=_waiting)
         click.echo("Stopped watching.", err=True)
         return
     try:

@@ -167,14 +167,10 @@ def load_summary(root: Path) -> dict:
         return {}
 
 
-def summary(state: BuildState) -> dict:
-    """What a no-op rebuild needs of a state: the options, inputs and output it was made from, its counts and warnings."""
-    return {"options": state.options, "inputs": state.inputs, "output": state.output, "counts": state.counts,
-            "warnings": [[[w.location.path, w.location.line, w.location.column], w.message, w.hint]
-                         for w in state.warnings]}
-
-
 def save_summary(root: Path, state: BuildState) -> None:
     import json
 
-    (root / SUMMARY_FILE).write_text(json.dumps(summary(state)), "utf-8")
+    (root / SUMMARY_FILE).write_text(json.dumps({
+        "options": state.options, "inputs": state.inputs, "output": state.output, "counts": state.counts,
+        "warnings": [[[w.location.path, w.location.line, w.location.column], w.message, w.hint]
+                     for w in state.warnings]}), "utf-8")

@@ -156,8 +156,12 @@ def update_site(files: dict[str, bytes | None], out: Path, project: Project) -> 
         except OSError:
             target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}{_TMP}{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise
         touched.append(rel)
     for rel in sorted(before - set(files), reverse=True):
         path = out / rel
