@@ -196,3 +196,23 @@ def test_shortcode_template_mistakes_are_located_too(make_site, tmp_path, templa
     text = str(info.value)
     assert text.startswith("themes/mine/templates/shortcodes/members.html:1:1: " + message), text
     assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_named_like_a_page_is_no_page(make_site):
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE, "sites/a/notes.md/draft.txt": "not a page",
+                      "sites/a/reading.md": "---\ntitle: Reading list\n---\nPapers.\n"})
+    build(load_project(root), now=NOW)
+    assert (root / "_site/circles/a/reading/index.html").is_file()
+    assert not (root / "_site/circles/a/notes").exists()
+
+
+def test_a_source_that_cannot_be_read_is_located_not_a_traceback(tmp_path):
+    from circlepress.errors import CirclepressError
+    from circlepress.source import read_text
+
+    (tmp_path / "circle.yaml").mkdir()  # as when an editor's save has moved the file for a moment
+    with pytest.raises(CirclepressError) as caught:
+        read_text(tmp_path / "circle.yaml", "sites/a/circle.yaml")
+    assert [p.format() for p in caught.value.problems] == [
+        "sites/a/circle.yaml:1:1: cannot read the file: Is a directory (check that it is a file you can read, "
+        "then build again)"]

@@ -178,7 +178,7 @@ def _field_markdown(text: str | None, doc: Document, loc: tuple, problems: list[
 
 def _load_pages(folder: Path, shown: Shown) -> tuple[list[CirclePage], list[Problem]]:
     pages, problems = [], []
-    for path in sorted(folder.glob("*.md")):
+    for path in sorted(p for p in folder.glob("*.md") if p.is_file()):  # a folder named x.md is no page
         name = path.stem
         try:
             front = split_front_matter(read_text(path, shown(path)), shown(path))
@@ -258,13 +258,14 @@ def load_circle_folder(folder: Path, shown: Shown, steps: frozenset[int] | None,
     """One circle's folder; with a `memo`, not read again while its files (and the handbook
     facts, `handbook_facts`: given, it is not made again for every circle) are unchanged."""
     try:
-        names = os.listdir(folder)
+        with os.scandir(folder) as entries:
+            files = {e.name for e in entries if e.is_file()}
     except OSError:
-        names = []
-    if CIRCLE_FILE not in names or not (folder / CIRCLE_FILE).is_file():
+        files = set()
+    if CIRCLE_FILE not in files:
         return None, [Problem(Location(shown(folder)), f"folder has no {CIRCLE_FILE}",
                               "add one with `circlepress new circle SLUG`, or move the folder out of sites/")]
-    pages = sorted(folder / name for name in names if name.endswith(".md"))
+    pages = sorted(folder / name for name in files if name.endswith(".md"))
     facts = facts if facts is not None else handbook_facts(steps, default_agreement)
     stamp = value_stamp(memo.content_stamp(folder / CIRCLE_FILE, *pages), facts)
     return memo.get(("circle", str(folder)), stamp, lambda: load_circle(

@@ -13,7 +13,7 @@ import click
 from . import __version__
 from .build import build
 from .config import load_project
-from .errors import CirclepressError, Location, Problem
+from .errors import CirclepressError, Problem
 
 
 def _report(problems: tuple[Problem, ...] | list[Problem]) -> None:
@@ -62,10 +62,7 @@ def build_command(root: Path, out: Path | None, strict: bool, base_url: str | No
                 click.echo(f"{_count(sum(p.is_error for p in result.problems), 'error')}; nothing was written. "
                            "Watching for the fix (Ctrl-C to stop).", err=True)
             elif isinstance(result, OSError):
-                name = result.filename2 or result.filename  # os.replace's target, or the one file
-                where = Location(project.shown(Path(name)) if project and name else str(name or root))
-                _report([Problem(where, f"the build stopped: {result.strerror or result}",
-                                 "check the folder and its free space; the next build writes everything again")])
+                _report([Problem.from_os_error(result, project.shown if project else str)])
                 click.echo("Watching for the fix (Ctrl-C to stop).", err=True)
             else:
                 _report(result.warnings)

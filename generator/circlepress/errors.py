@@ -55,6 +55,13 @@ class Problem:
         return cls(Location(shown(Path(name)) if Path(name).is_absolute() else name, line or 1, 1),
                    f"template error: {exc}", "fix the template, or remove the override to use the default theme's")
 
+    @classmethod
+    def from_os_error(cls, exc: OSError, shown=str) -> Problem:
+        """A file that could not be read or written (the disk, or a file moved mid-build)."""
+        name = exc.filename2 or exc.filename  # os.replace's target, or the one file
+        return cls(Location(shown(Path(name)) if name else "."), f"the build stopped: {exc.strerror or exc}",
+                   "check the file, the folder and the free space; the next build does everything again")
+
     def as_error(self) -> Problem:
         return Problem(self.location, self.message, self.hint, Severity.ERROR)
 

@@ -58,9 +58,10 @@ class LiveSite:
             site = load_site(project, memo=self.memo)
             secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
             files = render_site(site, self.now, secret, memo=self.render_memo, jobs=jobs)
-        except CirclepressError as exc:
+        except (CirclepressError, OSError) as exc:  # OSError: a file moved mid-build, say
+            problems = exc.problems if isinstance(exc, CirclepressError) else [Problem.from_os_error(exc)]
             with self.changed:
-                self.errors = [p.format() for p in exc.problems]
+                self.errors = [p.format() for p in problems]
                 self.changed.notify_all()
             return None
         changed = {p for p, data in files.items() if self.files.get(p) != data} | (set(self.files) - set(files))

@@ -273,8 +273,13 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
 
 
 def read_text(path: Path, shown: str) -> str:
-    """Read a UTF-8 source file, reporting undecodable bytes with their position."""
-    data = path.read_bytes()
+    """Read a UTF-8 source file, reporting undecodable bytes with their position (and a file
+    that cannot be read: gone since it was listed, say, during an editor's save)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CirclepressError([Problem(Location(shown), f"cannot read the file: {exc.strerror or exc}",
+                                        "check that it is a file you can read, then build again")]) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
