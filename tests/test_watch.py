@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,8 +14,8 @@ import time
 
 import pytest
 
-from conftest import NOW, REPO, TEST_SECRET
-from test_incremental import clean_build, snapshot
+from conftest import NOW, TEST_SECRET
+from test_incremental import clean_build, project, snapshot  # noqa: F401 - project: the same programme
 
 
 class Watching:
@@ -47,15 +46,6 @@ class Watching:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         return self.proc.wait(timeout=30)
-
-
-@pytest.fixture
-def project(tmp_path):
-    root = tmp_path / "programme"
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "sites", root / "sites")
-    (root / "circlepress.yaml").write_text("title: Test\nbase_url: https://circles.example.org/\n")
-    return root
 
 
 @pytest.fixture
