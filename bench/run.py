@@ -366,9 +366,10 @@ def print_table(rows: list[dict]) -> None:
           "in a running `circlepress build --watch`, from saving the file to its report, the files written; "
           "serve s: in a running `circlepress serve`, to the reload event; both with the 80 ms debounce)")
     for r in rows:
-        print(f"N={r['circles']}: after a one-circle edit, `build --watch`'s own build "
-              f"{ms(r['watch']['rebuild_seconds'])} ms, the dev server's own rebuild "
-              f"{ms(r['serve'].get('rebuild_seconds'))} ms (medians of {r['serve']['edits']})")
+        own = [f"{r[k]['rebuild_seconds'] * 1000:.0f}" if r[k].get("rebuild_seconds") is not None else "-"
+               for k in ("watch", "serve")]
+        print(f"N={r['circles']}: after a one-circle edit, `build --watch`'s own build {own[0]} ms, the dev "
+              f"server's own rebuild {own[1]} ms (medians of {r['serve']['edits']})")
     print("\nPer page, same page count (ms/page; ratio = circlepress / peer, below 1 is faster)")
     print(f"{'circles':>8} {'circlepress':>12} {'floor':>8} {'ratio':>6} {'mkdocs':>8} {'ratio':>6} "
           f"{'pelican':>8} {'ratio':>6}")
