@@ -15,7 +15,8 @@ import time
 import pytest
 
 from conftest import NOW, TEST_SECRET
-from test_incremental import clean_build, project, snapshot  # noqa: F401 - project: the same programme
+from test_incremental import clean_build, make_change, project, snapshot  # noqa: F401 - project: the same programme
+from test_serve import _Recording, _recording_run
 
 
 class Watching:
@@ -135,3 +136,34 @@ def test_a_build_that_cannot_write_is_reported_and_watching_goes_on(watching, pr
     watching.wait_for(r"^Built \d+ pages \(\d+ files, \d+ written\)", after=at + 1)
     assert "Careers in biotech" in page.read_text()
     assert not any("Traceback" in line for line in watching.lines)
+
+
+def test_later_builds_render_on_every_core_too(project, tmp_path, monkeypatch):
+    """The builds run in a process forked before the watcher's threads, so an edit that touches
+    every page (a handbook title is in every navigation) is rendered by forked workers."""
+    import circlepress.assemble as assemble
+    from circlepress.autobuild import _Builder, _Builds
+    from circlepress.build import BuildResult
+    from circlepress.config import load_project
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: nothing to share the rendering with")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(NOW.timestamp())))
+    monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
+    pids = tmp_path / "pids"
+    monkeypatch.setattr(_Recording, "pids", pids)
+    monkeypatch.setattr(_Recording, "run", assemble._run)
+    monkeypatch.setattr(assemble, "_run", _recording_run)
+    builder = _Builder(_Builds(lambda: load_project(project), False, None, None))
+    try:
+        first, _ = builder.next()
+        assert isinstance(first, BuildResult) and first.changed > 50
+        pids.write_text("")
+        make_change(project, "title")
+        again, _ = builder.next()
+        assert isinstance(again, BuildResult) and again.changed > 40, again
+        noted = set(pids.read_text().split())
+        assert noted and not noted & {str(os.getpid()), str(builder.process.pid)}, noted  # by workers
+    finally:
+        builder.stop()
+    assert snapshot(project / "_site") == clean_build(project, tmp_path)

@@ -54,7 +54,7 @@ def build_command(root: Path, out: Path | None, strict: bool, base_url: str | No
     """Validate everything, then write the site (the old output survives any failure)."""
     progress = _progress if sys.stderr.isatty() else _quiet
     if watch:
-        from .build import watch_builds
+        from .autobuild import watch_builds
 
         def report(result, project) -> None:
             if isinstance(result, CirclepressError):
