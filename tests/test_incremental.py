@@ -13,6 +13,7 @@ import pytest
 
 import circlepress.assemble as assemble
 from circlepress.build import build
+from circlepress.errors import CirclepressError
 from circlepress.config import load_project
 from circlepress.state import forget_state
 
@@ -164,6 +165,34 @@ def test_builds_of_one_programme_wait_for_each_other(project):
     out, err = other.communicate(timeout=60)
     assert other.returncode == 0 and out.startswith("Built"), out + err
     assert "Careers beyond" in (project / "_site/circles/imaging-and-data/topics/index.html").read_text()
+
+
+def test_a_build_from_memory_never_writes_over_a_file_someone_else_put_there(project):
+    first = rebuild(project)
+    theirs = project / "_site/circles/imaging-and-data/extra/index.html"
+    theirs.parent.mkdir()
+    theirs.write_text("mine")
+    (project / "sites/imaging-and-data/extra.md").write_text("---\ntitle: Extra\n---\nMore.\n")
+    with pytest.raises(CirclepressError, match="file not written by circlepress"):
+        build(load_project(project), now=NOW, kept=first.kept)
+    assert theirs.read_text() == "mine"
+
+
+def test_a_build_stopped_while_writing_in_place_leaves_the_next_build_a_clean_one(project, tmp_path):
+    """A page added, then the disk fails before the build ends (the sitemap cannot be replaced):
+    the files written so far are the tool's own, so the next build rebuilds rather than refuses."""
+    first = rebuild(project)
+    (project / "sites/imaging-and-data/extra.md").write_text("---\ntitle: Extra\n---\nMore.\n")
+    sitemap = project / "_site/sitemap.xml"
+    sitemap.unlink()
+    sitemap.mkdir()  # a folder where the sitemap goes: replacing it fails (as a watching build meets it)
+    with pytest.raises(IsADirectoryError):
+        build(load_project(project), now=NOW, kept=first.kept)
+    assert (project / "_site/circles/imaging-and-data/extra/index.html").is_file()  # written before the failure
+    sitemap.rmdir()
+    rebuild(project)
+    incremental = snapshot(project / "_site")
+    assert incremental == clean_build(project, tmp_path)
 
 
 def test_an_output_changed_by_hand_while_watching_is_put_right_by_the_next_build(project, tmp_path):
@@ -322,3 +351,36 @@ def test_render_workers_stop_when_the_main_process_is_killed(project):
     """Killed while its forked workers render, a build leaves no worker behind."""
     assert left_by_a_killed_build(project, "assemble.PARALLEL_FROM, shares.SHARED_FROM = 1, 10**9\n"
                                   "memo.Memo.parts = lambda self: os.kill(os.getpid(), 9)  # while workers render") == []
+
+
+def test_a_linked_circle_folder_is_watched_for_changes_too(project, tmp_path):
+    """The loader reads a circle folder that is a symbolic link; the rebuild sees its edits."""
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(project / "sites/imaging-and-data", elsewhere)
+    (project / "sites/imaging-and-data").symlink_to(elsewhere, target_is_directory=True)
+    rebuild(project)
+    circle = elsewhere / "circle.yaml"
+    circle.write_text(circle.read_text().replace("Careers outside the lab", "Careers in industry"))
+    assert rebuild(project).changed > 0
+    assert "Careers in industry" in (project / "_site/circles/imaging-and-data/topics/index.html").read_text()
+    incremental = snapshot(project / "_site")
+    assert incremental == clean_build(project, tmp_path)
+
+
+def test_a_source_that_cannot_be_read_is_reported_with_its_location(project, monkeypatch):
+    from click.testing import CliRunner
+
+    from circlepress.cli import main
+
+    unreadable = (project / "sites/imaging-and-data/circle.yaml").resolve()
+    real = type(unreadable).read_bytes
+
+    def read_bytes(path):
+        if path.resolve() == unreadable:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(type(unreadable), "read_bytes", read_bytes)
+    result = CliRunner().invoke(main, ["build", "--root", str(project)])
+    assert result.exit_code == 1 and not isinstance(result.exception, PermissionError), result.output
+    assert "sites/imaging-and-data/circle.yaml:1:1: cannot read the file: Permission denied" in result.output

@@ -167,3 +167,19 @@ def test_later_builds_render_on_every_core_too(project, tmp_path, monkeypatch):
     finally:
         builder.stop()
     assert snapshot(project / "_site") == clean_build(project, tmp_path)
+
+
+def test_a_config_with_mistakes_at_start_is_reported_and_watching_goes_on(project):
+    config = project / "circlepress.yaml"
+    good = config.read_text()
+    config.write_text(good + "theme: nosuch\n")
+    running = Watching(project)
+    try:
+        at = running.wait_for(r"1 error; nothing was written\. Watching for the fix")
+        assert running.lines[at - 1].startswith("circlepress.yaml:3:8: theme 'nosuch' not found"), running.lines
+        config.write_text(good)
+        running.wait_for(r"^Built \d+ pages", after=at + 1)
+        assert running.proc.poll() is None
+    finally:
+        assert running.stop() == 0, running.lines
+    assert not any("Traceback" in line for line in running.lines), running.lines

@@ -20,6 +20,8 @@ def _file_digest(path: Path) -> bytes:
         return hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return b"absent"
+    except OSError:  # unreadable: the loader that reads it reports it, with its location
+        return b"unreadable"
 
 
 def _stamp(paths: tuple[Path, ...], digest_of) -> str:

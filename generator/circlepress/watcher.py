@@ -14,6 +14,7 @@ from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, Fi
 from watchdog.observers import Observer
 
 from .config import CONFIG_NAME, load_project
+from .errors import CirclepressError
 from .resources import packaged
 
 DEBOUNCE = 0.08  # seconds of quiet that end a burst of file events
@@ -23,12 +24,17 @@ _SOURCES = ("content", "sites", "themes")
 
 
 def watched_paths(root: Path) -> list[tuple[Path, bool]]:
-    """(folder, recursive) pairs: the project's sources and its config file's folder."""
-    project = load_project(root)
+    """(folder, recursive) pairs: the project's sources and its config file's folder (with a
+    config that has mistakes, the usual folders: the builds report the mistakes)."""
+    root = root.resolve()
+    try:
+        project = load_project(root)
+        sources = (project.content_dir, project.sites_dir)
+    except CirclepressError:
+        sources = (root / "content", root / "sites")
     stock = packaged("content").resolve()
-    folders = [(d.resolve(), True) for d in (project.content_dir, project.sites_dir, project.root / "themes")
-               if d.is_dir() and d.resolve() != stock]
-    return folders + [(project.root.resolve(), False)]
+    folders = [(d.resolve(), True) for d in (*sources, root / "themes") if d.is_dir() and d.resolve() != stock]
+    return folders + [(root, False)]
 
 
 _WRITES = {"created", "modified", "deleted", "moved", "closed"}  # not "opened": rebuilds read files too

@@ -70,11 +70,15 @@ def check_output_dir(out: Path, project: Project) -> None:
         raise CirclepressError([Problem(Location(shown), f"refusing to write the site here: the folder {reason}",
                                         "choose another folder with --out, e.g. --out _site")])
     if out.is_dir():
-        foreign = sorted(_existing_files(out) - set(_read_manifest(project)[str(out)]))
-        if foreign:
-            raise CirclepressError([Problem(Location(str(out / name)), "file not written by circlepress",
-                                            "move it out of the output folder (static files go in the theme's "
-                                            "static/ folder or in content/)") for name in foreign[:20]])
+        _refuse_foreign(out, sorted(_existing_files(out) - set(_read_manifest(project)[str(out)])))
+
+
+def _refuse_foreign(out: Path, names: list[str]) -> None:
+    """Stop before touching files someone else put in the output folder."""
+    if names:
+        raise CirclepressError([Problem(Location(str(out / name)), "file not written by circlepress",
+                                        "move it out of the output folder (static files go in the theme's "
+                                        "static/ folder or in content/)") for name in names[:20]])
 
 
 Row = tuple[int, int]  # a written file's size and modification time, for the build state
@@ -140,11 +144,19 @@ def write_site(files: dict[str, bytes], out: Path, project: Project) -> dict[str
 def update_site(files: dict[str, bytes | None], out: Path, project: Project) -> list[str]:
     """Bring an output folder this tool wrote up to date in place: write only the files whose
     bytes changed (None: unchanged, left alone), remove the ones no longer built. Each file is
-    replaced atomically; the caller has checked that the folder is exactly as the last build
-    left it. Returns the files written or removed."""
+    replaced atomically; the caller has checked that the folder is as the last build left it,
+    and a new file is never written over one that someone else put there. Returns the files
+    written or removed."""
     out = out.resolve()
     manifest = _read_manifest(project)
-    before = set(manifest.get(str(out), []))
+    before, after = set(manifest.get(str(out), [])), set(files)
+    new = after - before
+    _refuse_foreign(out, sorted(rel for rel in new if os.path.lexists(out / rel)))
+    recorded = before
+    if new:  # recorded before they are written: a build stopped half way leaves no file unaccounted for
+        recorded = before | after
+        manifest[str(out)] = sorted(recorded)
+        _save_manifest(project, manifest)
     touched: list[str] = []
     for rel, data in files.items():
         if data is None:
@@ -159,11 +171,11 @@ def update_site(files: dict[str, bytes | None], out: Path, project: Project) -> 
         try:
             tmp.write_bytes(data)
             os.replace(tmp, target)
-        except OSError:
+        except BaseException:  # a disk error, or Ctrl-C: no half-written file is left behind
             tmp.unlink(missing_ok=True)
             raise
         touched.append(rel)
-    for rel in sorted(before - set(files), reverse=True):
+    for rel in sorted(before - after, reverse=True):
         path = out / rel
         path.unlink(missing_ok=True)
         touched.append(rel)
@@ -171,7 +183,7 @@ def update_site(files: dict[str, bytes | None], out: Path, project: Project) -> 
             if parent == out or any(parent.iterdir()):
                 break
             parent.rmdir()
-    if before != set(files):
-        manifest[str(out)] = sorted(files)
+    if recorded != after:
+        manifest[str(out)] = sorted(after)
         _save_manifest(project, manifest)
     return touched
