@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from conftest import NOW, TEST_SECRET
+from conftest import NOW, REPO, TEST_SECRET
 from test_incremental import clean_build, make_change, project, snapshot  # noqa: F401 - project: the same programme
 from test_serve import _Recording, _recording_run
 
@@ -183,3 +185,50 @@ def test_a_config_with_mistakes_at_start_is_reported_and_watching_goes_on(projec
     finally:
         assert running.stop() == 0, running.lines
     assert not any("Traceback" in line for line in running.lines), running.lines
+
+
+def test_a_build_process_that_dies_is_reported_and_watching_ends_with_status_1(watching, project):
+    (builder,) = [int(pid) for pid in
+                  (Path(f"/proc/{watching.proc.pid}/task/{watching.proc.pid}/children").read_text().split())]
+    os.kill(builder, signal.SIGKILL)  # as the system does when memory runs out
+    edit(project / "sites/imaging-and-data/circle.yaml", "Careers outside the lab", "Careers in industry")
+    assert watching.proc.wait(timeout=30) == 1, watching.lines
+    watching.wait_for(r"^Stopped watching\.$")
+    assert any(re.match(rf"pid {builder}:1:1: the build process stopped before it finished", line)
+               for line in watching.lines), watching.lines
+    assert not any("Traceback" in line for line in watching.lines)
+
+
+def test_ctrl_c_during_a_build_on_every_core_stops_everything(tmp_path):
+    """Ctrl-C reaches the whole process group (the terminal sends it to every process): the
+    render workers leave it to the build, which stops them, and nothing is left running."""
+    root = tmp_path / "programme"
+    shutil.copytree(REPO / "content", root / "content")
+    example = (REPO / "sites/imaging-and-data/circle.yaml").read_text()
+    for i in range(25):  # enough pages for a later build to render on every core
+        (root / f"sites/c{i:02d}").mkdir(parents=True)
+        (root / f"sites/c{i:02d}/circle.yaml").write_text(example.replace("Imaging and Data Circle", f"Circle {i}"))
+    env = {**os.environ, "CIRCLEPRESS_SECRET": TEST_SECRET}
+    proc = subprocess.Popen([sys.executable, "-c", "from circlepress.cli import main; main()", "build", "--watch",
+                             "--root", str(root)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 60
+        while not (root / ".circlepress/build-summary.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1)
+        step = (root / "content/steps/12-evaluate-your-impact.md").read_text()
+        (root / "content/steps/13-extra.md").write_text(step.replace("step: 12", "step: 13"))
+        time.sleep(0.5)  # the build of every circle's new step page is under way
+        os.killpg(proc.pid, signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0 and out.rstrip().endswith("Stopped watching."), out
+    assert "Traceback" not in out, out
+    done = subprocess.run([sys.executable, "-c", "from circlepress.cli import main; main()", "build", "--root",
+                           str(root)], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (root / "_site/circles/c07/steps/13-extra/index.html").is_file()

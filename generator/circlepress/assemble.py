@@ -9,6 +9,7 @@ import functools
 import hashlib
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -281,7 +282,10 @@ def _run(unit: _Unit) -> list[tuple[str, object]]:
 
 def _watch_parent(parent: int) -> None:
     """A render worker's first act: stop when the main process is gone (killed, say), instead of
-    waiting for ever for work that will not come."""
+    waiting for ever for work that will not come. Ctrl-C is the main process's to handle: a
+    worker stopped by it while sending its pages would leave the pool waiting for ever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
@@ -320,7 +324,9 @@ def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], c
                     if progress:
                         progress(rendered, len(todo))
             except BaseException:
-                if parallel:  # stop at the first failure instead of rendering everything else first
+                # Stop at the first failure (or Ctrl-C) instead of rendering everything else first;
+                # the workers finish the unit they are on, so none is cut off while sending it.
+                if parallel:
                     pool.shutdown(wait=True, cancel_futures=True)
                 raise
     finally:

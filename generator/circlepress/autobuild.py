@@ -85,12 +85,18 @@ class _Builder:
         theirs.close()
 
     def next(self) -> Outcome | None:
-        """The next build's outcome; None when the builder has stopped (Ctrl-C reached it)."""
+        """The next build's outcome; None when the builder stopped for Ctrl-C. Raises when it
+        died (killed, or by the system when memory ran short)."""
         try:
             self.conn.send(True)
             return self.conn.recv()
         except (EOFError, OSError):
-            return None
+            self.process.join(timeout=10)
+            if self.process.exitcode == 0:
+                return None
+            raise CirclepressError([Problem(Location(f"pid {self.process.pid}"), "the build process stopped before "
+                                            "it finished (was it killed, or memory short?)",
+                                            "start `circlepress build --watch` again")]) from None
 
     def stop(self) -> None:
         """Let a build under way finish, then end the builder."""
@@ -115,17 +121,27 @@ def watch_builds(root: Path, load: Callable[[], Project], report: Callable[..., 
                  progress: Callable[[int, int], None] | None = None,
                  waiting: Callable[[], None] | None = None) -> None:
     """Build, then build again after each burst of saves, until Ctrl-C (or SIGTERM); report each
-    build's outcome (`report(what, project)`), watching on whatever happens. Ctrl-C stops a build
-    under way, as it stops `circlepress build`; SIGTERM to the watching process lets it finish."""
+    build's outcome (`report(what, project)`), watching on whatever the sources hold. Ctrl-C stops
+    a build under way, as it stops `circlepress build`; SIGTERM to the watching process lets it
+    finish. Raises when the builder process died (nothing is left to build with)."""
     from .watcher import stop_on_sigterm, watch
 
     builds = _Builds(load, strict, progress, waiting)
     builder = _Builder(builds) if "fork" in multiprocessing.get_all_start_methods() else _InProcess(builds)
     lock = threading.Lock()  # one build at a time, reported in order
+    ended = threading.Event()
+    died: list[CirclepressError] = []
 
     def once() -> None:
         with lock:
-            outcome = builder.next()
+            if ended.is_set():
+                return
+            try:
+                outcome = builder.next()
+            except CirclepressError as exc:  # the builder died: watching ends
+                died.append(exc)
+                ended.set()
+                return
             if outcome is not None:
                 report(*outcome)
 
@@ -133,14 +149,17 @@ def watch_builds(root: Path, load: Callable[[], Project], report: Callable[..., 
     observer = None
     try:
         once()
-        observer = watch(root, once)
-        once()  # whatever was saved during the first build
-        threading.Event().wait()
+        if not ended.is_set():
+            observer = watch(root, once)
+            once()  # whatever was saved during the first build
+        ended.wait()
     except KeyboardInterrupt:
         pass
     finally:
         if observer is not None:
             observer.stop()
         with lock:  # a report under way is finished
-            pass
+            ended.set()
         builder.stop()
+    if died:
+        raise died[0]

@@ -68,8 +68,13 @@ def build_command(root: Path, out: Path | None, strict: bool, base_url: str | No
                 _report(result.warnings)
                 click.echo(_built(result, project))
 
-        watch_builds(root, lambda: load_project(root, base_url=base_url, output=out), report, strict=strict,
-                     progress=progress, waiting=_waiting)
+        try:
+            watch_builds(root, lambda: load_project(root, base_url=base_url, output=out), report, strict=strict,
+                         progress=progress, waiting=_waiting)
+        except CirclepressError as exc:
+            _report(exc.problems)
+            click.echo("Stopped watching.", err=True)
+            sys.exit(1)
         click.echo("Stopped watching.", err=True)
         return
     try:

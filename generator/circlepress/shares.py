@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import signal
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -69,6 +70,7 @@ def _work(conn: Connection, theirs: list[Connection], share: list[tuple[int, Pat
     pipe ends when the main process does (it then stops instead of waiting for ever)."""
     for end in theirs:
         end.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's: it stops the workers
     try:
         memo = Memo()
         circles: list[Circle] = []
