@@ -97,3 +97,39 @@ def left_by_a_killed_build(project: Path, setup: str, seconds: float = 5) -> lis
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.1)
+
+
+class _Noted:
+    """Where `_noting_run` notes processes, and the real `assemble._run` (module level: the
+    render pool pickles the function it runs by name)."""
+
+    pids: Path | None = None
+    run = None
+
+
+def _noting_run(unit):
+    with _Noted.pids.open("a") as notes:
+        notes.write(f"{os.getpid()}\n")
+    return _Noted.run(unit)
+
+
+def record_render_processes(monkeypatch, pids: Path) -> None:
+    """Make every render unit note, in `pids`, the process that rendered it (a forked worker's
+    note survives it in the file)."""
+    import circlepress.assemble as assemble
+
+    monkeypatch.setattr(_Noted, "pids", pids)
+    monkeypatch.setattr(_Noted, "run", assemble._run)
+    monkeypatch.setattr(assemble, "_run", _noting_run)
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of the example programme (its handbook and circles), published at a host."""
+    import shutil
+
+    root = tmp_path / "programme"
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "sites", root / "sites")
+    (root / "circlepress.yaml").write_text("title: Test\nbase_url: https://circles.example.org/\n")
+    return root

@@ -17,7 +17,7 @@ from circlepress.errors import CirclepressError
 from circlepress.config import load_project
 from circlepress.state import forget_state
 
-from conftest import NOW, REPO, left_by_a_killed_build
+from conftest import NOW, left_by_a_killed_build
 
 
 def snapshot(folder):
@@ -27,15 +27,6 @@ def snapshot(folder):
 def stamps(folder):
     return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
             for p in folder.rglob("*") if p.is_file()}
-
-
-@pytest.fixture
-def project(tmp_path):
-    root = tmp_path / "programme"
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "sites", root / "sites")
-    (root / "circlepress.yaml").write_text("title: Test\nbase_url: https://circles.example.org/\n")
-    return root
 
 
 def clean_build(root, tmp_path):

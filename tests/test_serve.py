@@ -16,7 +16,7 @@ from circlepress.load import load_site
 from circlepress.config import load_project
 from circlepress.privacy import load_secret
 
-from conftest import REPO, TEST_SECRET
+from conftest import REPO, TEST_SECRET, record_render_processes
 from serve_support import Server
 
 EPOCH = "1800000000"  # the server's build time, so a clean build can be compared with it
@@ -210,18 +210,6 @@ def test_the_start_up_message_lists_at_most_ten_private_links(tmp_path, monkeypa
                          "lists them all)")
 
 
-class _Recording:
-    pids = None
-    run = None
-
-
-def _recording_run(unit):
-    """`assemble._run`, noting which process ran it (a worker's note survives it in a file)."""
-    with _Recording.pids.open("a") as notes:
-        notes.write(f"{os.getpid()}\n")
-    return _Recording.run(unit)
-
-
 def test_the_first_build_renders_across_cores_and_later_ones_reuse_it(project, monkeypatch):
     """The dev server's first build forks workers (before any thread starts); the pages they
     send back are what one process renders, and the next rebuild reuses them."""
@@ -232,9 +220,7 @@ def test_the_first_build_renders_across_cores_and_later_ones_reuse_it(project, m
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
     pids = project / "pids"
-    monkeypatch.setattr(_Recording, "pids", pids)
-    monkeypatch.setattr(_Recording, "run", assemble._run)
-    monkeypatch.setattr(assemble, "_run", _recording_run)
+    record_render_processes(monkeypatch, pids)
     shared, single = LiveSite(project, "/repo/"), LiveSite(project, "/repo/")
     assert shared.rebuild(jobs=2)
     assert pids.read_text() and str(os.getpid()) not in pids.read_text().split()  # rendered by workers

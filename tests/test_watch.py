@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW, REPO, TEST_SECRET
-from test_incremental import clean_build, make_change, project, snapshot  # noqa: F401 - project: the same programme
-from test_serve import _Recording, _recording_run
+from conftest import NOW, REPO, TEST_SECRET, record_render_processes
+from test_incremental import clean_build, make_change, snapshot
 
 
 class Watching:
@@ -153,9 +152,7 @@ def test_later_builds_render_on_every_core_too(project, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(NOW.timestamp())))
     monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
     pids = tmp_path / "pids"
-    monkeypatch.setattr(_Recording, "pids", pids)
-    monkeypatch.setattr(_Recording, "run", assemble._run)
-    monkeypatch.setattr(assemble, "_run", _recording_run)
+    record_render_processes(monkeypatch, pids)
     builder = _Builder(_Builds(lambda: load_project(project), False, None, None))
     try:
         first, _ = builder.next()
