@@ -250,6 +250,22 @@ def test_links_draws_a_qr_code_in_the_terminal_and_as_svg(tmp_path):
     assert unknown.exit_code == 2 and "no circle 'nope'" in unknown.output
 
 
+def test_links_qr_prints_only_the_chosen_circles_link():
+    """A QR code is shown on a shared screen: the other circles' links must not be above it."""
+    base = ["links", "--root", str(REPO), "--base-url", "https://circles.example.org/repo/", "--qr"]
+    keys = keys_for(PRIVATE)
+    private_link = f"https://circles.example.org/repo/{keys.url}#{b64(keys.link_key)}"
+    public = CliRunner().invoke(main, base + ["imaging-and-data"])
+    assert public.exit_code == 0, public.output
+    assert "https://circles.example.org/repo/circles/imaging-and-data/" in public.output
+    assert private_link not in public.output and keys.url not in public.output and PRIVATE not in public.output
+    private = CliRunner().invoke(main, base + [PRIVATE])
+    assert private.exit_code == 0 and private_link in private.output
+    assert "imaging-and-data" not in private.output
+    unknown = CliRunner().invoke(main, base + ["nope"])
+    assert unknown.exit_code == 2 and PRIVATE not in unknown.output
+
+
 def test_secret_env_is_read_from_the_environment_not_a_file(tmp_path):
     assert load_secret(tmp_path, {"CIRCLEPRESS_SECRET": TEST_SECRET, "CI": "true"}) == SECRET
     assert not (tmp_path / SECRET_FILE).exists()

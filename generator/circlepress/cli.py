@@ -161,6 +161,12 @@ def links_command(root: Path, base_url: str | None, qr_slug: str | None, svg: Pa
         _fail(exc)
     if svg and not qr_slug:
         raise click.UsageError("--svg needs --qr SLUG")
+    if qr_slug:  # a QR code is shown on a shared screen: print that circle's link alone
+        chosen = next((link for link in links if link.slug == qr_slug), None)
+        if chosen is None:
+            raise click.BadParameter(f"no circle '{qr_slug}' (see `circlepress links` for the circles' names)",
+                                     param_hint="--qr")
+        links = [chosen]
     for link in links:
         kind = "private" if link.is_private else "public"
         note = " (members also need the circle's passphrase)" if link.uses_passphrase else ""
@@ -168,10 +174,6 @@ def links_command(root: Path, base_url: str | None, qr_slug: str | None, svg: Pa
     if not project.origin:
         click.echo("Note: these links have no host; pass --base-url https://... or set base_url.", err=True)
     if qr_slug:
-        chosen = next((link for link in links if link.slug == qr_slug), None)
-        if chosen is None:
-            raise click.BadParameter(f"no circle '{qr_slug}' (circles: {', '.join(l.slug for l in links)})",
-                                     param_hint="--qr")
         if svg:
             write_qr_svg(chosen.url, svg)
             click.echo(f"Wrote the QR code for {qr_slug} to {svg}")
