@@ -15,7 +15,7 @@ from .markdown import Fragments, PageLink, Shortcode, parse_markdown
 from .memo import Memo, NoMemo, value_stamp
 from .schedule import Meeting, add_months, held, meetings, term_end
 from .schema import CircleSpec, StepProgress
-from .source import Document, load_yaml, read_text, split_front_matter
+from .source import Document, escaping_link, load_yaml, read_text, split_front_matter
 from .validation import suggest, validate
 
 CIRCLE_FILE = "circle.yaml"
@@ -266,6 +266,10 @@ def load_circle_folder(folder: Path, shown: Shown, steps: frozenset[int] | None,
         return None, [Problem(Location(shown(folder)), f"folder has no {CIRCLE_FILE}",
                               "add one with `circlepress new circle SLUG`, or move the folder out of sites/")]
     pages = sorted(folder / name for name in files if name.endswith(".md"))
+    escapes = [e for e in (escaping_link(folder / name, folder, shown(folder / name))
+                           for name in sorted(files) if name == CIRCLE_FILE or name.endswith(".md")) if e]
+    if escapes:  # a file linking out of its circle's folder is never published as the circle's
+        return None, escapes
     facts = facts if facts is not None else handbook_facts(steps, default_agreement)
     stamp = value_stamp(memo.content_stamp(folder / CIRCLE_FILE, *pages), facts)
     return memo.get(("circle", str(folder)), stamp, lambda: load_circle(

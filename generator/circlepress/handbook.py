@@ -13,7 +13,7 @@ from .markdown import Fragments, PageLink, parse_markdown
 from .memo import Memo, NoMemo
 from .resources import EXAMPLE_CIRCLE
 from .schema import Model
-from .source import split_front_matter, read_text
+from .source import escaping_link, split_front_matter, read_text
 from .validation import suggest, validate
 
 AGREEMENT_PAGE = "agreement.md"
@@ -106,6 +106,9 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
     for path in sorted(p for p in content_dir.rglob("*") if p.is_file()):
         rel = PurePosixPath(path.relative_to(content_dir).as_posix())
         if _is_hidden(rel) or rel.as_posix() == EXAMPLE_CIRCLE:
+            continue
+        if (escape := escaping_link(path, content_dir, shown(path))) is not None:
+            problems.append(escape)  # a link out of content/ could publish a secret or a private circle
             continue
         if rel.suffix != ".md":
             assets.append((rel.as_posix(), path))

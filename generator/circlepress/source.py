@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+import os
 from pathlib import Path
 from typing import Any
 
@@ -270,6 +271,19 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
             return FrontMatter(meta, "".join(lines[number + 1:]), number + 2)
     raise CirclepressError([Problem(Location(path, 1, 1), "front matter is not closed",
                                     "add a line with only --- after the front matter")])
+
+
+def escaping_link(path: Path, folder: Path, shown: str) -> Problem | None:
+    """A problem when `path` (a link, or inside a linked folder) resolves outside `folder`."""
+    try:
+        inside = path.resolve(strict=True).is_relative_to(folder.resolve(strict=True))
+    except (OSError, RuntimeError):  # a dangling or looping link
+        inside = False
+    if inside:
+        return None
+    return Problem(Location(shown), f"is a link to '{os.readlink(path) if path.is_symlink() else path.resolve()}', "
+                   f"outside {folder.name}/, so it is not published",
+                   f"copy the file into {folder.name}/ instead of linking to it")
 
 
 def read_text(path: Path, shown: str) -> str:
