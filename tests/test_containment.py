@@ -64,3 +64,12 @@ def test_a_linked_circle_folder_and_links_inside_it_still_work(make_site, tmp_pa
     os.symlink("notes.md", target / "more.md")
     result = _run(root, "build")
     assert result.exit_code == 0, result.output
+
+
+def test_a_name_ending_in_a_newline_is_refused(make_site):
+    """Names are checked whole: a `$` with `match` let a trailing newline through."""
+    root = make_site({"content/agreement.md": "---\ntitle: Agreement\n---\nKept here.\n",
+                      "sites/lab-a/circle.yaml": VALID_CIRCLE})
+    (root / "sites/lab-a").rename(root / "sites/lab-a\n")
+    result = _run(root, "check")
+    assert result.exit_code == 1 and "is not a safe URL segment" in result.output, result.output

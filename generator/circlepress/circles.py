@@ -186,7 +186,7 @@ def _load_pages(folder: Path, shown: Shown) -> tuple[list[CirclePage], list[Prob
         except CirclepressError as exc:
             problems += exc.problems
             continue
-        if name in RESERVED_PAGES or not SAFE_SLUG.match(name):
+        if name in RESERVED_PAGES or not SAFE_SLUG.fullmatch(name):
             problems.append(Problem(Location(shown(path)), f"page name '{name}' cannot be used",
                                     "use lowercase letters, digits and '-', other than "
                                     + ", ".join(sorted(RESERVED_PAGES))))
@@ -217,7 +217,7 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     schedule = meetings(spec)
     problems = check_spec(spec, doc, steps, schedule)
     slug = spec.slug or folder.name
-    if not SAFE_SLUG.match(slug):
+    if not SAFE_SLUG.fullmatch(slug):
         where = ("slug",) if spec.slug else ()
         problems.append(_err(doc, where, f"circle slug '{slug}' is not a safe URL segment",
                              "use lowercase letters, digits and '-'; rename the folder or set 'slug:'"))

@@ -21,7 +21,7 @@ _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 
 
 def _check_base_url(value: str) -> str:
-    ok = value.startswith("/") or re.match(r"^https?://[^/\s]+(/[^\s?#]*)?$", value)
+    ok = value.startswith("/") or re.fullmatch(r"https?://[^/\s]+(/[^\s?#]*)?", value)
     if not ok or any(c in value for c in " ?#\"'<>"):
         raise PydanticCustomError(
             "bad_base_url", "'{value}' is not a base URL",
@@ -30,7 +30,7 @@ def _check_base_url(value: str) -> str:
 
 
 def _check_language(value: str) -> str:
-    if not _LANGUAGE.match(value):
+    if not _LANGUAGE.fullmatch(value):
         raise PydanticCustomError("bad_lang", "'{value}' is not a language tag",
                                   {"value": value, "hint": "use a BCP 47 tag such as 'en' or 'en-GB'"})
     return value

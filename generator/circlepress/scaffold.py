@@ -89,7 +89,7 @@ def circle_template(slug: str, today: date, schema: str = "") -> str:
 
 def new_circle(project: Project, slug: str, today: date | None = None) -> str:
     """Write sites/SLUG/circle.yaml; refuse a bad slug or an existing circle."""
-    if not SAFE_SLUG.match(slug):
+    if not SAFE_SLUG.fullmatch(slug):
         raise CirclepressError([Problem(Location(slug), f"'{slug}' is not a safe circle slug",
                                         "use lowercase letters, digits and '-', e.g. 'imaging-circle'")])
     folder = project.sites_dir / slug
