@@ -41,11 +41,11 @@ class Server:
             raise AssertionError("the server did not start:\n" + "\n".join(self.lines))
         self.origin = re.match(r"(http://[^/]+)", self.url).group(1)
 
-    def get(self, path: str) -> tuple[int, dict, bytes]:
+    def get(self, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
         """(status, headers, body) of a path under the base URL (or starting with '/')."""
         url = self.origin + path if path.startswith("/") else self.url + path
         try:
-            with urllib.request.urlopen(url, timeout=10) as response:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=10) as response:
                 return response.status, dict(response.headers), response.read()
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read()

@@ -232,3 +232,104 @@ def test_the_first_build_renders_across_cores_and_later_ones_reuse_it(project, m
     fresh = LiveSite(project, "/repo/")
     fresh.rebuild()
     assert shared.files == fresh.files
+
+
+
+def other_address() -> str | None:
+    """An address of this machine that is not loopback (the one its default route leaves from), if any."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("203.0.113.1", 9))  # UDP: nothing is sent
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+def raw_get(host: str, port: int, path: str, headers: dict, source: str | None = None) -> tuple[int, bytes]:
+    """GET `path` from `host`:`port`, sent from the address `source` (default: the system's choice)."""
+    import http.client
+
+    connection = http.client.HTTPConnection(host, port, timeout=10, source_address=(source, 0) if source else None)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("host", ["evil.example:{port}", "127.0.0.1.evil.example:{port}", "localhost:{other}",
+                                  "localhost", "evil.example", "localhost@evil.example:{port}", "[::2]:{port}", ""])
+def test_a_request_for_another_host_is_refused(server, host):
+    """DNS rebinding: a page at evil.example, its name now pointing at 127.0.0.1, reaches the
+    server under that name; nothing is answered to it, the live status least of all."""
+    port = int(server.origin.rsplit(":", 1)[1])
+    header = {"Host": host.format(port=port, other=port + 1)}
+    for path in ("/repo/", "/repo/circles/imaging-and-data/", "/__circlepress/status", "/__circlepress/events"):
+        assert raw_get("127.0.0.1", port, path, header) == (
+            421, b"circlepress serve answers only requests for its own address, such as http://localhost:%d/\n" % port)
+
+
+def test_the_local_names_are_answered(server):
+    port = int(server.origin.rsplit(":", 1)[1])
+    for name in ("localhost", "127.0.0.1", "[::1]", "LocalHost"):
+        status, body = raw_get("127.0.0.1", port, "/repo/", {"Host": f"{name}:{port}"})
+        assert status == 200 and b"/__circlepress/live.js" in body
+        assert raw_get("127.0.0.1", port, "/__circlepress/status", {"Host": f"{name}:{port}"})[0] == 200
+
+
+def test_the_live_status_refuses_another_sites_page(server):
+    port = int(server.origin.rsplit(":", 1)[1])
+    assert server.get("/__circlepress/status", {"Origin": "https://evil.example"})[0] == 403
+    assert server.get("/__circlepress/events", {"Origin": "null"})[0] == 403
+    assert server.get("/__circlepress/status", {"Origin": f"http://localhost:{port}"})[0] == 200
+
+
+def test_bind_to_every_interface_warns_and_keeps_the_live_status_local(project):
+    """`--bind 0.0.0.0` says what others can now read; another machine gets the pages (without
+    live reload), never the live status with its rebuild errors."""
+    address = other_address()
+    if address is None:
+        pytest.skip("this machine has no address but loopback")
+    running = Server(project, "--bind", "0.0.0.0", env={"CIRCLEPRESS_SECRET": TEST_SECRET})
+    try:
+        assert running.lines[0] == (
+            "warning: --bind 0.0.0.0 makes this server reachable from every network this machine is on: anyone "
+            "there can read every page of the site as you edit it, private circles' sealed pages included (they "
+            "open with a circle's link or passphrase); the live status and its rebuild errors stay on this "
+            "machine. Leave out --bind (127.0.0.1) unless others must see the site.")
+        port = int(running.origin.rsplit(":", 1)[1])
+        assert running.origin == f"http://127.0.0.1:{port}" and running.state()["build"] == 1
+        mine = {"Host": f"{address}:{port}"}
+        status, body = raw_get(address, port, "/repo/", mine)  # this machine, by its address
+        assert status == 200 and b"/__circlepress/live.js" in body
+        assert raw_get(address, port, "/__circlepress/status", mine)[0] == 200
+        # As another machine asks: from an address that is not the one it reached, or for a
+        # name that is not this end's.
+        elsewhere = raw_get("127.0.0.1", port, "/repo/", {"Host": f"localhost:{port}"}, source=address)
+        assert elsewhere[0] == 200 and b"/__circlepress/live.js" not in elsewhere[1]
+        for path in ("/__circlepress/status", "/__circlepress/events"):
+            assert raw_get("127.0.0.1", port, path, {"Host": f"localhost:{port}"}, source=address) == (
+                403, b"the live status is only for this machine\n")
+            assert raw_get("127.0.0.1", port, path, mine)[0] == 403
+        assert raw_get(address, port, "/repo/", {"Host": f"evil.example:{port}"})[0] == 421
+    finally:
+        running.stop()
+
+
+def test_bind_to_one_address_answers_that_address(project):
+    address = other_address()
+    if address is None:
+        pytest.skip("this machine has no address but loopback")
+    running = Server(project, "--bind", address, env={"CIRCLEPRESS_SECRET": TEST_SECRET})
+    try:
+        assert running.lines[0].startswith(f"warning: --bind {address} makes this server reachable from the "
+                                           f"network of {address}: anyone there can read every page")
+        port = int(running.origin.rsplit(":", 1)[1])
+        assert running.origin == f"http://{address}:{port}" and running.state()["build"] == 1
+        assert raw_get(address, port, "/repo/", {"Host": f"evil.example:{port}"})[0] == 421
+    finally:
+        running.stop()

@@ -218,7 +218,8 @@ def plan_command(root: Path, slug: str, per_session: int | None, write: bool) ->
 @_root_option
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0 picks a free one).")
-@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--bind", default="127.0.0.1", show_default=True,
+              help="Address to listen on; any but loopback lets other machines read the site (0.0.0.0: all).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in the default browser.")
 @click.option("--base-url", default=None, metavar="URL", help="Serve under this base path instead of the config's.")
 def serve_command(root: Path, port: int, bind: str, open_browser: bool, base_url: str | None) -> None:

@@ -5,9 +5,11 @@ over the page; the next good save clears it. Nothing is written to the output fo
 from __future__ import annotations
 
 import gc
+import ipaddress
 import json
 import mimetypes
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +30,28 @@ from .watcher import stop_on_sigterm, watch
 
 LIVE = "/__circlepress/"
 PREVIEW_LINKS = 10  # private circles' links printed at start; `circlepress links` lists every one
+LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]")  # the Host names a loopback server answers to
+WILDCARDS = ("", "0.0.0.0")  # noqa: S104 - `--bind 0.0.0.0` is the user's choice, warned about
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s:@/\[\]]+)(?::(\d{1,5}))?")
+
+
+def _ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return None
+
+
+def _host_name(name: str) -> str:
+    """A host name or IP address in one spelling, to compare ('[::1]' and '0:0::1' alike)."""
+    ip = _ip(name)
+    return str(ip) if ip else name.lower().rstrip(".")
+
+
+def is_loopback(address: str) -> bool:
+    """`localhost`, or an address of this machine's loopback interface."""
+    ip = _ip(address)
+    return ip.is_loopback if ip else _host_name(address) == "localhost"
 
 
 @dataclass
@@ -114,6 +138,8 @@ LIVE_JS = """(function () {
 class _Handler(BaseHTTPRequestHandler):
     live: LiveSite
     base_path: str
+    hosts: frozenset[str]  # the Host names answered (loopback's, and the --bind address's)
+    any_address: bool  # bound to every interface: any IP address is a Host name answered, too
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
@@ -133,10 +159,36 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:  # noqa: N802 - the stdlib's name
         self.do_GET()
 
+    def _host(self, header: str) -> str | None:
+        """The name in a Host header (or an Origin's host) if this server answers to it, else None."""
+        match = _HOST.fullmatch(header or "")
+        if not match or int(match.group(2) or 80) != self.server.server_address[1]:
+            return None
+        name = _host_name(match.group(1))
+        return name if name in self.hosts or self.any_address and _ip(name) else None
+
+    def _is_local(self) -> bool:
+        """A request from this machine, for this machine's name, and not from another site's page."""
+        own = _host_name(self.connection.getsockname()[0])  # a peer with our own address is us
+
+        def here(name: str | None) -> bool:
+            return name is not None and (is_loopback(name) or _host_name(name) == own)
+
+        origin = self.headers.get("Origin")
+        return here(self.client_address[0]) and here(self._host(self.headers.get("Host"))) \
+            and (origin is None or here(self._host(urlsplit(origin).netloc)))
+
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        # A page elsewhere can reach this server through DNS rebinding, under its own name:
+        # only the names this server is known by are answered.
+        if self._host(self.headers.get("Host")) is None:
+            return self._send(421, b"circlepress serve answers only requests for its own address, such as "
+                              b"http://localhost:%d/\n" % self.server.server_address[1], "text/plain; charset=utf-8")
         path = unquote(urlsplit(self.path).path)
         if path == LIVE + "live.js":
             return self._send(200, LIVE_JS.encode(), "text/javascript; charset=utf-8")
+        if path in (LIVE + "status", LIVE + "events") and not self._is_local():
+            return self._send(403, b"the live status is only for this machine\n", "text/plain; charset=utf-8")
         if path == LIVE + "status":
             return self._send(200, json.dumps(self.live.state).encode(), "application/json")
         if path == LIVE + "events":
@@ -163,10 +215,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _file(self, rel: str, status: int) -> None:
         body = self.live.files[rel]
         kind = mimetypes.guess_type(rel)[0] or "application/octet-stream"
-        if kind == "text/html":
-            kind += "; charset=utf-8"
+        if kind == "text/html" and self._is_local():  # live reload: for this machine only
             body = body.replace(b"</head>", f'<script src="{LIVE}live.js"></script></head>'.encode(), 1)
-        elif kind.startswith("text/") or kind in ("application/javascript",):
+        if kind.startswith("text/") or kind in ("application/javascript",):
             kind += "; charset=utf-8"
         self._send(status, body, kind, {"X-Circlepress-Build": str(self.live.built.get(rel, 0))})
 
@@ -197,7 +248,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def make_server(live: LiveSite, base_path: str, bind: str, port: int) -> ThreadingHTTPServer:
-    handler = type("Handler", (_Handler,), {"live": live, "base_path": base_path})
+    hosts = frozenset(_host_name(name) for name in (*LOCAL_NAMES, bind) if name not in WILDCARDS)
+    handler = type("Handler", (_Handler,), {"live": live, "base_path": base_path, "hosts": hosts,
+                                            "any_address": bind in WILDCARDS})
     try:
         server = ThreadingHTTPServer((bind, port), handler)
     except OSError as exc:
@@ -210,6 +263,8 @@ def make_server(live: LiveSite, base_path: str, bind: str, port: int) -> Threadi
 def serve(root: Path, *, port: int, bind: str, base_url: str | None, open_browser: bool,
           say: Callable[[str], None]) -> None:
     """Build, serve and watch until Ctrl-C; a first build with errors still starts the server."""
+    if not is_loopback(bind):
+        say(bind_warning(bind))
     live = LiveSite(root, base_url)
     started = time.perf_counter()
     # The first build renders everything: across every core (at 1,000 circles 6 s, not 10 s),
@@ -224,7 +279,7 @@ def serve(root: Path, *, port: int, bind: str, base_url: str | None, open_browse
     gc.freeze()
     project = load_project(root, base_url=base_url)
     server = make_server(live, project.base_path, bind, port)
-    origin = f"http://{bind}:{server.server_address[1]}"
+    origin = f"http://{'127.0.0.1' if bind in WILDCARDS else bind}:{server.server_address[1]}"
     stop_on_sigterm()
     observer = None
     try:
@@ -252,6 +307,15 @@ def serve(root: Path, *, port: int, bind: str, base_url: str | None, open_browse
             observer.stop()
         server.server_close()
         say("Stopped. Nothing was written to the output folder.")
+
+
+def bind_warning(bind: str) -> str:
+    """What `--bind` to an address other than loopback makes reachable."""
+    where = "every network this machine is on" if bind in WILDCARDS else f"the network of {bind}"
+    return (f"warning: --bind {bind} makes this server reachable from {where}: anyone there can read every "
+            "page of the site as you edit it, private circles' sealed pages included (they open with "
+            "a circle's link or passphrase); the live status and its rebuild errors stay on this machine. "
+            "Leave out --bind (127.0.0.1) unless others must see the site.")
 
 
 def _preview_links(live: LiveSite, origin: str) -> list[str]:
