@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 import subprocess
 
@@ -180,6 +181,33 @@ def test_short_passphrase_is_a_located_error(make_site):
     assert "sites/lab/circle.yaml:18:15: 'passphrase' is too short (at least 12 characters)" in str(info.value)
 
 
+@pytest.mark.parametrize(("passphrase", "why"), [
+    ("password1234", "some 10^4 guesses where 10^14 are needed: this is a very common password"),
+    ("aaaaaaaaaaaaaaaa", 'some 10^2 guesses where 10^14 are needed: repeats like "aaa" are easy to guess'),
+    ("abcdefghijklmnop", 'some 10^1 guesses where 10^14 are needed: sequences like "abc" or "6543" are easy '
+                         "to guess"),
+    ("Test Circle 2027!", "some 10^8 guesses where 10^14 are needed: it uses the circle's own words"),
+    ("river seven lanterns", "some 10^13 guesses where 10^14 are needed"),
+])
+def test_weak_passphrase_is_a_located_error(make_site, passphrase, why):
+    """Twelve characters are not enough: `password1234` was accepted. zxcvbn judges, with the
+    circle's own name and members as the first words an attacker tries (`Test Circle 2027!`
+    would pass without them)."""
+    root = make_site({"sites/lab/circle.yaml": VALID_CIRCLE + f"access:\n  passphrase: {passphrase}\n"})
+    with pytest.raises(CirclepressError) as info:
+        load_site(load_project(root))
+    assert str(info.value) == (f"sites/lab/circle.yaml:18:15: the passphrase is too easy to guess, {why} (use four "
+                               "or more random words that have nothing to do with the circle, e.g. picked with "
+                               "dice from a word list)")
+
+
+@pytest.mark.parametrize("passphrase", ["quiet river seven lanterns", "based native left including",
+                                        "correct horse battery staple"])
+def test_four_random_words_are_a_strong_passphrase(make_site, passphrase):
+    root = make_site({"sites/lab/circle.yaml": VALID_CIRCLE + f"access:\n  passphrase: {passphrase}\n"})
+    assert load_site(load_project(root)).circles[0].spec.access.passphrase == passphrase
+
+
 # --- the site secret --------------------------------------------------------------------
 
 
@@ -213,6 +241,44 @@ def test_short_secret_is_refused_without_being_shown(monkeypatch, tmp_path):
     with pytest.raises(CirclepressError) as info:
         load_secret(tmp_path, {"CIRCLEPRESS_SECRET": "hunter2"})
     assert "hunter2" not in str(info.value) and "shorter than 32 characters" in str(info.value)
+
+
+WEAK_SECRET = "some 10^{} guesses where 10^24 are needed"
+TOKEN_FIX = "(use a long random value, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+
+
+@pytest.mark.parametrize(("secret", "why"), [
+    ("a" * 40, WEAK_SECRET.format(2) + ': repeats like "aaa" are easy to guess'),
+    ("abc" * 14, WEAK_SECRET.format(2) + ': repeats like "abcabcabc" are only slightly harder to guess than "abc"'),
+    ("password1234" * 3, WEAK_SECRET.format(4) + ': repeats like "abcabcabc" are only slightly harder to guess '
+                                                 'than "abc"'),
+    ("0123456789abcdefghijklmnopqrstuvwxyz", WEAK_SECRET.format(4) + ': sequences like "abc" or "6543" are easy '
+                                                                     "to guess"),
+    ("1" * 200, WEAK_SECRET.format(2) + ': repeats like "aaa" are easy to guess'),  # longer than zxcvbn judges
+])
+def test_weak_secret_is_refused_without_being_shown(tmp_path, secret, why):
+    with pytest.raises(CirclepressError) as info:
+        load_secret(tmp_path, {"CIRCLEPRESS_SECRET": secret})
+    assert str(info.value) == f"$CIRCLEPRESS_SECRET:1:1: the site secret is too easy to guess, {why} {TOKEN_FIX}"
+    assert secret[:12] not in str(info.value)
+
+
+def test_weak_secret_file_is_refused(tmp_path):
+    (tmp_path / SECRET_FILE).parent.mkdir()
+    (tmp_path / SECRET_FILE).write_text("x" * 48 + "\n")
+    with pytest.raises(CirclepressError) as info:
+        load_secret(tmp_path, {})
+    assert str(info.value) == (f".circlepress/secret:1:1: the site secret is too easy to guess, {WEAK_SECRET.format(2)}: "
+                               'repeats like "aaa" are easy to guess (delete .circlepress/secret to have a new one '
+                               "made (private links change))")
+
+
+@pytest.mark.parametrize("make", [lambda: secrets.token_urlsafe(32), lambda: secrets.token_hex(16),
+                                  lambda: secrets.token_urlsafe(96), lambda: TEST_SECRET])
+def test_random_secrets_are_strong(tmp_path, make):
+    for _ in range(20):
+        secret = make()
+        assert load_secret(tmp_path, {"CIRCLEPRESS_SECRET": secret}) == secret.encode()
 
 
 def test_secret_file_must_be_ignored_by_git(tmp_path):

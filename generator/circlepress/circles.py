@@ -15,6 +15,7 @@ from .markdown import Fragments, PageLink, Shortcode, parse_markdown
 from .memo import Memo, NoMemo, value_stamp
 from .schedule import Meeting, add_months, held, meetings, term_end
 from .schema import CircleSpec, StepProgress
+from .strength import PASSPHRASE_GUESSES, weakness
 from .source import Document, escaping_link, load_yaml, read_text, split_front_matter
 from .validation import suggest, validate
 
@@ -139,6 +140,14 @@ def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
         if steps is not None and step not in steps:
             problems.append(_err(doc, ("progress", str(step)), f"there is no step {step} in the handbook",
                                  f"steps are {min(steps)}-{max(steps)}" if steps else "", key=True))
+    if spec.access.passphrase:
+        names = [spec.name, spec.slug or "", *(m.name for m in spec.members)]
+        related = tuple(sorted({word for name in names for word in (name, *name.replace("-", " ").split())}))
+        why = weakness(spec.access.passphrase, PASSPHRASE_GUESSES, related)
+        if why:
+            problems.append(_err(doc, ("access", "passphrase"), f"the passphrase is too easy to guess, {why}",
+                                 "use four or more random words that have nothing to do with the circle, "
+                                 "e.g. picked with dice from a word list"))
     problems += _rotation_warnings(spec, doc, schedule)
     return problems
 

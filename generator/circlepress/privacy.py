@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .errors import CirclepressError, Location, Problem
+from .strength import SECRET_GUESSES, weakness
 
 SECRET_ENV = "CIRCLEPRESS_SECRET"
 SECRET_FILE = ".circlepress/secret"
@@ -191,11 +192,8 @@ def load_secret(root: Path, environ: dict[str, str] | os._Environ = os.environ) 
     """
     value = environ.get(SECRET_ENV, "")
     if value:
-        if len(value) < MIN_SECRET:
-            raise CirclepressError([Problem(Location(f"${SECRET_ENV}"), f"the site secret is shorter than "
-                                            f"{MIN_SECRET} characters", "use a long random value, e.g. from "
-                                            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`")])
-        return value.encode()
+        return _strong_secret(value, Location(f"${SECRET_ENV}"), "use a long random value, e.g. from "
+                              "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
     if environ.get("CI", "").lower() == "true":
         raise CirclepressError([Problem(Location(f"${SECRET_ENV}"), "private circles need the site secret, "
                                         f"and {SECRET_ENV} is not set (CI=true)",
@@ -209,8 +207,15 @@ def load_secret(root: Path, environ: dict[str, str] | os._Environ = os.environ) 
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48) + "\n")
-    value = path.read_text("utf-8").strip()
-    if len(value) < MIN_SECRET:
-        raise CirclepressError([Problem(Location(SECRET_FILE), "the site secret is too short",
-                                        f"delete {SECRET_FILE} to have a new one made (private links change)")])
+    return _strong_secret(path.read_text("utf-8").strip(), Location(SECRET_FILE),
+                          f"delete {SECRET_FILE} to have a new one made (private links change)")
+
+
+def _strong_secret(value: str, where: Location, fix: str) -> bytes:
+    """`value` as the site secret, unless it is short or easy to guess (it is never shown)."""
+    why = weakness(value, SECRET_GUESSES) if len(value) >= MIN_SECRET else None
+    if len(value) < MIN_SECRET or why:
+        problem = f"the site secret is too easy to guess, {why}" if why else \
+            f"the site secret is shorter than {MIN_SECRET} characters"
+        raise CirclepressError([Problem(where, problem, fix)])
     return value.encode()
