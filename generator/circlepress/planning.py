@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import os
+import stat
 from dataclasses import dataclass
+from pathlib import Path
 
 from .circles import CIRCLE_FILE, load_circle
 from .config import Project
 from .errors import CirclepressError, Location, Problem
+from .localfiles import write_private
 from .planner import Plan, plan
 from .roundtrip import with_facilitators
 from .source import load_yaml, read_text
@@ -36,12 +38,12 @@ def plan_circle(project: Project, slug: str, *, per_session: int | None = None, 
     text = read_text(path, project.shown(path))
     result = plan(circle.spec, load_yaml(text, project.shown(path)), per_session)
     if write and result.assignments:
-        edited = with_facilitators(text, result.assignments)
-        tmp = path.with_name(f".{CIRCLE_FILE}.circlepress-tmp")
-        tmp.write_text(edited, "utf-8")
-        checked, problems = load_circle(tmp, lambda p: project.shown(path), None, None, with_pages=False)
-        if checked is None:  # never leave a circle.yaml the tool cannot read back
-            tmp.unlink()
-            raise CirclepressError(problems)
-        os.replace(tmp, path)
+        def readable(tmp: Path) -> None:  # never leave a circle.yaml the tool cannot read back
+            checked, problems = load_circle(tmp, lambda p: project.shown(path), None, None, with_pages=False)
+            if checked is None:
+                raise CirclepressError(problems)
+
+        # The copy holds a private circle's data: only its owner may read it; the file keeps its mode.
+        write_private(path, with_facilitators(text, result.assignments), mode=stat.S_IMODE(path.stat().st_mode),
+                      check=readable)
     return PlanResult(result, {m.id: m.name for m in circle.spec.members}, project.shown(path))

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .errors import CirclepressError, Location, Problem
+from .localfiles import create_private, ensure_private_dir
 from .strength import SECRET_GUESSES, weakness
 
 SECRET_ENV = "CIRCLEPRESS_SECRET"
@@ -202,11 +203,12 @@ def load_secret(root: Path, environ: dict[str, str] | os._Environ = os.environ) 
     if _is_ignored_by_git(root, path) is False:
         raise CirclepressError([Problem(Location(".gitignore"), f"{SECRET_FILE} would hold the site secret "
                                         "but git does not ignore it", "add the line /.circlepress/ to .gitignore")])
-    if not path.exists():
-        path.parent.mkdir(exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48) + "\n")
+    ensure_private_dir(path.parent)
+    try:
+        with create_private(path) as handle:
+            handle.write((secrets.token_urlsafe(48) + "\n").encode())
+    except FileExistsError:  # made before (or just now, by another build)
+        pass
     return _strong_secret(path.read_text("utf-8").strip(), Location(SECRET_FILE),
                           f"delete {SECRET_FILE} to have a new one made (private links change)")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .localfiles import create_private, ensure_private_dir, tighten, write_private
 from .memo import Memo, NoMemo, value_stamp
 
 if TYPE_CHECKING:  # unpickling a state imports it; a rebuild with nothing to do never does
@@ -53,11 +54,10 @@ def _key() -> bytes:
     try:
         return path.read_bytes()
     except OSError:
-        home.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(home)  # no one else may swap the key that vouches for pickled state
         key = secrets.token_bytes(32)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
+            with create_private(path) as handle:
                 handle.write(key)
         except FileExistsError:
             return path.read_bytes()
@@ -152,10 +152,8 @@ def save_state(root: Path, state: BuildState, memos: list[bytes] | None = None) 
     memos = state.memo.parts() if memos is None else memos
     payload = pickle.dumps((replace(state, memo=None), memos), protocol=pickle.HIGHEST_PROTOCOL)
     path = root / STATE_FILE
-    path.parent.mkdir(exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(hmac.new(_key(), payload, hashlib.sha256).digest() + payload)
-    os.replace(tmp, path)
+    ensure_private_dir(path.parent)
+    write_private(path, hmac.new(_key(), payload, hashlib.sha256).digest() + payload)
 
 
 def forget_state(root: Path) -> None:
@@ -168,6 +166,7 @@ def load_summary(root: Path) -> dict:
     import json
 
     try:
+        tighten((root / SUMMARY_FILE).parent)  # read by every build, even one with nothing to do
         return json.loads((root / SUMMARY_FILE).read_text("utf-8"))
     except (OSError, ValueError):
         return {}
@@ -176,7 +175,9 @@ def load_summary(root: Path) -> dict:
 def save_summary(root: Path, state: BuildState) -> None:
     import json
 
-    (root / SUMMARY_FILE).write_text(json.dumps({
+    path = root / SUMMARY_FILE
+    ensure_private_dir(path.parent)
+    write_private(path, json.dumps({
         "options": state.options, "inputs": state.inputs, "output": state.output, "counts": state.counts,
         "warnings": [[[w.location.path, w.location.line, w.location.column], w.message, w.hint]
-                     for w in state.warnings]}), "utf-8")
+                     for w in state.warnings]}))

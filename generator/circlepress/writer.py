@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .config import Project
 from .errors import CirclepressError, Location, Problem
+from .localfiles import ensure_private_dir, write_private
 
 STATE_DIR = ".circlepress"
 _TMP = ".circlepress-tmp-"
@@ -32,10 +33,8 @@ def _read_manifest(project: Project) -> dict[str, list[str]]:
 
 def _save_manifest(project: Project, manifest: dict[str, list[str]]) -> None:
     path = _manifest_path(project)
-    path.parent.mkdir(exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True), "utf-8")
-    os.replace(tmp, path)
+    ensure_private_dir(path.parent)
+    write_private(path, json.dumps(manifest, indent=1, sort_keys=True))
 
 
 def _existing_files(folder: Path) -> set[str]:
