@@ -285,6 +285,8 @@ def test_the_live_status_refuses_another_sites_page(server):
     port = int(server.origin.rsplit(":", 1)[1])
     assert server.get("/__circlepress/status", {"Origin": "https://evil.example"})[0] == 403
     assert server.get("/__circlepress/events", {"Origin": "null"})[0] == 403
+    assert server.get("/__circlepress/status", {"Sec-Fetch-Site": "cross-site"})[0] == 403  # <script src>, say
+    assert server.get("/__circlepress/status", {"Sec-Fetch-Site": "same-site"})[0] == 403  # localhost:other
     assert server.get("/__circlepress/status", {"Origin": f"http://localhost:{port}"})[0] == 200
 
 

@@ -174,9 +174,9 @@ class _Handler(BaseHTTPRequestHandler):
         def here(name: str | None) -> bool:
             return name is not None and (is_loopback(name) or _host_name(name) == own)
 
-        origin = self.headers.get("Origin")
+        origin, fetched = self.headers.get("Origin"), self.headers.get("Sec-Fetch-Site", "same-origin")
         return here(self.client_address[0]) and here(self._host(self.headers.get("Host"))) \
-            and (origin is None or here(self._host(urlsplit(origin).netloc)))
+            and (origin is None or here(self._host(urlsplit(origin).netloc))) and fetched in ("same-origin", "none")
 
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
         # A page elsewhere can reach this server through DNS rebinding, under its own name:
