@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 VENV = HERE / ".venv"
 PEERS = ["mkdocs==1.6.1", "pelican==4.12.0", "markdown==3.7"]
-SECRET = "benchmark-secret-0123456789-abcdefghijklmnop"
+SECRET = "benchmark-secret-yQyThBLDycnWNPKpwEAT9iCGNukHmDpmt65xLntkn3g"
 MEASURE = """
 import resource, sys, atexit
 def peak():

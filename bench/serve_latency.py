@@ -79,7 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="circlepress-bench-"))
     make_programme(work, args.circles)
-    env = {**os.environ, "CIRCLEPRESS_SECRET": "benchmark-secret-0123456789-abcdefghijklmnop"}
+    env = {**os.environ, "CIRCLEPRESS_SECRET": "benchmark-secret-yQyThBLDycnWNPKpwEAT9iCGNukHmDpmt65xLntkn3g"}
     proc = subprocess.Popen([sys.executable, "-c", "from circlepress.cli import main; main()", "serve",
                              "--root", str(work), "--port", "0"], stderr=subprocess.PIPE, text=True, env=env)
     try:

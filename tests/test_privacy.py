@@ -268,9 +268,9 @@ def test_weak_secret_file_is_refused(tmp_path):
     (tmp_path / SECRET_FILE).write_text("x" * 48 + "\n")
     with pytest.raises(CirclepressError) as info:
         load_secret(tmp_path, {})
-    assert str(info.value) == (f".circlepress/secret:1:1: the site secret is too easy to guess, {WEAK_SECRET.format(2)}: "
-                               'repeats like "aaa" are easy to guess (delete .circlepress/secret to have a new one '
-                               "made (private links change))")
+    assert str(info.value) == (".circlepress/secret:1:1: the site secret is too easy to guess, "
+                               f'{WEAK_SECRET.format(2)}: repeats like "aaa" are easy to guess (delete '
+                               ".circlepress/secret to have a new one made (private links change))")
 
 
 @pytest.mark.parametrize("make", [lambda: secrets.token_urlsafe(32), lambda: secrets.token_hex(16),
