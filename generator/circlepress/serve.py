@@ -171,8 +171,8 @@ class _Handler(BaseHTTPRequestHandler):
         """A request from this machine, for this machine's name, and not from another site's page."""
         own = _host_name(self.connection.getsockname()[0])  # a peer with our own address is us
 
-        def here(name: str | None) -> bool:
-            return name is not None and (is_loopback(name) or _host_name(name) == own)
+        def here(name: str | None) -> bool:  # loopback, the address reached, or the --bind name
+            return name is not None and (is_loopback(name) or _host_name(name) in {own, *self.hosts})
 
         origin, fetched = self.headers.get("Origin"), self.headers.get("Sec-Fetch-Site", "same-origin")
         return here(self.client_address[0]) and here(self._host(self.headers.get("Host"))) \
