@@ -13,7 +13,7 @@ from .markdown import Fragments, PageLink, parse_markdown
 from .memo import Memo, NoMemo
 from .resources import EXAMPLE_CIRCLE
 from .schema import Model
-from .source import escaping_link, split_front_matter, read_text
+from .source import published_files, split_front_matter, read_text
 from .validation import suggest, validate
 
 AGREEMENT_PAGE = "agreement.md"
@@ -73,10 +73,6 @@ def _url_for(source: str, meta: PageMeta) -> str:
     return "/".join(parts) + "/" if parts else ""
 
 
-def _is_hidden(rel: PurePosixPath) -> bool:
-    return any(part.startswith(("_", ".")) for part in rel.parts)
-
-
 def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[HandbookPage | None, list[Problem]]:
     """Read one markdown page; None (with problems) when it cannot be used."""
     try:
@@ -102,13 +98,9 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
     """
     pages: list[HandbookPage] = []
     assets: list[tuple[str, Path]] = []
-    problems: list[Problem] = []
-    for path in sorted(p for p in content_dir.rglob("*") if p.is_file()):
-        rel = PurePosixPath(path.relative_to(content_dir).as_posix())
-        if _is_hidden(rel) or rel.as_posix() == EXAMPLE_CIRCLE:
-            continue
-        if (escape := escaping_link(path, content_dir, shown(path))) is not None:
-            problems.append(escape)  # a link out of content/ could publish a secret or a private circle
+    files, problems = published_files(content_dir, shown)  # a link out of content/ could publish a secret
+    for rel, path in files:
+        if rel.as_posix() == EXAMPLE_CIRCLE:
             continue
         if rel.suffix != ".md":
             assets.append((rel.as_posix(), path))

@@ -11,10 +11,9 @@ import os
 import shutil
 from pathlib import Path
 
-from .config import Project
+from .config import STATE_DIR, Project
 from .errors import CirclepressError, Location, Problem
 
-STATE_DIR = ".circlepress"
 _TMP = ".circlepress-tmp-"
 _OLD = ".circlepress-old-"
 
