@@ -190,3 +190,63 @@ def test_inert_files_are_published_and_an_active_one_stops_the_build(make_site):
     assert result.exit_code == 1 and "content/steal.html:1:1: a '.html' file is not published from content/" \
         in result.output, result.output
     assert {p: p.read_bytes() for p in (root / "_site").rglob("*") if p.is_file()} == before
+
+
+NFC, NFD = "caf\u00e9", "cafe\u0301"
+
+
+def test_names_that_differ_only_in_case_or_unicode_form_are_a_collision_naming_both(make_site):
+    root = _project(make_site)
+    page = "---\ntitle: {}\n---\nText\n"
+    for name in ("start.md", "Start.md", f"{NFC}.md", f"{NFD}.md", "guides/a.md", "Guides/b.md"):
+        (root / "content" / name).parent.mkdir(exist_ok=True)
+        (root / "content" / name).write_text(page.format(name))
+    (root / "content/photo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (root / "content/Photo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (root / "sites/lab-a").rename(root / f"sites/{NFC}")
+    (root / f"sites/{NFC}/circle.yaml").write_text("slug: lab-a\n" + PRIVATE_CIRCLE)
+    (root / f"sites/{NFD}").mkdir()
+    (root / f"sites/{NFD}/circle.yaml").write_text("slug: lab-b\n" + PRIVATE_CIRCLE)
+    for command in ("check", "build"):
+        result = _run(root, command)
+        assert result.exit_code == 1, result.output
+        case = "but for case, which case-insensitive file systems take for one name (rename one of them so that " \
+               "their names differ by more than case or accents)"
+        form = "written in another Unicode form (NFC, NFD), which normalising file systems take for one name"
+        for line in (f"content/start.md:1:1: publishes to 'start/', the same as 'Start/' (content/Start.md) {case}",
+                     f"content/guides/a.md:1:1: publishes to 'guides/', the same as 'Guides/' (content/Guides/b.md) "
+                     f"{case}", f"content/photo.png:1:1: publishes to 'photo.png', the same as 'Photo.png' "
+                     f"(content/Photo.png) {case}"):
+            assert line in result.output, result.output
+        assert f"publishes to '{NFD}/', the same as '{NFC}/' (content/{NFC}.md) {form}" in result.output \
+            or f"publishes to '{NFC}/', the same as '{NFD}/' (content/{NFD}.md) {form}" in result.output
+        assert f"the folder is named '{NFD}/', the same as '{NFC}/' (sites/{NFC}) {form}" in result.output \
+            or f"the folder is named '{NFC}/', the same as '{NFD}/' (sites/{NFD}) {form}" in result.output
+    assert not (root / "_site").exists()
+
+
+def test_a_circles_extra_pages_cannot_differ_only_in_case(make_site):
+    """Extra page names are lowercase ASCII (SAFE_SLUG), so 'Notes.md' beside 'notes.md' is refused by name."""
+    root = _project(make_site)
+    for name in ("notes.md", "Notes.md"):
+        (root / "sites/lab-a" / name).write_text("---\ntitle: Notes\n---\nText\n")
+    result = _run(root, "check")
+    assert result.exit_code == 1 and "sites/lab-a/Notes.md:1:1: page name 'Notes' cannot be used" in result.output
+
+
+def test_circle_folders_colliding_are_found_when_the_circles_are_shared_out(make_site, monkeypatch):
+    from conftest import NOW
+
+    from circlepress import shares
+    from circlepress.build import build
+    from circlepress.config import load_project
+    from circlepress.errors import CirclepressError
+
+    monkeypatch.setattr(shares, "SHARED_FROM", 1)
+    root = _project(make_site)
+    (root / "sites/Lab-A").mkdir()
+    (root / "sites/Lab-A/circle.yaml").write_text("slug: lab-b\n" + PRIVATE_CIRCLE)
+    with pytest.raises(CirclepressError) as info:
+        build(load_project(root), now=NOW, jobs=2)
+    assert "sites/lab-a:1:1: the folder is named 'lab-a/', the same as 'Lab-A/' (sites/Lab-A) but for case" \
+        in str(info.value)
