@@ -276,14 +276,13 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
 def escaping_link(path: Path, folder: Path, shown: str) -> Problem | None:
     """A problem when `path` (a link, or inside a linked folder) resolves outside `folder`."""
     try:
-        inside = path.resolve(strict=True).is_relative_to(folder.resolve(strict=True))
+        if path.resolve(strict=True).is_relative_to(folder.resolve(strict=True)):
+            return None
+        where = f"outside {folder.name}/"
     except (OSError, RuntimeError):  # a dangling or looping link
-        inside = False
-    if inside:
-        return None
+        where = "which does not lead to a file"
     return Problem(Location(shown), f"is a link to '{os.readlink(path) if path.is_symlink() else path.resolve()}', "
-                   f"outside {folder.name}/, so it is not published",
-                   f"copy it into {folder.name}/ instead of linking to it")
+                   f"{where}, so it is not published", f"copy it into {folder.name}/ instead of linking to it")
 
 
 def published_files(folder: Path, shown: Callable[[Path], str], *, within: Path | None = None,
