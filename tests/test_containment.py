@@ -164,6 +164,9 @@ SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.o
     ('<style>rect { background: image-set("https://evil.example/p.png" 1x) }</style>', "1:84: a <style> uses image-set"),
     ('<animate attributeName="xlink:href" values="javascript:alert(1)"/>', "1:84: <animate> animates xlink:href="),
     ('<h:iframe xmlns:h="http://www.w3.org/1999/xhtml" src="#"/>', "1:84: the SVG holds the HTML element <iframe>"),
+    ('<set attributeName="onmouseover" to="alert(1)"/>', "1:84: <set> animates onmouseover="),
+    ('<set attributeName="style" to="fill: u\\72l(https://evil.example/p)"/>', "1:84: the to= of <set> uses a CSS"),
+    ('<g xml:base="https://evil.example/"><use href="#a"/></g>', "1:84: <g> refers to 'https://evil.example/'"),
 ])
 def test_an_svg_that_could_run_or_reach_out_is_refused_at_its_element(tmp_path, body, message):
     from circlepress.inert import inert_problems

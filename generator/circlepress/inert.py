@@ -132,12 +132,12 @@ class _SvgCheck(ContentHandler):
         for (_, attr), value in attrs.items():
             if attr.lower().startswith("on"):
                 self.fail(f"the SVG has the event handler {attr}= on <{local}>, which runs code")
-            elif attr in ("href", "src") and not _LOCAL.match(value):
+            elif attr in ("href", "src", "base") and not _LOCAL.match(value):  # base: xml:base
                 self.fail(f"<{local}> refers to '{value[:60]}', outside the file")
-            elif attr == "attributeName" and (value.split(":")[-1] in ("href", "src") or value.startswith("on")):
+            elif attr == "attributeName" and value.split(":")[-1].lower().startswith(("href", "src", "on")):
                 self.fail(f"<{local}> animates {value}=, which can make a link or a handler")
-            else:
-                self.css(value, f"the {attr}= of <{local}>", styles=attr == "style")
+            else:  # a style, or an animation's values (which can set a style)
+                self.css(value, f"the {attr}= of <{local}>", styles=attr in ("style", "to", "from", "values", "by"))
 
     def characters(self, content: str) -> None:
         if self.style is not None:
