@@ -141,12 +141,10 @@ class Calendars:
 
 
 def _static_files(site: Site) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    for theme in reversed(site.project.theme_dirs):  # most specific theme wins
-        static = theme / "static"
-        for path in sorted(static.rglob("*")) if static.is_dir() else []:
-            if path.is_file() and not path.name.startswith("."):
-                files["assets/" + path.relative_to(static).as_posix()] = path.read_bytes()
+    static, problems = site.project.theme_static()
+    if problems:  # a link out of its theme (load_guide reports these first)
+        raise CirclepressError(problems)
+    files = {rel: path.read_bytes() for rel, path in static.items()}
     for rel, path in site.handbook.assets:
         files[rel] = path.read_bytes()
     return files

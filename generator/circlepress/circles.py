@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import CirclepressError, Location, Problem, Severity
-from .handbook import PageMeta
+from .handbook import PageMeta, collisions
 from .markdown import Fragments, PageLink, Shortcode, parse_markdown
 from .memo import Memo, NoMemo, value_stamp
 from .schedule import Meeting, add_months, held, meetings, term_end
@@ -256,6 +256,11 @@ def circle_folders(sites_dir: Path) -> list[Path]:
     return [sites_dir / name for name in names]
 
 
+def folder_collisions(folders: list[Path], shown: Shown) -> list[Problem]:
+    """Circle folders whose names differ only in case or Unicode form (one folder on macOS and Windows)."""
+    return collisions([(f"{folder.name}/", Location(shown(folder))) for folder in folders], "the folder is named")
+
+
 def handbook_facts(steps: frozenset[int] | None, default_agreement: Fragments | None) -> str:
     """A digest of what a circle is checked against (the handbook's steps and agreement)."""
     return value_stamp(steps, default_agreement)
@@ -308,7 +313,9 @@ def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None, de
     circles: list[Circle] = []
     problems: list[Problem] = []
     facts = handbook_facts(steps, default_agreement)
-    for folder in circle_folders(sites_dir):
+    folders = circle_folders(sites_dir)
+    problems += folder_collisions(folders, shown)
+    for folder in folders:
         circle, found = load_circle_folder(folder, shown, steps, default_agreement, memo, facts)
         problems += found
         if circle is not None:

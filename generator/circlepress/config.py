@@ -10,13 +10,14 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from .errors import CirclepressError, Problem
+from .errors import CirclepressError, Location, Problem
 from .resources import packaged
 from .schema import Model
-from .source import Document, load_yaml, read_text
+from .source import Document, load_yaml, published_files, read_text
 from .validation import validate
 
 CONFIG_NAME = "circlepress.yaml"
+STATE_DIR = ".circlepress"  # the build state, the site secret and the record of what was written
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 
 
@@ -85,6 +86,19 @@ class Project:
                 pass
         return str(path)
 
+    def theme_static(self) -> tuple[dict[str, Path], list[Problem]]:
+        """The themes' static/ files by output path (the most specific theme wins), and a problem
+        for each link there that leaves its theme's folder."""
+        files: dict[str, Path] = {}
+        problems: list[Problem] = []
+        for theme in reversed(self.theme_dirs):
+            static = theme / "static"
+            found, escapes = published_files(static, self.shown, within=theme, hidden=(".",)) \
+                if static.is_dir() else ([], [])
+            files.update(("assets/" + rel.as_posix(), path) for rel, path in found)
+            problems += escapes
+        return files, problems
+
     @property
     def source_dirs(self) -> tuple[Path, ...]:
         return (self.content_dir, self.sites_dir, *self.theme_dirs)
@@ -104,8 +118,44 @@ def load_project(root: Path, *, base_url: str | None = None, output: Path | None
     sites = root / config.sites
     themes = _theme_chain(root, config.theme, doc)
     out = output if output is not None else root / config.output
-    out = out if out.is_absolute() else Path.cwd() / out
-    return Project(root, config, content, sites, themes, out.resolve())
+    out = (out if out.is_absolute() else Path.cwd() / out).resolve()
+    kept_apart = ((f"{config.sites}/", sites, "sites"), (".git/", root / ".git", None),
+                  (f"{STATE_DIR}/", root / STATE_DIR, None),
+                  *([(f"the output folder {config.output}/", out, "output")] if output is None else []))
+    # (an output folder given with --out is the writer's to refuse, as it refuses every dangerous one)
+    problems = [_misplaced(root, folder, kept_apart, doc, key, shown)
+                for key, folder, shown in (("content", content, config.content),
+                                           ("theme", themes[0], f"themes/{config.theme}"))
+                if folder.resolve() not in _STOCK]  # the copies packaged with circlepress are fine
+    if any(problems):
+        raise CirclepressError([p for p in problems if p])
+    return Project(root, config, content, sites, themes, out)
+
+
+_STOCK = {packaged("content").resolve(), packaged("themes/default").resolve()}
+_OWN_PLACE = {"content": "set content: to a folder of its own inside the project, such as content",
+              "theme": "make it a folder of its own inside the project, not a link"}
+
+
+def _misplaced(root: Path, folder: Path, kept_apart: tuple[tuple[str, Path, str | None], ...], doc: Document,
+               key: str, shown: str) -> Problem | None:
+    """A problem when a folder read for publishing resolves outside the project, or into, onto or
+    around a folder that is never published (sites/, .git/, .circlepress/, the output), located at
+    the setting that put it there."""
+    def where(*keys: str | None) -> Location:
+        return next((doc.locate((k,)) for k in keys if (k,) in doc.values), Location(shown))
+
+    real = folder.resolve()
+    if not real.is_relative_to(root):
+        return Problem(where(key), f"the {key} folder '{shown}' is outside the project", _OWN_PLACE[key])
+    for name, other, other_key in kept_apart:
+        other = other.resolve()
+        if root.is_relative_to(other):
+            continue  # an output folder around the project: the writer refuses it
+        if real.is_relative_to(other) or other.is_relative_to(real):
+            return Problem(where(key, other_key), f"the {key} folder '{shown}' overlaps {name}, "
+                           "which is never published from it", _OWN_PLACE[key])
+    return None
 
 
 def _source_dir(root: Path, name: str, stock: str) -> Path:

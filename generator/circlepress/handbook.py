@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable
@@ -9,11 +10,12 @@ from typing import Callable
 from pydantic import Field
 
 from .errors import CirclepressError, Location, Problem
+from .inert import inert_problems
 from .markdown import Fragments, PageLink, parse_markdown
 from .memo import Memo, NoMemo
 from .resources import EXAMPLE_CIRCLE
 from .schema import Model
-from .source import escaping_link, split_front_matter, read_text
+from .source import published_files, split_front_matter, read_text
 from .validation import suggest, validate
 
 AGREEMENT_PAGE = "agreement.md"
@@ -73,10 +75,6 @@ def _url_for(source: str, meta: PageMeta) -> str:
     return "/".join(parts) + "/" if parts else ""
 
 
-def _is_hidden(rel: PurePosixPath) -> bool:
-    return any(part.startswith(("_", ".")) for part in rel.parts)
-
-
 def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[HandbookPage | None, list[Problem]]:
     """Read one markdown page; None (with problems) when it cannot be used."""
     try:
@@ -87,12 +85,41 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
     parsed = parse_markdown(front.body, shown, source_dir=PurePosixPath(source).parent.as_posix(),
                             first_line=front.body_line)
     page = HandbookPage(source, meta, parsed.fragments, _url_for(source, meta), digest)
-    top = page.url.split("/", 1)[0]
     problems = list(parsed.problems)
-    if top in RESERVED:
+    if _reserved(page.url):
         problems.append(Problem(Location(shown), f"the page would be published at '{page.url}', which circlepress uses",
                                 "rename the file or set another slug"))
     return page, problems
+
+
+def fold(name: str) -> str:
+    """A name as case-insensitive, normalising file systems compare it (Unicode canonical caseless match)."""
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
+
+
+def _reserved(output: str) -> bool:
+    """Whether an output path is, or is inside, one that circlepress writes itself (in any case)."""
+    return fold(output.split("/", 1)[0]) in {fold(name) for name in RESERVED}
+
+
+def collisions(names: list[tuple[str, Location]], verb: str) -> list[Problem]:
+    """Paths (with where each comes from) that differ, or lie in folders that differ, only in case
+    or Unicode normalisation: one file or folder on macOS and Windows, so one overwrites the other."""
+    seen: dict[str, tuple[str, Location]] = {}
+    problems = []
+    for name, where in names:
+        parts = name.rstrip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth]) + ("/" if depth < len(parts) or name.endswith("/") else "")
+            spelled, first = seen.setdefault(fold(prefix), (prefix, where))
+            if spelled != prefix:
+                how = "written in another Unicode form (NFC, NFD), which normalising file systems take for one name" \
+                    if unicodedata.normalize("NFC", prefix) == unicodedata.normalize("NFC", spelled) \
+                    else "but for case, which case-insensitive file systems take for one name"
+                problems.append(Problem(where, f"{verb} '{prefix}', the same as '{spelled}' ({first.path}) {how}",
+                                        "rename one of them so that their names differ by more than case or accents"))
+                break
+    return problems
 
 
 def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = NoMemo()) -> Handbook:
@@ -102,16 +129,16 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
     """
     pages: list[HandbookPage] = []
     assets: list[tuple[str, Path]] = []
-    problems: list[Problem] = []
-    for path in sorted(p for p in content_dir.rglob("*") if p.is_file()):
-        rel = PurePosixPath(path.relative_to(content_dir).as_posix())
-        if _is_hidden(rel) or rel.as_posix() == EXAMPLE_CIRCLE:
-            continue
-        if (escape := escaping_link(path, content_dir, shown(path))) is not None:
-            problems.append(escape)  # a link out of content/ could publish a secret or a private circle
+    files, problems = published_files(content_dir, shown)  # a link out of content/ could publish a secret
+    for rel, path in files:
+        if rel.as_posix() == EXAMPLE_CIRCLE:
             continue
         if rel.suffix != ".md":
-            assets.append((rel.as_posix(), path))
+            refused = memo.get(("asset", str(path)), memo.content_stamp(path),
+                               lambda: inert_problems(path, shown(path)))
+            problems += refused  # only inert files: anything a browser runs could read a private circle's key
+            if not refused:
+                assets.append((rel.as_posix(), path))
             continue
         stamp = memo.content_stamp(path)
         page, found = memo.get(("page", str(path)), stamp, lambda: load_page(path, rel.as_posix(), shown(path), stamp))
@@ -121,6 +148,10 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
     agreement = next((p.body for p in pages if p.source == AGREEMENT_PAGE), None)
     published = [p for p in pages if not p.meta.draft]
     problems += _check_pages(published, {p.source for p in pages if p.meta.draft}, content_dir, shown)
+    problems += [Problem(Location(shown(path)), f"the file would be published at '{rel}', which circlepress uses",
+                         "move it to another folder") for rel, path in assets if _reserved(rel)]
+    problems += collisions(sorted([(p.url or "index.html", Location(shown(content_dir / p.source))) for p in published]
+                                  + [(rel, Location(shown(path))) for rel, path in assets]), "publishes to")
     if any(p.is_error for p in problems):
         raise CirclepressError(problems)
     guide = sorted((p for p in published if not p.is_step), key=lambda p: (p.meta.order, p.meta.title))

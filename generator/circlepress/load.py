@@ -46,12 +46,13 @@ def _load_example(project: Project, handbook: Handbook, steps: frozenset[int] | 
 
 def load_guide(project: Project, memo: Memo = NoMemo()) -> Guide:
     """The handbook and the example circle, with the problems of both (shortcodes included)."""
+    theme_problems = project.theme_static()[1]  # links out of a theme's static/ folder
     try:
         handbook = load_handbook(project.content_dir, project.shown, memo)
     except CirclepressError as exc:
-        return Guide(None, None, exc.problems)
+        return Guide(None, None, tuple(exc.problems) + tuple(theme_problems))
     steps = frozenset(p.meta.step for p in handbook.steps)
-    problems = list(check_shortcodes(make_environment(project.theme_dirs), [p.body for p in handbook.pages]))
+    problems = theme_problems + check_shortcodes(make_environment(project.theme_dirs), [p.body for p in handbook.pages])
     try:
         example = _load_example(project, handbook, steps, memo)
     except CirclepressError as exc:

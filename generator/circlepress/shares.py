@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from .assemble import RenderMemo, render_site, site_files
-from .circles import Circle, circle_folders, duplicate_slugs, handbook_facts, load_circle_folder
+from .circles import Circle, circle_folders, duplicate_slugs, folder_collisions, handbook_facts, load_circle_folder
 from .config import Project
 from .errors import CirclepressError, Location, Problem
 from .load import Guide, circle_page_problems, finish
@@ -199,6 +199,7 @@ def build_shared(project: Project, guide: Guide, now: datetime, staging: Staging
         found = sorted((f for share, _ in loaded for f in share), key=lambda f: f.index)
         problems = list(guide.problems) + [p for f in found for p in f.problems]
         problems += duplicate_slugs([(f.slug, f.source, f.slug_at) for f in found if f.slug is not None])
+        problems += folder_collisions(folders, project.shown)
         problems += [p for _, shortcodes in loaded for p in shortcodes]
         try:
             site = finish(project, guide, (), problems)  # its circles stay in the workers

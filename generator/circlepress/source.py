@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 import os
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable
 
 import yaml
 
@@ -276,14 +276,35 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
 def escaping_link(path: Path, folder: Path, shown: str) -> Problem | None:
     """A problem when `path` (a link, or inside a linked folder) resolves outside `folder`."""
     try:
-        inside = path.resolve(strict=True).is_relative_to(folder.resolve(strict=True))
+        if path.resolve(strict=True).is_relative_to(folder.resolve(strict=True)):
+            return None
+        where = f"outside {folder.name}/"
     except (OSError, RuntimeError):  # a dangling or looping link
-        inside = False
-    if inside:
-        return None
+        where = "which does not lead to a file"
     return Problem(Location(shown), f"is a link to '{os.readlink(path) if path.is_symlink() else path.resolve()}', "
-                   f"outside {folder.name}/, so it is not published",
-                   f"copy the file into {folder.name}/ instead of linking to it")
+                   f"{where}, so it is not published", f"copy it into {folder.name}/ instead of linking to it")
+
+
+def published_files(folder: Path, shown: Callable[[Path], str], *, within: Path | None = None,
+                    hidden: tuple[str, ...] = (".", "_")) -> tuple[list[tuple[PurePosixPath, Path]], list[Problem]]:
+    """The files under `folder` by relative path, skipping names that start with `hidden`, and a
+    problem for each link that resolves outside `within` (default `folder`) and each linked
+    folder: neither is ever followed."""
+    files: list[tuple[PurePosixPath, Path]] = []
+    problems: list[Problem] = []
+    for path in sorted(folder.rglob("*")):
+        rel = PurePosixPath(path.relative_to(folder).as_posix())
+        if any(part.startswith(hidden) for part in rel.parts):
+            continue
+        if (escape := escaping_link(path, within or folder, shown(path))) is not None:
+            problems.append(escape)
+        elif path.is_symlink() and path.is_dir():
+            problems.append(Problem(Location(shown(path)), f"is a link to the folder '{os.readlink(path)}', "
+                                    "which is not followed, so nothing in it is published",
+                                    f"copy the folder into {(within or folder).name}/ instead of linking to it"))
+        elif path.is_file():
+            files.append((rel, path))
+    return files, problems
 
 
 def read_text(path: Path, shown: str) -> str:

@@ -11,11 +11,10 @@ import os
 import shutil
 from pathlib import Path
 
-from .config import Project
+from .config import STATE_DIR, Project
 from .errors import CirclepressError, Location, Problem
 from .localfiles import ensure_private_dir, write_private
 
-STATE_DIR = ".circlepress"
 _TMP = ".circlepress-tmp-"
 _OLD = ".circlepress-old-"
 
