@@ -72,7 +72,7 @@ def test_in_page_anchors_still_work(served, tab):  # noqa: F811
     tab.goto(calendar)
     wait_opened(tab, "Calendar")
     assert tab.evaluate("location.hash") == "#rotation"
-    tab.wait_for_function("document.getElementById('rotation').getBoundingClientRect().top < 100")
+    tab.wait_for_function("() => document.getElementById('rotation').getBoundingClientRect().top < 100")
 
 
 @pytest.mark.parametrize("fragment", ["", "#" + "A" * 43, "#not-a-key"])
@@ -142,7 +142,7 @@ def test_a_passphrase_opens_a_circle_that_chose_one(make_site, tab, tmp_path):
     wait_locked(tab)
     tab.fill("#unlock-input", "wrong words entirely here")
     tab.click("#unlock button")
-    tab.wait_for_function("document.getElementById('locked-message').textContent.includes('does not open')")
+    tab.wait_for_function("() => document.getElementById('locked-message').textContent.includes('does not open')")
     tab.fill("#unlock-input", "quiet river seven lanterns")
     tab.click("#unlock button")
     wait_opened(tab, "Test Circle")

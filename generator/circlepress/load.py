@@ -51,7 +51,8 @@ def load_guide(project: Project, memo: Memo = NoMemo()) -> Guide:
     except CirclepressError as exc:
         return Guide(None, None, exc.problems)
     steps = frozenset(p.meta.step for p in handbook.steps)
-    problems = list(check_shortcodes(make_environment(project.theme_dirs), [p.body for p in handbook.pages]))
+    problems = list(handbook.warnings)
+    problems += check_shortcodes(make_environment(project.theme_dirs), [p.body for p in handbook.pages])
     try:
         example = _load_example(project, handbook, steps, memo)
     except CirclepressError as exc:

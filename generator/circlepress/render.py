@@ -20,6 +20,11 @@ from .calendars import calendar_path, data_url, google_link, outlook_link, subsc
 from .schedule import Meeting, evaluation_dates, held, next_meeting, rotation
 from .urls import absolute_url, relative_url
 
+# Every page's Content-Security-Policy, as a <meta> first in its <head> (a decrypted private page
+# keeps its shell's): only the site's own scripts, styles and images; no connections, frames,
+# plugins, fonts or media; no <base>, no form posts. frame-ancestors needs an HTTP header.
+CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
+
 
 @dataclass(frozen=True)
 class Output:
@@ -70,9 +75,10 @@ def _environment(theme_dirs: tuple[Path, ...], live: bool) -> jinja2.Environment
                              auto_reload=live,  # the dev server edits templates under a living environment
                              bytecode_cache=_bytecode_cache())
     env.filters.update(longdate=_longdate, shortdate=_shortdate, hhmm=_hhmm)
-    env.globals.update(url=_url, fill=_fill, navigation=_navigation, next_meeting=_next_meeting,
-                       rotation=_rotation, ics_href=_ics_href, google_link=_google, outlook_link=_outlook,
-                       feed_links=_feed_links, evaluation_dates=_evaluations, sessions_data=_sessions_data)
+    env.globals.update(csp=Markup(CSP), url=_url, fill=_fill, navigation=_navigation,
+                       next_meeting=_next_meeting, rotation=_rotation, ics_href=_ics_href, google_link=_google,
+                       outlook_link=_outlook, feed_links=_feed_links, evaluation_dates=_evaluations,
+                       sessions_data=_sessions_data)
     return env
 
 

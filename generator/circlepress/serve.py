@@ -24,9 +24,13 @@ from .config import load_project
 from .errors import CirclepressError, Location, Problem
 from .memo import Memo
 from .privacy import load_secret
+from .render import CSP
 from .watcher import stop_on_sigterm, watch
 
 LIVE = "/__circlepress/"
+# The live reload listens to the server's event stream, which the pages' policy forbids: served pages
+# (never built ones) allow connections to their own origin.
+SERVE_CSP = CSP + "; connect-src 'self'"
 PREVIEW_LINKS = 10  # private circles' links printed at start; `circlepress links` lists every one
 
 
@@ -111,6 +115,12 @@ LIVE_JS = """(function () {
 """
 
 
+def live_page(html: bytes) -> bytes:
+    """A page as served: with the reload script, and the policy that lets it listen for rebuilds."""
+    html = html.replace(CSP.encode(), SERVE_CSP.encode(), 1)
+    return html.replace(b"</head>", f'<script src="{LIVE}live.js"></script></head>'.encode(), 1)
+
+
 class _Handler(BaseHTTPRequestHandler):
     live: LiveSite
     base_path: str
@@ -165,7 +175,7 @@ class _Handler(BaseHTTPRequestHandler):
         kind = mimetypes.guess_type(rel)[0] or "application/octet-stream"
         if kind == "text/html":
             kind += "; charset=utf-8"
-            body = body.replace(b"</head>", f'<script src="{LIVE}live.js"></script></head>'.encode(), 1)
+            body = live_page(body)
         elif kind.startswith("text/") or kind in ("application/javascript",):
             kind += "; charset=utf-8"
         self._send(status, body, kind, {"X-Circlepress-Build": str(self.live.built.get(rel, 0))})
