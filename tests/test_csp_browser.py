@@ -129,3 +129,25 @@ def test_a_remote_image_does_not_load_on_an_opened_private_page(tracked, browser
         else:
             assert asked == [PIXEL]
         tab.context.close()
+
+
+def test_a_theme_that_leaves_the_policy_out_stops_the_build(make_site, tmp_path):
+    """Every page must carry the policy: an override of base.html without it is a located error."""
+    from click.testing import CliRunner
+
+    from circlepress.cli import main
+
+    base = (REPO / "themes/default/templates/base.html").read_text("utf-8")
+    root = make_site({"circlepress.yaml": "title: T\ntheme: mine\n", "themes/mine/templates/base.html": base})
+    out = tmp_path / "out"
+    build_it = ["build", "--root", str(root), "--out", str(out)]
+    assert CliRunner().invoke(main, build_it).exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (root / "themes/mine/templates/base.html").write_text(base.replace(
+        '<meta http-equiv="Content-Security-Policy" content="{{ csp }}">\n', ""), "utf-8")
+    result = CliRunner().invoke(main, build_it)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "themes/mine/templates/base.html:3:1: the page 'index.html' has no Content-Security-Policy first in its " \
+        '<head> (start <head> with <meta http-equiv="Content-Security-Policy" content="{{ csp }}">, as the default ' \
+        "theme's templates do)" in result.output, result.output
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

@@ -24,7 +24,7 @@ from .config import load_project
 from .errors import CirclepressError, Location, Problem
 from .memo import Memo
 from .privacy import load_secret
-from .render import CSP
+from .render import CSP, POLICY_META
 from .watcher import stop_on_sigterm, watch
 
 LIVE = "/__circlepress/"
@@ -117,7 +117,7 @@ LIVE_JS = """(function () {
 
 def live_page(html: bytes) -> bytes:
     """A page as served: with the reload script, and the policy that lets it listen for rebuilds."""
-    html = html.replace(CSP.encode(), SERVE_CSP.encode(), 1)
+    html = html.replace(POLICY_META.encode(), POLICY_META.replace(CSP, SERVE_CSP).encode(), 1)
     return html.replace(b"</head>", f'<script src="{LIVE}live.js"></script></head>'.encode(), 1)
 
 
