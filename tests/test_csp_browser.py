@@ -79,6 +79,9 @@ def test_public_and_private_pages_work_under_the_policy(served, browser):  # noq
     tab.get_by_role("link", name="Calendar", exact=True).click()
     wait_opened(tab, "Calendar")
     assert head_policy(tab) == CSP
+    with tab.expect_download() as download:  # a data: URL inside the opened page
+        tab.click("#whole-calendar")
+    assert download.value.path().read_bytes().startswith(b"BEGIN:VCALENDAR")
     assert tab.console_errors == []
     tab.context.close()
 
