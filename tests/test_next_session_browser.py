@@ -57,7 +57,7 @@ def test_next_session_moves_on_when_the_clock_passes_a_meeting(served, browser):
     page.goto(base + "circles/imaging-and-data/")
     assert next_topic(page) == "Supervising your first student"
     page.clock.run_for("01:00:00")  # the meeting ends at 17:30 London time
-    page.wait_for_function("document.querySelector('[data-next-session] [data-next=\"topic\"]')"
+    page.wait_for_function("() => document.querySelector('[data-next-session] [data-next=\"topic\"]')"
                            ".textContent === 'Funding for early independence'")
     page.goto(base + "circles/imaging-and-data/calendar/")
     past = page.eval_on_selector_all("tr.past td:first-child", "cells => cells.map(c => c.textContent)")
@@ -84,7 +84,7 @@ def test_a_private_circle_shows_its_next_session_once_opened(served, browser):  
     keys = keys_for("early-independence")
     context, page = open_tab(browser, datetime(2027, 3, 5, 12, 0, tzinfo=UTC), zone="Europe/Madrid")
     page.goto(f"{base}{keys.url}#{b64(keys.link_key)}")
-    page.wait_for_function("document.querySelector('h1').textContent.includes('Early Independence')")
+    page.wait_for_function("() => document.querySelector('h1').textContent.includes('Early Independence')")
     assert next_topic(page) == "Negotiating a start-up package"  # the build (20 Feb) said 4 March's
     assert page.inner_text('[data-next="time"]') == ", 17:30–18:45"
     context.close()

@@ -299,7 +299,7 @@ def test_links_lists_public_urls_and_private_share_links(tmp_path):
     result = CliRunner().invoke(main, ["links", "--root", str(REPO), "--base-url", "https://circles.example.org/repo/"])
     assert result.exit_code == 0, result.output
     keys = keys_for(PRIVATE)
-    assert f"https://circles.example.org/repo/{keys.url}#{b64(keys.link_key)}" in result.output
+    assert f"https://circles.example.org/repo/{keys.url}#k={b64(keys.link_key)}" in result.output
     assert "https://circles.example.org/repo/circles/imaging-and-data/" in result.output
     assert TEST_SECRET not in result.output
 
@@ -320,7 +320,7 @@ def test_links_qr_prints_only_the_chosen_circles_link():
     """A QR code is shown on a shared screen: the other circles' links must not be above it."""
     base = ["links", "--root", str(REPO), "--base-url", "https://circles.example.org/repo/", "--qr"]
     keys = keys_for(PRIVATE)
-    private_link = f"https://circles.example.org/repo/{keys.url}#{b64(keys.link_key)}"
+    private_link = f"https://circles.example.org/repo/{keys.url}#k={b64(keys.link_key)}"
     public = CliRunner().invoke(main, base + ["imaging-and-data"])
     assert public.exit_code == 0, public.output
     assert "https://circles.example.org/repo/circles/imaging-and-data/" in public.output

@@ -3,17 +3,18 @@ circle's pages, nothing else does, and nothing leaks to the console."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
 
 from circlepress.build import build
 from circlepress.config import load_project
-from circlepress.privacy import b64
+from circlepress.privacy import b64, share_link
 
-from browser_support import CHROMIUM_ARGS  # noqa: F401 - the launch flags live there
+from browser_support import CHROMIUM_ARGS, serve  # noqa: F401 - the launch flags live there
 from conftest import NOW, VALID_CIRCLE
-from private_support import keys_for
+from private_support import keys_for, open_page
 from test_browser import browser, served  # noqa: F401 - shared module fixtures
 
 PRIVATE = "early-independence"
@@ -35,8 +36,7 @@ def tab(browser):  # noqa: F811
 
 
 def link(base: str, slug: str = PRIVATE) -> str:
-    keys = keys_for(slug)
-    return f"{base}{keys.url}#{b64(keys.link_key)}"
+    return share_link("", base, keys_for(slug), passphrase=False)
 
 
 def wait_opened(page, heading: str) -> None:
@@ -72,10 +72,10 @@ def test_in_page_anchors_still_work(served, tab):  # noqa: F811
     tab.goto(calendar)
     wait_opened(tab, "Calendar")
     assert tab.evaluate("location.hash") == "#rotation"
-    tab.wait_for_function("document.getElementById('rotation').getBoundingClientRect().top < 100")
+    tab.wait_for_function("() => document.getElementById('rotation').getBoundingClientRect().top < 100")
 
 
-@pytest.mark.parametrize("fragment", ["", "#" + "A" * 43, "#not-a-key"])
+@pytest.mark.parametrize("fragment", ["", "#" + "A" * 43, "#k=" + "A" * 43, "#not-a-key", "#%E0%A4%A"])
 def test_without_the_right_key_only_a_neutral_message_shows(served, tab, fragment):  # noqa: F811
     _, base = served
     tab.goto(base + keys_for(PRIVATE).url + fragment)
@@ -104,6 +104,16 @@ def test_a_link_pasted_into_the_address_bar_of_a_locked_page_opens_it(served, ta
     tab.goto(link(base))  # only the fragment changes: the same document, no reload
     wait_opened(tab, NAME)
     assert "#" not in tab.url
+
+
+def test_a_link_made_before_the_k_form_still_opens(served, tab):  # noqa: F811
+    _, base = served
+    keys = keys_for(PRIVATE)
+    assert link(base) == f"{base}{keys.url}#k={b64(keys.link_key)}"
+    tab.goto(f"{base}{keys.url}#{b64(keys.link_key)}")
+    wait_opened(tab, NAME)
+    assert "#" not in tab.url
+    assert tab.console_errors == []
 
 
 def test_pages_open_from_file_urls(served, tab):  # noqa: F811
@@ -142,7 +152,7 @@ def test_a_passphrase_opens_a_circle_that_chose_one(make_site, tab, tmp_path):
     wait_locked(tab)
     tab.fill("#unlock-input", "wrong words entirely here")
     tab.click("#unlock button")
-    tab.wait_for_function("document.getElementById('locked-message').textContent.includes('does not open')")
+    tab.wait_for_function("() => document.getElementById('locked-message').textContent.includes('does not open')")
     tab.fill("#unlock-input", "quiet river seven lanterns")
     tab.click("#unlock button")
     wait_opened(tab, "Test Circle")
@@ -150,3 +160,49 @@ def test_a_passphrase_opens_a_circle_that_chose_one(make_site, tab, tmp_path):
     wait_opened(tab, "Topics")  # the next page opens without asking again
     assert tab.console_errors == []
 
+
+
+HEADING = "Questions we keep coming back to each month"
+
+
+def opened_page(site, slug: str, title: str) -> tuple[str, str]:
+    """(folder under `site`, decrypted HTML) of the private circle's page titled `title`."""
+    folder = site / keys_for(slug).url
+    for shell in sorted(folder.rglob("index.html")):
+        page = shell.relative_to(folder).as_posix()
+        html = open_page(site, slug, page)
+        if f"<h1>{title}</h1>" in html:
+            return shell.parent.relative_to(site).as_posix() + "/", html
+    raise AssertionError(f"no page titled {title}")
+
+
+def test_an_anchor_shaped_like_a_key_scrolls_and_keeps_the_page_open(make_site, tab, tmp_path):
+    """A heading's id can be 43 letters, digits and '-', as a bare key is: opening a page at that
+    anchor, or following it inside an open page, shows the page and scrolls; the key stays kept."""
+    circle = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+    filler = "\n\n".join(f"Paragraph {i} of what the circle wrote down." for i in range(80))
+    notes = f"---\ntitle: Notes\n---\n[Jump to the questions](#ID)\n\n{filler}\n\n## {HEADING}\n\nThe end.\n"
+    root = make_site({"sites/lab-p/circle.yaml": circle, "sites/lab-p/notes.md": notes})
+    out = tmp_path / "out"
+    build(load_project(root, output=out), now=NOW)
+    _, html = opened_page(out, "lab-p", "Notes")
+    anchor = re.search(f'<h2 id="([^"]+)"[^>]*>{HEADING}', html).group(1)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", anchor), anchor  # the shape of a bare key
+    (root / "sites/lab-p/notes.md").write_text(notes.replace("#ID", "#" + anchor))
+    build(load_project(root, output=out), now=NOW)
+    folder, _ = opened_page(out, "lab-p", "Notes")
+    scrolled = "id => Math.abs(document.getElementById(id).getBoundingClientRect().top) < 100"
+    with serve(out) as origin:
+        tab.goto(share_link(origin, "/", keys_for("lab-p"), passphrase=False))
+        wait_opened(tab, "Test Circle")
+        tab.goto(f"{origin}/{folder}#{anchor}")  # a new document: the key comes from this tab's store
+        wait_opened(tab, "Notes")
+        tab.wait_for_function(scrolled, arg=anchor)
+        assert tab.evaluate("location.hash") == "#" + anchor
+        tab.evaluate("window.scrollTo(0, 0)")
+        tab.get_by_role("link", name="Jump to the questions").click()  # inside the open page
+        tab.wait_for_function(scrolled, arg=anchor)
+        assert tab.locator("h1").inner_text() == "Notes"
+        tab.get_by_role("link", name="Topics", exact=True).click()
+        wait_opened(tab, "Topics")  # the kept key still opens the circle's other pages
+    assert tab.console_errors == []

@@ -2,7 +2,8 @@
 
 Each folder under `tests/invalid/` is a small project with one kind of mistake (plus
 one with many) and an `expected.txt` holding the lines `circlepress check` prints on
-stderr, without the final "N errors; nothing was written." line. Run with
+stderr, without the final "N errors; nothing was written." line (an `args.txt` gives
+`check` more arguments, such as `--strict` for mistakes that are warnings without it). Run with
 `UPDATE_GOLDEN=1` to rewrite the expected files, then read the diff before committing.
 """
 
@@ -64,8 +65,9 @@ def failure_lines(result: Result) -> list[str]:
 def test_invalid_input_is_reported(case: str, tmp_path: Path) -> None:
     source = INVALID / case
     root = tmp_path / "project"
-    shutil.copytree(source, root, ignore=shutil.ignore_patterns("expected.txt"))
-    lines = failure_lines(check(root))
+    shutil.copytree(source, root, ignore=shutil.ignore_patterns("expected.txt", "args.txt"))
+    args = (source / "args.txt").read_text("utf-8").split() if (source / "args.txt").is_file() else []
+    lines = failure_lines(check(root, *args))
     golden = source / "expected.txt"
     if UPDATE:
         golden.write_text("\n".join(lines) + "\n", "utf-8")
@@ -102,6 +104,11 @@ WARNINGS = {
     "session-without-facilitators": (NO_FACILITATORS, "sites/lab-a/circle.yaml:17:5: warning: session on "
                                      "2027-04-08 has no facilitators yet (name one or two member ids, or let "
                                      "`circlepress plan` fill them in)"),
+    "remote-image": (VALID_CIRCLE + "topics:\n  - title: Grants\n"
+                     "    notes: See ![the form](https://forms.example/p.png)\n",
+                     "sites/lab-a/circle.yaml:19:28: warning: image 'https://forms.example/p.png' is on another "
+                     "host, and the pages' Content-Security-Policy blocks it (copy the image into content/ and give "
+                     "its path)"),
     "session-without-topic": (NO_TOPIC, "sites/lab-a/circle.yaml:17:5: warning: session on 2027-04-08 has no topic "
                               "(add 'topic:')"),
 }

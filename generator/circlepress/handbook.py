@@ -56,6 +56,7 @@ class Handbook:
     pages: tuple[HandbookPage, ...]
     agreement: Fragments | None
     assets: tuple[tuple[str, Path], ...]  # (output path, source file) of images and other files
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def steps(self) -> tuple[HandbookPage, ...]:
@@ -123,7 +124,8 @@ def collisions(names: list[tuple[str, Location]], verb: str) -> list[Problem]:
 
 
 def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = NoMemo()) -> Handbook:
-    """Load every `.md` page under `content_dir`; raise with all problems at once.
+    """Load every `.md` page under `content_dir`; raise with all problems at once (warnings alone
+    are kept in the handbook).
 
     With a `memo`, a page whose file is unchanged is not read into markdown again.
     """
@@ -156,7 +158,7 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
         raise CirclepressError(problems)
     guide = sorted((p for p in published if not p.is_step), key=lambda p: (p.meta.order, p.meta.title))
     steps = sorted((p for p in published if p.is_step), key=lambda p: p.meta.step)
-    return Handbook(tuple(guide + steps), agreement, tuple(assets))
+    return Handbook(tuple(guide + steps), agreement, tuple(assets), tuple(problems))
 
 
 def _check_pages(pages: list[HandbookPage], drafts: set[str], content_dir: Path,

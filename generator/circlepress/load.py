@@ -52,7 +52,8 @@ def load_guide(project: Project, memo: Memo = NoMemo()) -> Guide:
     except CirclepressError as exc:
         return Guide(None, None, tuple(exc.problems) + tuple(theme_problems))
     steps = frozenset(p.meta.step for p in handbook.steps)
-    problems = theme_problems + check_shortcodes(make_environment(project.theme_dirs), [p.body for p in handbook.pages])
+    problems = list(handbook.warnings) + list(theme_problems)
+    problems += check_shortcodes(make_environment(project.theme_dirs), [p.body for p in handbook.pages])
     try:
         example = _load_example(project, handbook, steps, memo)
     except CirclepressError as exc:

@@ -5,8 +5,8 @@ then fills the slots, so a step written once shows every circle's own data.
 
 Shortcodes look like `{{< sessions >}}` on a line of their own or inline. Links to
 other pages are written to their source files (`[Step 8](08-make-a-calendar.md)`) and
-become relative URLs wherever the page is published. Raw HTML is off, and links with
-schemes other than http(s), mailto and tel are errors.
+become relative URLs wherever the page is published. Raw HTML is off, links with
+schemes other than http(s), mailto and tel are errors, and images from other hosts are warnings.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from .errors import Location, Problem
+from .errors import Location, Problem, Severity
 
 _SHORTCODE = re.compile(r"\{\{<\s*([a-z][a-z0-9-]*)((?:\s+[^\s>]+)*)\s*>\}\}")
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
@@ -150,11 +150,13 @@ class _Collector:
                 self.visit(token.children, here)
 
     def link_location(self, line: int, url: str) -> Location:
-        """Where `url` is written, searching from the block's first line."""
-        for offset, text in enumerate(self.lines[line:line + 50]):
-            column = text.find(url[:20])
-            if column >= 0:
-                return self.location(line + offset, column + 1)
+        """Where `url` is written, searching from the block's first line: as a link's `(destination)`
+        first, so `//host/x` is not found inside an earlier `https://host/x`."""
+        for needle, skip in (("(" + url[:20], 1), (url[:20], 0)):
+            for offset, text in enumerate(self.lines[line:line + 50]):
+                column = text.find(needle)
+                if column >= 0:
+                    return self.location(line + offset, column + 1 + skip)
         return self.location(line)
 
     def check_link(self, token, attr: str, line: int) -> None:
@@ -166,6 +168,11 @@ class _Collector:
                 "use an https:// link or a relative path"))
             token.attrSet(attr, "#")
             return
+        if attr == "src" and (scheme or url.replace("\\", "/").startswith("//")):  # browsers read \ as /
+            self.problems.append(Problem(
+                self.link_location(line, url), f"image '{url[:60]}' is on another host, and the pages' "
+                "Content-Security-Policy blocks it", "copy the image into content/ and give its path",
+                Severity.WARNING))
         path, _, fragment = url.partition("#")
         if not scheme and path.endswith(".md") and not path.startswith("/"):
             target = posixpath.normpath(posixpath.join(self.source_dir, path))

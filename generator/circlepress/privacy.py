@@ -140,8 +140,9 @@ def read_sealed(keys: CircleKeys, page: str, shell: str) -> str | None:
 
 
 def share_link(origin: str, base_path: str, keys: CircleKeys, passphrase: bool) -> str:
-    """`<base>/<secret path>/#<key>`; without the key when members use a passphrase."""
-    return f"{origin}{base_path}{keys.url}" + ("" if passphrase else f"#{b64(keys.link_key)}")
+    """`<base>/<secret path>/#k=<key>`; without the key when members use a passphrase. The `k=`
+    tells the key from an in-page anchor (no heading id has a '='); private.js reads both forms."""
+    return f"{origin}{base_path}{keys.url}" + ("" if passphrase else f"#k={b64(keys.link_key)}")
 
 
 class Sealer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,12 +14,19 @@ import jinja2
 from markupsafe import Markup
 
 from .circles import Circle
-from .errors import CirclepressError, Problem
+from .errors import CirclepressError, Location, Problem
 from .handbook import Handbook, HandbookPage
 from .markdown import Fragments, PageLink, Shortcode, Slot
 from .calendars import calendar_path, data_url, google_link, outlook_link, subscribe_links
 from .schedule import Meeting, evaluation_dates, held, next_meeting, rotation
 from .urls import absolute_url, relative_url
+
+# Every page's Content-Security-Policy, as a <meta> first in its <head> (a decrypted private page
+# keeps its shell's): only the site's own scripts, styles and images; no connections, frames,
+# plugins, fonts or media; no <base>, no form posts. frame-ancestors needs an HTTP header.
+CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
+POLICY_META = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+_POLICY_FIRST = re.compile(r"<head\b[^>]*>\s*" + re.escape(POLICY_META))
 
 
 @dataclass(frozen=True)
@@ -70,9 +78,10 @@ def _environment(theme_dirs: tuple[Path, ...], live: bool) -> jinja2.Environment
                              auto_reload=live,  # the dev server edits templates under a living environment
                              bytecode_cache=_bytecode_cache())
     env.filters.update(longdate=_longdate, shortdate=_shortdate, hhmm=_hhmm)
-    env.globals.update(url=_url, fill=_fill, navigation=_navigation, next_meeting=_next_meeting,
-                       rotation=_rotation, ics_href=_ics_href, google_link=_google, outlook_link=_outlook,
-                       feed_links=_feed_links, evaluation_dates=_evaluations, sessions_data=_sessions_data)
+    env.globals.update(csp=Markup(CSP), url=_url, fill=_fill, navigation=_navigation,
+                       next_meeting=_next_meeting, rotation=_rotation, ics_href=_ics_href, google_link=_google,
+                       outlook_link=_outlook, feed_links=_feed_links, evaluation_dates=_evaluations,
+                       sessions_data=_sessions_data)
     return env
 
 
@@ -266,13 +275,36 @@ class Renderer:
         """A private page's public shell: generic, and given nothing of the circle but its sealed payload."""
         ctx = {"site": self.site, "page_path": out.path, "absolute": False, "payload": payload,
                "passphrase": payload["wrap"]["kind"] == "passphrase"}
-        return self.env.get_template("private.html").render(ctx)
+        return self._with_policy(self.env.get_template("private.html").render(ctx), "private.html", out.path)
 
     def render(self, out: Output) -> str:
         ctx = self.context(out)
         try:
             if out.body is not None:  # shortcode templates render here
                 ctx["content"] = self.fill(out.body, out)
-            return self.env.get_template(out.template).render(ctx)
+            html = self.env.get_template(out.template).render(ctx)
         except jinja2.TemplateError as exc:
             raise CirclepressError([Problem.from_template_error(exc, out.template, self.shown)]) from None
+        return self._with_policy(html, out.template, out.path)
+
+    def _with_policy(self, html: str, template: str, path: str) -> str:
+        """`html`, if its <head> starts with the policy: a theme that leaves it out stops the build."""
+        if _POLICY_FIRST.search(html):
+            return html
+        raise CirclepressError([Problem(
+            self._head_location(template), f"the page '{path}' has no Content-Security-Policy first in its <head>",
+            'start <head> with <meta http-equiv="Content-Security-Policy" content="{{ csp }}">, as the default '
+            "theme's templates do")])
+
+    def _head_location(self, name: str) -> Location:
+        """Where the page's <head> is written: in template `name` or one it extends."""
+        seen = set()
+        while True:
+            source, filename, _ = self.env.loader.get_source(self.env, name)
+            seen.add(name)
+            parent = self.env.parse(source).find(jinja2.nodes.Extends)
+            parent = parent.template.value if parent and isinstance(parent.template, jinja2.nodes.Const) else None
+            if "<head" in source or parent is None or parent in seen:
+                line = source.count("\n", 0, max(source.find("<head"), 0)) + 1
+                return Location(self.shown(Path(filename)) if filename else name, line)
+            name = parent

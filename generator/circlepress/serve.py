@@ -26,9 +26,13 @@ from .config import load_project
 from .errors import CirclepressError, Location, Problem
 from .memo import Memo
 from .privacy import load_secret
+from .render import CSP, POLICY_META
 from .watcher import stop_on_sigterm, watch
 
 LIVE = "/__circlepress/"
+# The live reload listens to the server's event stream, which the pages' policy forbids: served pages
+# (never built ones) allow connections to their own origin.
+SERVE_CSP = CSP + "; connect-src 'self'"
 PREVIEW_LINKS = 10  # private circles' links printed at start; `circlepress links` lists every one
 LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]")  # the Host names a loopback server answers to
 WILDCARDS = ("", "0.0.0.0")  # noqa: S104 - `--bind 0.0.0.0` is the user's choice, warned about
@@ -135,6 +139,12 @@ LIVE_JS = """(function () {
 """
 
 
+def live_page(html: bytes) -> bytes:
+    """A page as served: with the reload script, and the policy that lets it listen for rebuilds."""
+    html = html.replace(POLICY_META.encode(), POLICY_META.replace(CSP, SERVE_CSP).encode(), 1)
+    return html.replace(b"</head>", f'<script src="{LIVE}live.js"></script></head>'.encode(), 1)
+
+
 class _Handler(BaseHTTPRequestHandler):
     live: LiveSite
     base_path: str
@@ -215,9 +225,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _file(self, rel: str, status: int) -> None:
         body = self.live.files[rel]
         kind = mimetypes.guess_type(rel)[0] or "application/octet-stream"
-        if kind == "text/html" and self._is_local():  # live reload: for this machine only
-            body = body.replace(b"</head>", f'<script src="{LIVE}live.js"></script></head>'.encode(), 1)
-        if kind.startswith("text/") or kind in ("application/javascript",):
+        if kind == "text/html":
+            kind += "; charset=utf-8"
+            if self._is_local():  # live reload: for this machine only
+                body = live_page(body)
+        elif kind.startswith("text/") or kind in ("application/javascript",):
             kind += "; charset=utf-8"
         self._send(status, body, kind, {"X-Circlepress-Build": str(self.live.built.get(rel, 0))})
 

@@ -1,10 +1,12 @@
 /* circlepress: opens a private circle's page in the browser with WebCrypto.
- * The share link's fragment (#key) never reaches the server. The key unwraps the circle's
+ * The share link's fragment (#k=key) never reaches the server. The key unwraps the circle's
  * content key, which decrypts this page; the content key is kept in sessionStorage so the
  * circle's other pages open without the link. Failures show a neutral message, never content. */
 (function () {
   "use strict";
-  var KEY = /^[A-Za-z0-9_-]{43}$/;
+  var KEY = /^[A-Za-z0-9_-]{43}$/;  /* a 256-bit key, base64url */
+  var LINK = /^k=([A-Za-z0-9_-]{43})$/;  /* the fragment privacy.share_link writes */
+  var opened = false;
   var sealed = JSON.parse(document.getElementById("circlepress-sealed").textContent);
   var storeName = "circlepress:" + sealed.circle;
   var text = new TextEncoder();
@@ -54,12 +56,17 @@
     return "circlepress:page:v1:" + sealed.circle + ":" + rest;
   }
 
+  function anchorTarget(anchor) {
+    try { anchor = decodeURIComponent(anchor); } catch (e) { /* not percent-encoded: as written */ }
+    return anchor ? document.getElementById(anchor) : null;
+  }
+
   function show(html) {
     var page = new DOMParser().parseFromString(html, "text/html");
     document.title = page.title;
     document.body.replaceWith(document.importNode(page.body, true));
-    var anchor = location.hash.slice(1);
-    var target = anchor && document.getElementById(decodeURIComponent(anchor));
+    opened = true;
+    var target = anchorTarget(location.hash.slice(1));
     if (target) target.scrollIntoView();
     document.dispatchEvent(new Event("circlepress:opened"));
   }
@@ -72,7 +79,7 @@
   }
 
   function ask(message) {
-    try { sessionStorage.removeItem(storeName); } catch (e) { /* nothing stored */ }
+    if (opened) return;  /* the page is open: a link that does not open it changes nothing */
     var form = document.getElementById("unlock");
     if (message) document.getElementById("locked-message").textContent = message;
     form.hidden = false;
@@ -89,12 +96,40 @@
     return hash >= 0 ? value.slice(hash + 1) : value;
   }
 
-  function fromFragment() {
-    var fragment = location.hash.slice(1);
-    if (sealed.wrap.kind !== "link" || !KEY.test(fragment)) return false;
+  /* The key a link carries: `k=<key>`, or a bare key as links made before the `k=` had. A bare one
+   * may be an in-page anchor that looks the same (a heading's id of 43 letters, digits and '-'): it
+   * is tried, and if it opens nothing it is an anchor, and the key kept in this tab opens the page. */
+  function keyIn(text) {
+    var match = LINK.exec(text);
+    if (match) return { key: match[1], sure: true };
+    return KEY.test(text) ? { key: text, sure: false } : null;
+  }
+
+  function forgetLink() {
     history.replaceState(null, "", location.pathname + location.search);
-    tryWith(fragment).catch(function () { ask("That link does not open this page."); });
+  }
+
+  function fromFragment() {
+    var found = sealed.wrap.kind === "link" ? keyIn(location.hash.slice(1)) : null;
+    if (!found) return false;
+    if (found.sure) forgetLink();
+    tryWith(found.key).then(function () {
+      if (!found.sure) forgetLink();
+    }, function () {
+      if (found.sure) ask("That link does not open this page.");
+      else if (!opened) fromStore("That link does not open this page.");
+    });
     return true;
+  }
+
+  function fromStore(message) {
+    var saved = null;
+    try { saved = sessionStorage.getItem(storeName); } catch (e) { /* storage off */ }
+    if (!saved) return ask(message);
+    open(bytes(saved)).catch(function () {
+      try { sessionStorage.removeItem(storeName); } catch (e) { /* storage off */ }
+      ask();
+    });
   }
 
   function start() {
@@ -105,22 +140,15 @@
     document.getElementById("unlock").addEventListener("submit", function (event) {
       event.preventDefault();
       var secret = fromPasted(document.getElementById("unlock-input").value);
-      var valid = sealed.wrap.kind !== "link" || KEY.test(secret);
-      (valid ? tryWith(secret) : Promise.reject()).catch(function () {
+      var found = sealed.wrap.kind === "link" ? keyIn(secret) : { key: secret };
+      (found ? tryWith(found.key) : Promise.reject()).catch(function () {
         ask(sealed.wrap.kind === "link" ? "That link does not open this page. Check that you copied all of it."
                                         : "That passphrase does not open this page.");
       });
     });
     /* A link pasted into the address bar of a locked page changes only the fragment. */
     window.addEventListener("hashchange", fromFragment);
-    if (fromFragment()) return;
-    var saved = null;
-    try { saved = sessionStorage.getItem(storeName); } catch (e) { /* storage off */ }
-    if (saved) {
-      open(bytes(saved)).catch(function () { ask(); });
-    } else {
-      ask();
-    }
+    if (!fromFragment()) fromStore();
   }
 
   start();
