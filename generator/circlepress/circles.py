@@ -14,7 +14,7 @@ from .handbook import PageMeta
 from .markdown import Fragments, PageLink, Shortcode, parse_markdown
 from .memo import Memo, NoMemo, value_stamp
 from .schedule import Meeting, add_months, held, meetings, term_end
-from .schema import CircleSpec, StepProgress
+from .schema import MAX_SESSIONS, SESSIONS_HINT, CircleSpec, StepProgress
 from .source import Document, escaping_link, load_yaml, read_text, split_front_matter
 from .validation import suggest, validate
 
@@ -122,6 +122,10 @@ def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
         if not session.topic and not session.cancelled:
             problems.append(_err(doc, ("sessions", i), f"session on {session.date} has no topic",
                                  "add 'topic:'", severity=Severity.WARNING))
+    if len(schedule) > MAX_SESSIONS:  # listed sessions alone are held to it by the schema
+        problems.append(_err(doc, ("repeat",), f"the repeat rule and 'sessions' make {len(schedule)} sessions; "
+                             f"at most {MAX_SESSIONS} are allowed", SESSIONS_HINT + ", or end the rule earlier "
+                             "with 'until:'", key=True))
     open_dates = sum(1 for m in schedule if not m.cancelled and m.key not in {str(k) for k in keys})
     if open_dates:
         problems.append(_err(doc, ("repeat",), f"{open_dates} sessions from the repeat rule have no topic or "

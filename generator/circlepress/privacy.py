@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 import subprocess
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,18 +114,46 @@ def envelope(keys: CircleKeys, passphrase: str | None) -> dict:
     return {"kind": "link", **seal(keys.link_key, aad, keys.content_key)}
 
 
-PAGE_FORMAT = 1
+PAGE_FORMAT = 2  # 2: compressed and padded (`pack`); 1 (read only, for the previous calendar): neither
+PAD_FLOOR = 16 * 1024  # the smallest size class: a compressed page with the most members and sessions fits
+
+
+def pad(data: bytes, floor: int = PAD_FLOOR) -> bytes:
+    """`data`, a 0x80 byte and zeros, to the first of floor, 2 x floor, 4 x floor ... that holds it."""
+    size = floor
+    while size < len(data) + 1:
+        size *= 2
+    return data + b"\x80" + bytes(size - len(data) - 1)
+
+
+def unpad(data: bytes) -> bytes:
+    """The inverse of `pad`: everything before the last 0x80 that only zeros follow."""
+    end = len(data.rstrip(b"\0")) - 1
+    if end < 0 or data[end] != 0x80:
+        raise ValueError("not a padded page")
+    return data[:end]
+
+
+def pack(html: str) -> bytes:
+    """A page's plaintext as sealed: compressed, then padded, so that its size tells only its
+    size class (nearly always the first), not how many members or sessions it shows."""
+    return pad(zlib.compress(html.encode(), 9))
+
+
+def unpack(data: bytes) -> str:
+    return zlib.decompress(unpad(data)).decode()
 
 
 def seal_page(keys: CircleKeys, wrap: dict, page: str, html: str) -> dict:
     """The payload a private page's shell carries: the wrapped key and the sealed page."""
     return {"v": PAGE_FORMAT, "circle": keys.token, "wrap": wrap,
-            "page": seal(keys.content_key, page_aad(keys.token, page), html.encode())}
+            "page": seal(keys.content_key, page_aad(keys.token, page), pack(html))}
 
 
 def open_page(content_key: bytes, payload: dict, page: str) -> str:
     """The HTML of a sealed page (the inverse of `seal_page`); raises InvalidTag on a wrong key or path."""
-    return unseal(content_key, page_aad(payload["circle"], page), payload["page"]).decode()
+    plain = unseal(content_key, page_aad(payload["circle"], page), payload["page"])
+    return unpack(plain) if payload["v"] == PAGE_FORMAT else plain.decode()
 
 
 def read_sealed(keys: CircleKeys, page: str, shell: str) -> str | None:
@@ -132,8 +161,8 @@ def read_sealed(keys: CircleKeys, page: str, shell: str) -> str | None:
     match = re.search(r'<script type="application/json" id="circlepress-sealed">(.*?)</script>', shell, re.S)
     try:
         payload = json.loads(match.group(1)) if match else {}
-        return open_page(keys.content_key, payload, page) if payload.get("v") == PAGE_FORMAT else None
-    except (ValueError, KeyError, TypeError, InvalidTag):
+        return open_page(keys.content_key, payload, page) if payload.get("v") in (1, PAGE_FORMAT) else None
+    except (ValueError, KeyError, TypeError, InvalidTag, zlib.error):
         return None
 
 
