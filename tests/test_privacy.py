@@ -303,3 +303,24 @@ def test_padding_round_trips_and_rejects_what_it_did_not_make():
         assert len(padded) in (PAD_FLOOR, 2 * PAD_FLOOR) and unpad(padded) == data
     with pytest.raises(ValueError):
         unpad(bytes(64))
+
+
+def test_an_edit_reseals_every_page_of_the_circle_and_a_comment_none(make_site, tmp_path):
+    """Sizes aside, bytes: an edit of one session changes all of the circle's files, not only
+    the pages that show it; an edit that changes nothing shown changes no file."""
+    root = make_site({"sites/lab/circle.yaml": _counted_circle(2, 3)})
+    out = tmp_path / "out"
+
+    def published() -> dict[str, bytes]:
+        build(load_project(root, output=out), now=NOW)
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / keys_for("lab").url).rglob("*.html")}
+
+    first = published()
+    circle = root / "sites/lab/circle.yaml"
+    circle.write_text(circle.read_text() + "# a comment\n")
+    assert published() == first
+    circle.write_text(circle.read_text().replace("investigator 2", "investigator two"))
+    second = published()
+    assert sorted(second) == sorted(first) and len(first) > 15
+    assert [path for path in first if first[path] == second[path]] == []
+    assert "investigator two" in open_page(out, "lab", "calendar/index.html")

@@ -5,7 +5,10 @@ content key is wrapped (an envelope) by the key in the share link, or by a key d
 from the circle's passphrase, so other ways in (per-member links) can be added later
 without re-encrypting pages. Nonces are synthetic: derived from the key, the page path
 and the plaintext, so an unchanged page encrypts to the same bytes on every build and
-different content never shares a nonce. The page path is bound in as associated data.
+different content never shares a nonce; the circle's data is in the nonce too, so an edit of a
+circle changes all of its pages' bytes, never just the ones it touched. Pages are compressed
+and padded before sealing, so their sizes do not count members or sessions. The page path is
+bound in as associated data.
 """
 
 from __future__ import annotations
@@ -76,17 +79,18 @@ def derive_keys(secret: bytes, slug: str, version: int) -> CircleKeys:
                       salt=_derive(secret, "salt", slug, version, 16))
 
 
-def _synthetic_nonce(key: bytes, aad: bytes, plaintext: bytes) -> bytes:
-    """96 bits of HMAC(key, aad, plaintext): equal only for an identical page at an identical path."""
+def _synthetic_nonce(key: bytes, aad: bytes, plaintext: bytes, epoch: bytes) -> bytes:
+    """96 bits of HMAC(key, epoch, aad, plaintext): equal only for an identical page at an identical
+    path in the same epoch."""
     mac = hmac.new(key, b"nonce", hashlib.sha256)
-    mac.update(len(aad).to_bytes(8, "big") + aad + plaintext)
+    mac.update(len(epoch).to_bytes(8, "big") + epoch + len(aad).to_bytes(8, "big") + aad + plaintext)
     return mac.digest()[:12]
 
 
-def seal(key: bytes, aad: str, plaintext: bytes) -> dict[str, str]:
+def seal(key: bytes, aad: str, plaintext: bytes, epoch: str = "") -> dict[str, str]:
     """AES-256-GCM with a synthetic nonce; returns {'iv', 'ct'} in URL-safe base64."""
     data = aad.encode()
-    nonce = _synthetic_nonce(key, data, plaintext)
+    nonce = _synthetic_nonce(key, data, plaintext, epoch.encode())
     return {"iv": b64(nonce), "ct": b64(AESGCM(key).encrypt(nonce, plaintext, data))}
 
 
@@ -144,10 +148,12 @@ def unpack(data: bytes) -> str:
     return zlib.decompress(unpad(data)).decode()
 
 
-def seal_page(keys: CircleKeys, wrap: dict, page: str, html: str) -> dict:
-    """The payload a private page's shell carries: the wrapped key and the sealed page."""
+def seal_page(keys: CircleKeys, wrap: dict, page: str, html: str, epoch: str = "") -> dict:
+    """The payload a private page's shell carries: the wrapped key and the sealed page. `epoch`
+    (a digest of the circle's data) goes into the nonce: any edit of the circle changes every one
+    of its pages' bytes, so a published site does not show which of its pages the edit touched."""
     return {"v": PAGE_FORMAT, "circle": keys.token, "wrap": wrap,
-            "page": seal(keys.content_key, page_aad(keys.token, page), pack(html))}
+            "page": seal(keys.content_key, page_aad(keys.token, page), pack(html), epoch)}
 
 
 def open_page(content_key: bytes, payload: dict, page: str) -> str:
@@ -190,10 +196,10 @@ class Sealer:
             self.wraps[slug] = envelope(self.keys[slug], self.passphrases[slug])
         return self.wraps[slug]
 
-    def seal(self, slug: str, path: str, html: str) -> dict:
+    def seal(self, slug: str, path: str, html: str, epoch: str = "") -> dict:
         """The payload for the page written at `path` (relative to the site root)."""
         keys = self.keys[slug]
-        return seal_page(keys, self.wrap(slug), path.removeprefix(keys.url), html)
+        return seal_page(keys, self.wrap(slug), path.removeprefix(keys.url), html, epoch)
 
 
 # The site secret -------------------------------------------------------------------
