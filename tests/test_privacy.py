@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 from datetime import date, timedelta
@@ -324,3 +325,19 @@ def test_an_edit_reseals_every_page_of_the_circle_and_a_comment_none(make_site, 
     assert sorted(second) == sorted(first) and len(first) > 15
     assert [path for path in first if first[path] == second[path]] == []
     assert "investigator two" in open_page(out, "lab", "calendar/index.html")
+
+
+def test_a_private_circles_own_pages_are_published_under_names_of_its_keys(make_site, tmp_path):
+    """sites/lab/leaving-smith-lab.md: no published path says 'leaving' or 'smith'; the menu finds it."""
+    private = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+    root = make_site({"sites/lab/circle.yaml": private,
+                      "sites/lab/leaving-smith-lab.md": "---\ntitle: Leaving the lab\n---\nWhat we know so far.\n"})
+    out = tmp_path / "out"
+    build(load_project(root, output=out), now=NOW)
+    paths = [p.relative_to(out).as_posix() for p in out.rglob("*")]
+    assert not [p for p in paths if "leaving" in p or "smith" in p or "lab" in p.split("/", 1)[-1]]
+    home = open_page(out, "lab")
+    folder = re.search(r'<a href="[^"]*/([^"/]+)/index.html">Leaving the lab</a>', home).group(1)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{16}", folder)
+    assert "What we know so far." in open_page(out, "lab", f"{folder}/index.html")
+    assert f"{folder}/index.html" in [p.removeprefix(keys_for("lab").url) for p in paths]

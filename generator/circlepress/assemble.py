@@ -79,13 +79,16 @@ def make_sealer(site: Site, secret: bytes | None) -> Sealer | None:
 
 
 def publish_addresses(circles: tuple[Circle, ...], sealer: Sealer | None, memo: RenderMemo) -> tuple[Circle, ...]:
-    """Private circles move to their secret folders (the same object while the circle is unchanged)."""
+    """Private circles move to their secret folders, their own pages to folders named by their keys
+    (the same object while the circle is unchanged)."""
     published = []
     for c in circles:
         if c.is_private and sealer:
             hit = memo.published.get(c.slug)
             if hit is None or hit[0] != c.digest or hit[1] != sealer.url(c.slug) or not c.digest:
-                hit = memo.published[c.slug] = (c.digest, sealer.url(c.slug), replace(c, url=sealer.url(c.slug)))
+                pages = tuple(replace(p, path=sealer.page_folder(c.slug, p.name)) for p in c.pages)
+                hit = memo.published[c.slug] = (c.digest, sealer.url(c.slug),
+                                                replace(c, url=sealer.url(c.slug), pages=pages))
             c = hit[2]
         published.append(c)
     return tuple(published)

@@ -33,6 +33,7 @@ class CirclePage:
     name: str
     meta: PageMeta
     body: Fragments
+    path: str = ""  # its folder in the circle's site: the name, or a keyed digest of it in a private circle
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,7 @@ def _load_pages(folder: Path, shown: Shown) -> tuple[list[CirclePage], list[Prob
                              "link to the published page instead") for s in parsed.fragments.slots
                      if isinstance(s, PageLink)]
         if not meta.draft:
-            pages.append(CirclePage(name, meta, parsed.fragments))
+            pages.append(CirclePage(name, meta, parsed.fragments, name))
     pages.sort(key=lambda p: (p.meta.order, p.meta.title))
     return pages, problems
 

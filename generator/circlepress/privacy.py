@@ -59,6 +59,7 @@ class CircleKeys:
     link_key: bytes  # 256 bits, carried in the link's fragment
     content_key: bytes  # 256 bits, encrypts every page; wrapped by the link key
     salt: bytes  # per-circle PBKDF2 salt for a passphrase
+    page_key: bytes  # names the folders of the circle's own pages (`page_folder`)
 
     @property
     def url(self) -> str:
@@ -76,7 +77,14 @@ def derive_keys(secret: bytes, slug: str, version: int) -> CircleKeys:
     return CircleKeys(token=b64(_derive(secret, "address", slug, version, 18)),
                       link_key=_derive(secret, "link", slug, version, 32),
                       content_key=_derive(secret, "content", slug, version, 32),
-                      salt=_derive(secret, "salt", slug, version, 16))
+                      salt=_derive(secret, "salt", slug, version, 16),
+                      page_key=_derive(secret, "page-path", slug, version, 32))
+
+
+def page_folder(keys: CircleKeys, name: str) -> str:
+    """The folder a private circle's own page (`sites/<slug>/<name>.md`) is published in: a keyed
+    digest of its name, 96 bits, so no address under the circle's folder carries a word of its own."""
+    return b64(hmac.new(keys.page_key, name.encode(), hashlib.sha256).digest()[:12])
 
 
 def _synthetic_nonce(key: bytes, aad: bytes, plaintext: bytes, epoch: bytes) -> bytes:
@@ -188,6 +196,9 @@ class Sealer:
 
     def url(self, slug: str) -> str:
         return self.keys[slug].url
+
+    def page_folder(self, slug: str, name: str) -> str:
+        return page_folder(self.keys[slug], name)
 
     def wrap(self, slug: str) -> dict:
         """The circle's wrapped key, made when a page of the circle is first sealed: a passphrase
