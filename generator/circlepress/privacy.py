@@ -149,7 +149,7 @@ def unpad(data: bytes) -> bytes:
 def pack(html: str) -> bytes:
     """A page's plaintext as sealed: compressed, then padded, so that its size tells only its
     size class (nearly always the first), not how many members or sessions it shows."""
-    return pad(zlib.compress(html.encode(), 9))
+    return pad(zlib.compress(html.encode()))
 
 
 def unpack(data: bytes) -> str:
