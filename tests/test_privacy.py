@@ -307,13 +307,13 @@ def test_padding_round_trips_and_rejects_what_it_did_not_make():
 
 
 def test_an_edit_reseals_every_page_of_the_circle_and_a_comment_none(make_site, tmp_path):
-    """Sizes aside, bytes: an edit of one session changes all of the circle's files, not only
-    the pages that show it; an edit that changes nothing shown changes no file."""
+    """Sizes aside, bytes: an edit of one session, or the next day's build, changes all of the
+    circle's files, not only the pages that show it; an edit that changes nothing shown changes no file."""
     root = make_site({"sites/lab/circle.yaml": _counted_circle(2, 3)})
     out = tmp_path / "out"
 
-    def published() -> dict[str, bytes]:
-        build(load_project(root, output=out), now=NOW)
+    def published(now=NOW) -> dict[str, bytes]:
+        build(load_project(root, output=out), now=now)
         return {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / keys_for("lab").url).rglob("*.html")}
 
     first = published()
@@ -325,6 +325,8 @@ def test_an_edit_reseals_every_page_of_the_circle_and_a_comment_none(make_site, 
     assert sorted(second) == sorted(first) and len(first) > 15
     assert [path for path in first if first[path] == second[path]] == []
     assert "investigator two" in open_page(out, "lab", "calendar/index.html")
+    next_day = published(NOW + timedelta(days=1))
+    assert [path for path in second if second[path] == next_day[path]] == []
 
 
 def test_a_private_circles_own_pages_are_published_under_names_of_its_keys(make_site, tmp_path):

@@ -278,15 +278,16 @@ def _run(unit: _Unit) -> list[tuple[str, object]]:
         out = todo[i]
         html = renderer.render(out)
         if out.circle is not None and out.circle.is_private:
-            epoch = renderer.once(("epoch", out.circle.slug), lambda: seal_epoch(out.circle))
+            epoch = renderer.once(("epoch", out.circle.slug), lambda: seal_epoch(out.circle, renderer.now))
             html = renderer.render_shell(out, sealer.seal(out.circle.slug, out.path, html, epoch))
         done.append((out.path, html.encode("utf-8")))
     return [(path, sink.put(path, data)) for path, data in done] if sink is not None else done
 
 
-def seal_epoch(circle: Circle) -> str:
-    """A digest of everything a circle's own data puts in its pages (not where its files are)."""
-    return value_stamp(replace(circle, url="", digest=""))
+def seal_epoch(circle: Circle, now: datetime) -> str:
+    """What goes into the nonces of a circle's sealed pages: its data (not where its files are) and
+    the build's day, so that an edit, or a new day, changes all of its pages' bytes at once."""
+    return value_stamp(replace(circle, url="", digest=""), now)
 
 
 def _watch_parent(parent: int) -> None:

@@ -5,8 +5,9 @@ content key is wrapped (an envelope) by the key in the share link, or by a key d
 from the circle's passphrase, so other ways in (per-member links) can be added later
 without re-encrypting pages. Nonces are synthetic: derived from the key, the page path
 and the plaintext, so an unchanged page encrypts to the same bytes on every build and
-different content never shares a nonce; the circle's data is in the nonce too, so an edit of a
-circle changes all of its pages' bytes, never just the ones it touched. Pages are compressed
+different content never shares a nonce; the circle's data and the build's day are in the nonce
+too, so an edit of a circle (or a new day) changes all of its pages' bytes, never just the ones
+it touched. Pages are compressed
 and padded before sealing, so their sizes do not count members or sessions. The page path is
 bound in as associated data.
 """
@@ -158,8 +159,8 @@ def unpack(data: bytes) -> str:
 
 def seal_page(keys: CircleKeys, wrap: dict, page: str, html: str, epoch: str = "") -> dict:
     """The payload a private page's shell carries: the wrapped key and the sealed page. `epoch`
-    (a digest of the circle's data) goes into the nonce: any edit of the circle changes every one
-    of its pages' bytes, so a published site does not show which of its pages the edit touched."""
+    (a digest of the circle's data and the build's day) goes into the nonce: an edit of the circle
+    changes every one of its pages' bytes, so a published site does not show which pages it touched."""
     return {"v": PAGE_FORMAT, "circle": keys.token, "wrap": wrap,
             "page": seal(keys.content_key, page_aad(keys.token, page), pack(html), epoch)}
 
