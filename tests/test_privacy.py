@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -19,7 +20,7 @@ from circlepress.config import load_project
 from circlepress.errors import CirclepressError
 from circlepress.schema import MAX_MEMBERS, MAX_SESSIONS
 from circlepress.privacy import (PAD_FLOOR, SECRET_FILE, b64, derive_keys, envelope, load_secret, pad,
-                                 page_aad, seal, seal_page, unpack, unpad, unseal)
+                                 page_aad, read_sealed, seal, seal_page, unpack, unpad, unseal)
 from circlepress.privacy import open_page as open_sealed
 
 from conftest import NOW, REPO, TEST_SECRET, VALID_CIRCLE
@@ -304,6 +305,18 @@ def test_padding_round_trips_and_rejects_what_it_did_not_make():
         assert len(padded) in (PAD_FLOOR, 2 * PAD_FLOOR) and unpad(padded) == data
     with pytest.raises(ValueError):
         unpad(bytes(64))
+
+
+def test_a_page_sealed_before_padding_is_still_read_for_its_calendar():
+    """The previous build's calendar (for SEQUENCE numbers) may be in the unpadded format 1."""
+    keys = derive_keys(SECRET, "lab", 1)
+    aad = page_aad(keys.token, "calendar/index.html")
+    old = {"v": 1, "circle": keys.token, "wrap": {}, "page": seal(keys.content_key, aad, b"<p>old</p>")}
+    shell = f'<script type="application/json" id="circlepress-sealed">{json.dumps(old)}</script>'
+    assert read_sealed(keys, "calendar/index.html", shell) == "<p>old</p>"
+    new = seal_page(keys, {}, "calendar/index.html", "<p>new</p>")
+    shell = f'<script type="application/json" id="circlepress-sealed">{json.dumps(new)}</script>'
+    assert read_sealed(keys, "calendar/index.html", shell) == "<p>new</p>"
 
 
 def test_an_edit_reseals_every_page_of_the_circle_and_a_comment_none(make_site, tmp_path):
