@@ -33,7 +33,7 @@ class CirclePage:
     name: str
     meta: PageMeta
     body: Fragments
-    path: str = ""  # its folder in the circle's site: the name, or a keyed digest of it in a private circle
+    path: str  # its folder in the circle's site: the name, or a keyed digest of it in a private circle
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,8 @@ without re-encrypting pages. Nonces are synthetic: derived from the key, the pag
 and the plaintext, so an unchanged page encrypts to the same bytes on every build and
 different content never shares a nonce; the circle's data and the build's day are in the nonce
 too, so an edit of a circle (or a new day) changes all of its pages' bytes, never just the ones
-it touched. Pages are compressed
-and padded before sealing, so their sizes do not count members or sessions. The page path is
-bound in as associated data.
+it touched. Pages are compressed and padded before sealing, so their sizes do not count members
+or sessions. The page path is bound in as associated data.
 """
 
 from __future__ import annotations
@@ -154,6 +153,7 @@ def pack(html: str) -> bytes:
 
 
 def unpack(data: bytes) -> str:
+    """The inverse of `pack`."""
     return zlib.decompress(unpad(data)).decode()
 
 
