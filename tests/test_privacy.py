@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import re
 import stat
 import subprocess
+from datetime import date, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -16,8 +19,9 @@ from circlepress.load import load_site
 from circlepress.cli import main
 from circlepress.config import load_project
 from circlepress.errors import CirclepressError
-from circlepress.privacy import (SECRET_FILE, b64, derive_keys, envelope, load_secret, page_aad, seal,
-                                 seal_page, unseal)
+from circlepress.schema import MAX_MEMBERS, MAX_SESSIONS
+from circlepress.privacy import (PAD_FLOOR, SECRET_FILE, b64, derive_keys, envelope, load_secret, pad,
+                                 page_aad, read_sealed, seal, seal_page, unpack, unpad, unseal)
 from circlepress.privacy import open_page as open_sealed
 
 from conftest import NOW, REPO, TEST_SECRET, VALID_CIRCLE
@@ -34,7 +38,7 @@ def test_round_trip_and_every_tampering_fails_cleanly():
     assert content_key == keys.content_key
     aad = page_aad(keys.token, "calendar/index.html")
     assert open_sealed(content_key, sealed, "calendar/index.html") == "<p>Hello</p>"
-    assert unseal(content_key, aad, sealed["page"]) == b"<p>Hello</p>"
+    assert unpack(unseal(content_key, aad, sealed["page"])) == "<p>Hello</p>"
     tampered = dict(sealed["page"], ct=sealed["page"]["ct"][:-2] + ("AA" if sealed["page"]["ct"][-2:] != "AA" else "BB"))
     with pytest.raises(InvalidTag):
         unseal(content_key, aad, tampered)
@@ -336,3 +340,85 @@ def test_secret_env_is_read_from_the_environment_not_a_file(tmp_path):
     assert load_secret(tmp_path, {"CIRCLEPRESS_SECRET": TEST_SECRET, "CI": "true"}) == SECRET
     assert not (tmp_path / SECRET_FILE).exists()
     assert os.environ["CIRCLEPRESS_SECRET"] == TEST_SECRET
+
+
+def _counted_circle(members: int, sessions: int) -> str:
+    """A private circle with this many members and sessions, each written as a real one might be."""
+    people = "\n".join(f"  - {{id: m{i}, name: Firstname Lastname-{i}, role: 'Postdoc, year {i}', "
+                       f"department: Department of Cell Biology}}" for i in range(members))
+    rows = "\n".join(f"  - {{date: {date(2027, 1, 7) + timedelta(days=14 * i)}, topic: Writing a first grant "
+                     f"as principal investigator {i}, facilitators: [m{i % members}]}}" for i in range(sessions))
+    return (f"name: Counted Circle\ntimezone: Europe/London\nterm: {{start: 2027-01-01, months: 6}}\n"
+            f"defaults: {{start: '16:00', place: Seminar room 2, online: 'https://meet.example.org/counted'}}\n"
+            f"members:\n{people}\nsessions:\n{rows}\n")
+
+
+def test_sealed_page_sizes_do_not_tell_how_many_members_or_sessions(make_site, tmp_path):
+    """One member and one session, or the most allowed of both: every file has the same size."""
+    def sizes(members: int, sessions: int) -> dict[str, int]:
+        root = make_site({"sites/lab/circle.yaml": _counted_circle(members, sessions)}, name=f"p{members}")
+        out = tmp_path / f"out{members}"
+        build(load_project(root, output=out), now=NOW)
+        assert "Firstname Lastname-0" in open_page(out, "lab", "calendar/index.html")
+        return {p.relative_to(out).as_posix(): p.stat().st_size for p in out.rglob("*") if p.is_file()}
+
+    assert sizes(1, 1) == sizes(MAX_MEMBERS, MAX_SESSIONS)
+
+
+def test_padding_round_trips_and_rejects_what_it_did_not_make():
+    for data in (b"", b"<p>x</p>", b"ends in zeros\0\0", b"\x80", bytes(PAD_FLOOR)):
+        padded = pad(data, PAD_FLOOR)
+        assert len(padded) in (PAD_FLOOR, 2 * PAD_FLOOR) and unpad(padded) == data
+    with pytest.raises(ValueError):
+        unpad(bytes(64))
+
+
+def test_a_page_sealed_before_padding_is_still_read_for_its_calendar():
+    """The previous build's calendar (for SEQUENCE numbers) may be in the unpadded format 1."""
+    keys = derive_keys(SECRET, "lab", 1)
+    aad = page_aad(keys.token, "calendar/index.html")
+    old = {"v": 1, "circle": keys.token, "wrap": {}, "page": seal(keys.content_key, aad, b"<p>old</p>")}
+    shell = f'<script type="application/json" id="circlepress-sealed">{json.dumps(old)}</script>'
+    assert read_sealed(keys, "calendar/index.html", shell) == "<p>old</p>"
+    new = seal_page(keys, {}, "calendar/index.html", "<p>new</p>")
+    shell = f'<script type="application/json" id="circlepress-sealed">{json.dumps(new)}</script>'
+    assert read_sealed(keys, "calendar/index.html", shell) == "<p>new</p>"
+
+
+def test_an_edit_reseals_every_page_of_the_circle_and_a_comment_none(make_site, tmp_path):
+    """Sizes aside, bytes: an edit of one session, or the next day's build, changes all of the
+    circle's files, not only the pages that show it; an edit that changes nothing shown changes no file."""
+    root = make_site({"sites/lab/circle.yaml": _counted_circle(2, 3)})
+    out = tmp_path / "out"
+
+    def published(now=NOW) -> dict[str, bytes]:
+        build(load_project(root, output=out), now=now)
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / keys_for("lab").url).rglob("*.html")}
+
+    first = published()
+    circle = root / "sites/lab/circle.yaml"
+    circle.write_text(circle.read_text() + "# a comment\n")
+    assert published() == first
+    circle.write_text(circle.read_text().replace("investigator 2", "investigator two"))
+    second = published()
+    assert sorted(second) == sorted(first) and len(first) > 15
+    assert [path for path in first if first[path] == second[path]] == []
+    assert "investigator two" in open_page(out, "lab", "calendar/index.html")
+    next_day = published(NOW + timedelta(days=1))
+    assert [path for path in second if second[path] == next_day[path]] == []
+
+
+def test_a_private_circles_own_pages_are_published_under_names_of_its_keys(make_site, tmp_path):
+    """sites/lab/leaving-smith-lab.md: no published path says 'leaving' or 'smith'; the menu finds it."""
+    private = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+    root = make_site({"sites/lab/circle.yaml": private,
+                      "sites/lab/leaving-smith-lab.md": "---\ntitle: Leaving the lab\n---\nWhat we know so far.\n"})
+    out = tmp_path / "out"
+    build(load_project(root, output=out), now=NOW)
+    paths = [p.relative_to(out).as_posix() for p in out.rglob("*")]
+    assert not [p for p in paths if "leaving" in p or "smith" in p or "lab" in p.split("/", 1)[-1]]
+    home = open_page(out, "lab")
+    folder = re.search(r'<a href="[^"]*/([^"/]+)/index.html">Leaving the lab</a>', home).group(1)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{16}", folder)
+    assert "What we know so far." in open_page(out, "lab", f"{folder}/index.html")
+    assert f"{folder}/index.html" in [p.removeprefix(keys_for("lab").url) for p in paths]

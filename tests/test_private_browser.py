@@ -205,4 +205,16 @@ def test_an_anchor_shaped_like_a_key_scrolls_and_keeps_the_page_open(make_site, 
         assert tab.locator("h1").inner_text() == "Notes"
         tab.get_by_role("link", name="Topics", exact=True).click()
         wait_opened(tab, "Topics")  # the kept key still opens the circle's other pages
+def test_a_circles_own_page_opens_from_its_menu_at_an_address_of_its_keys(make_site, tab, tmp_path):
+    circle = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+    root = make_site({"sites/lab/circle.yaml": circle,
+                      "sites/lab/leaving-smith-lab.md": "---\ntitle: Leaving the lab\n---\nWhat we know so far.\n"})
+    out = tmp_path / "out"
+    build(load_project(root, output=out), now=NOW)
+    keys = keys_for("lab")
+    tab.goto((out / keys.url / "index.html").as_uri() + f"#{b64(keys.link_key)}")
+    wait_opened(tab, "Test Circle")
+    tab.get_by_role("link", name="Leaving the lab", exact=True).click()
+    wait_opened(tab, "Leaving the lab")
+    assert "What we know so far." in tab.content() and "leaving" not in tab.url
     assert tab.console_errors == []

@@ -79,13 +79,16 @@ def make_sealer(site: Site, secret: bytes | None) -> Sealer | None:
 
 
 def publish_addresses(circles: tuple[Circle, ...], sealer: Sealer | None, memo: RenderMemo) -> tuple[Circle, ...]:
-    """Private circles move to their secret folders (the same object while the circle is unchanged)."""
+    """Private circles move to their secret folders, their own pages to folders named by their keys
+    (the same object while the circle is unchanged)."""
     published = []
     for c in circles:
         if c.is_private and sealer:
             hit = memo.published.get(c.slug)
             if hit is None or hit[0] != c.digest or hit[1] != sealer.url(c.slug) or not c.digest:
-                hit = memo.published[c.slug] = (c.digest, sealer.url(c.slug), replace(c, url=sealer.url(c.slug)))
+                pages = tuple(replace(p, path=sealer.page_folder(c.slug, p.name)) for p in c.pages)
+                hit = memo.published[c.slug] = (c.digest, sealer.url(c.slug),
+                                                replace(c, url=sealer.url(c.slug), pages=pages))
             c = hit[2]
         published.append(c)
     return tuple(published)
@@ -273,9 +276,16 @@ def _run(unit: _Unit) -> list[tuple[str, object]]:
         out = todo[i]
         html = renderer.render(out)
         if out.circle is not None and out.circle.is_private:
-            html = renderer.render_shell(out, sealer.seal(out.circle.slug, out.path, html))
+            epoch = renderer.once(("epoch", out.circle.slug), lambda: seal_epoch(out.circle, renderer.now))
+            html = renderer.render_shell(out, sealer.seal(out.circle.slug, out.path, html, epoch))
         done.append((out.path, html.encode("utf-8")))
     return [(path, sink.put(path, data)) for path, data in done] if sink is not None else done
+
+
+def seal_epoch(circle: Circle, now: datetime) -> str:
+    """What goes into the nonces of a circle's sealed pages: its data (not where its files are) and
+    the build's day, so that an edit, or a new day, changes all of its pages' bytes at once."""
+    return value_stamp(replace(circle, url="", digest=""), now)
 
 
 def _watch_parent(parent: int) -> None:

@@ -14,8 +14,9 @@ from .handbook import PageMeta, collisions
 from .markdown import Fragments, PageLink, Shortcode, parse_markdown
 from .memo import Memo, NoMemo, value_stamp
 from .schedule import Meeting, add_months, held, meetings, term_end
-from .schema import CircleSpec, StepProgress
+
 from .strength import PASSPHRASE_GUESSES, weakness
+from .schema import MAX_SESSIONS, SESSIONS_HINT, CircleSpec, StepProgress
 from .source import Document, escaping_link, load_yaml, read_text, split_front_matter
 from .validation import suggest, validate
 
@@ -34,6 +35,7 @@ class CirclePage:
     name: str
     meta: PageMeta
     body: Fragments
+    path: str  # its folder in the circle's site: the name, or a keyed digest of it in a private circle
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,10 @@ def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
         if not session.topic and not session.cancelled:
             problems.append(_err(doc, ("sessions", i), f"session on {session.date} has no topic",
                                  "add 'topic:'", severity=Severity.WARNING))
+    if len(schedule) > MAX_SESSIONS:  # listed sessions alone are held to it by the schema
+        problems.append(_err(doc, ("repeat",), f"the repeat rule and 'sessions' make {len(schedule)} sessions; "
+                             f"at most {MAX_SESSIONS} are allowed", SESSIONS_HINT + ", or end the rule earlier "
+                             "with 'until:'", key=True))
     open_dates = sum(1 for m in schedule if not m.cancelled and m.key not in {str(k) for k in keys})
     if open_dates:
         problems.append(_err(doc, ("repeat",), f"{open_dates} sessions from the repeat rule have no topic or "
@@ -206,7 +212,7 @@ def _load_pages(folder: Path, shown: Shown) -> tuple[list[CirclePage], list[Prob
                              "link to the published page instead") for s in parsed.fragments.slots
                      if isinstance(s, PageLink)]
         if not meta.draft:
-            pages.append(CirclePage(name, meta, parsed.fragments))
+            pages.append(CirclePage(name, meta, parsed.fragments, name))
     pages.sort(key=lambda p: (p.meta.order, p.meta.title))
     return pages, problems
 

@@ -5,7 +5,10 @@ content key is wrapped (an envelope) by the key in the share link, or by a key d
 from the circle's passphrase, so other ways in (per-member links) can be added later
 without re-encrypting pages. Nonces are synthetic: derived from the key, the page path
 and the plaintext, so an unchanged page encrypts to the same bytes on every build and
-different content never shares a nonce. The page path is bound in as associated data.
+different content never shares a nonce; the circle's data and the build's day are in the nonce
+too, so an edit of a circle (or a new day) changes all of its pages' bytes, never just the ones
+it touched. Pages are compressed and padded before sealing, so their sizes do not count members
+or sessions. The page path is bound in as associated data.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 import re
 import secrets
 import subprocess
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +61,7 @@ class CircleKeys:
     link_key: bytes  # 256 bits, carried in the link's fragment
     content_key: bytes  # 256 bits, encrypts every page; wrapped by the link key
     salt: bytes  # per-circle PBKDF2 salt for a passphrase
+    page_key: bytes  # names the folders of the circle's own pages (`page_folder`)
 
     @property
     def url(self) -> str:
@@ -74,20 +79,28 @@ def derive_keys(secret: bytes, slug: str, version: int) -> CircleKeys:
     return CircleKeys(token=b64(_derive(secret, "address", slug, version, 18)),
                       link_key=_derive(secret, "link", slug, version, 32),
                       content_key=_derive(secret, "content", slug, version, 32),
-                      salt=_derive(secret, "salt", slug, version, 16))
+                      salt=_derive(secret, "salt", slug, version, 16),
+                      page_key=_derive(secret, "page-path", slug, version, 32))
 
 
-def _synthetic_nonce(key: bytes, aad: bytes, plaintext: bytes) -> bytes:
-    """96 bits of HMAC(key, aad, plaintext): equal only for an identical page at an identical path."""
+def page_folder(keys: CircleKeys, name: str) -> str:
+    """The folder a private circle's own page (`sites/<slug>/<name>.md`) is published in: a keyed
+    digest of its name, 96 bits, so no address under the circle's folder carries a word of its own."""
+    return b64(hmac.new(keys.page_key, name.encode(), hashlib.sha256).digest()[:12])
+
+
+def _synthetic_nonce(key: bytes, aad: bytes, plaintext: bytes, epoch: bytes) -> bytes:
+    """96 bits of HMAC(key, epoch, aad, plaintext): equal only for an identical page at an identical
+    path in the same epoch."""
     mac = hmac.new(key, b"nonce", hashlib.sha256)
-    mac.update(len(aad).to_bytes(8, "big") + aad + plaintext)
+    mac.update(len(epoch).to_bytes(8, "big") + epoch + len(aad).to_bytes(8, "big") + aad + plaintext)
     return mac.digest()[:12]
 
 
-def seal(key: bytes, aad: str, plaintext: bytes) -> dict[str, str]:
+def seal(key: bytes, aad: str, plaintext: bytes, epoch: str = "") -> dict[str, str]:
     """AES-256-GCM with a synthetic nonce; returns {'iv', 'ct'} in URL-safe base64."""
     data = aad.encode()
-    nonce = _synthetic_nonce(key, data, plaintext)
+    nonce = _synthetic_nonce(key, data, plaintext, epoch.encode())
     return {"iv": b64(nonce), "ct": b64(AESGCM(key).encrypt(nonce, plaintext, data))}
 
 
@@ -115,18 +128,49 @@ def envelope(keys: CircleKeys, passphrase: str | None) -> dict:
     return {"kind": "link", **seal(keys.link_key, aad, keys.content_key)}
 
 
-PAGE_FORMAT = 1
+PAGE_FORMAT = 2  # 2: compressed and padded (`pack`); 1 (read only, for the previous calendar): neither
+PAD_FLOOR = 16 * 1024  # the smallest size class: a compressed page with the most members and sessions fits
 
 
-def seal_page(keys: CircleKeys, wrap: dict, page: str, html: str) -> dict:
-    """The payload a private page's shell carries: the wrapped key and the sealed page."""
+def pad(data: bytes, floor: int = PAD_FLOOR) -> bytes:
+    """`data`, a 0x80 byte and zeros, to the first of floor, 2 x floor, 4 x floor ... that holds it."""
+    size = floor
+    while size < len(data) + 1:
+        size *= 2
+    return data + b"\x80" + bytes(size - len(data) - 1)
+
+
+def unpad(data: bytes) -> bytes:
+    """The inverse of `pad`: everything before the last 0x80 that only zeros follow."""
+    end = len(data.rstrip(b"\0")) - 1
+    if end < 0 or data[end] != 0x80:
+        raise ValueError("not a padded page")
+    return data[:end]
+
+
+def pack(html: str) -> bytes:
+    """A page's plaintext as sealed: compressed, then padded, so that its size tells only its
+    size class (nearly always the first), not how many members or sessions it shows."""
+    return pad(zlib.compress(html.encode()))
+
+
+def unpack(data: bytes) -> str:
+    """The inverse of `pack`."""
+    return zlib.decompress(unpad(data)).decode()
+
+
+def seal_page(keys: CircleKeys, wrap: dict, page: str, html: str, epoch: str = "") -> dict:
+    """The payload a private page's shell carries: the wrapped key and the sealed page. `epoch`
+    (a digest of the circle's data and the build's day) goes into the nonce: an edit of the circle
+    changes every one of its pages' bytes, so a published site does not show which pages it touched."""
     return {"v": PAGE_FORMAT, "circle": keys.token, "wrap": wrap,
-            "page": seal(keys.content_key, page_aad(keys.token, page), html.encode())}
+            "page": seal(keys.content_key, page_aad(keys.token, page), pack(html), epoch)}
 
 
 def open_page(content_key: bytes, payload: dict, page: str) -> str:
     """The HTML of a sealed page (the inverse of `seal_page`); raises InvalidTag on a wrong key or path."""
-    return unseal(content_key, page_aad(payload["circle"], page), payload["page"]).decode()
+    plain = unseal(content_key, page_aad(payload["circle"], page), payload["page"])
+    return unpack(plain) if payload["v"] == PAGE_FORMAT else plain.decode()
 
 
 def read_sealed(keys: CircleKeys, page: str, shell: str) -> str | None:
@@ -134,8 +178,8 @@ def read_sealed(keys: CircleKeys, page: str, shell: str) -> str | None:
     match = re.search(r'<script type="application/json" id="circlepress-sealed">(.*?)</script>', shell, re.S)
     try:
         payload = json.loads(match.group(1)) if match else {}
-        return open_page(keys.content_key, payload, page) if payload.get("v") == PAGE_FORMAT else None
-    except (ValueError, KeyError, TypeError, InvalidTag):
+        return open_page(keys.content_key, payload, page) if payload.get("v") in (1, PAGE_FORMAT) else None
+    except (ValueError, KeyError, TypeError, InvalidTag, zlib.error):
         return None
 
 
@@ -157,6 +201,9 @@ class Sealer:
     def url(self, slug: str) -> str:
         return self.keys[slug].url
 
+    def page_folder(self, slug: str, name: str) -> str:
+        return page_folder(self.keys[slug], name)
+
     def wrap(self, slug: str) -> dict:
         """The circle's wrapped key, made when a page of the circle is first sealed: a passphrase
         costs 600,000 PBKDF2 rounds, and a rebuild seals only the circles that changed."""
@@ -164,10 +211,10 @@ class Sealer:
             self.wraps[slug] = envelope(self.keys[slug], self.passphrases[slug])
         return self.wraps[slug]
 
-    def seal(self, slug: str, path: str, html: str) -> dict:
+    def seal(self, slug: str, path: str, html: str, epoch: str = "") -> dict:
         """The payload for the page written at `path` (relative to the site root)."""
         keys = self.keys[slug]
-        return seal_page(keys, self.wrap(slug), path.removeprefix(keys.url), html)
+        return seal_page(keys, self.wrap(slug), path.removeprefix(keys.url), html, epoch)
 
 
 # The site secret -------------------------------------------------------------------

@@ -17,6 +17,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 MAX_MEMBERS = 10
+MAX_SESSIONS = 12  # a six-month term met every other week; private pages are padded to hold this many
+SESSIONS_HINT = "a term holds up to 12, one every other week for six months; plan the rest for the next term"
 SAFE_SCHEMES = ("https://", "http://", "mailto:")
 
 
@@ -201,7 +203,7 @@ class CircleSpec(Model):
     defaults: Defaults = Defaults()
     members: list[Member] = Field(default_factory=list, max_length=MAX_MEMBERS)
     repeat: Repeat | None = None
-    sessions: list[Session] = Field(default_factory=list)
+    sessions: list[Session] = Field(default_factory=list, max_length=MAX_SESSIONS)
     planning: Planning = Planning()
     evaluations: list[date] = Field(default_factory=list, description="when to send the evaluation form "
                                     "(step 12); default: after the middle and the last session")

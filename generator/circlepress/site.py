@@ -89,7 +89,7 @@ def circle_outputs(circle: Circle, handbook: Handbook) -> list[Output]:
     ]
     outputs += [Output(base + p.url + "index.html", "circle/step.html", circle=circle, page=p, body=p.body,
                        title=p.meta.title) for p in handbook.steps]
-    outputs += [Output(f"{base}{p.name}/index.html", "circle/page.html", circle=circle, body=p.body,
+    outputs += [Output(f"{base}{p.path}/index.html", "circle/page.html", circle=circle, body=p.body,
                        title=p.meta.title) for p in circle.pages]
     return outputs
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import CirclepressError, Problem
+from .schema import SESSIONS_HINT
 from .source import Document
 
 M = TypeVar("M", bound=BaseModel)
@@ -17,7 +18,8 @@ _FORMATS = {
     "date": "write the date as YYYY-MM-DD, e.g. 2027-03-11",
     "time": "write a 24-hour time as HH:MM, e.g. 16:00",
 }
-_TOO_LONG_HINTS = {"members": "peer-mentoring circles work best small; start a second circle for the others"}
+_TOO_LONG_HINTS = {"members": "peer-mentoring circles work best small; start a second circle for the others",
+                   "sessions": SESSIONS_HINT}
 
 
 def validate(model: type[M], doc: Document, *, at: tuple = ()) -> M:

@@ -61,6 +61,15 @@
     return anchor ? document.getElementById(anchor) : null;
   }
 
+  /* The page was compressed and padded (a 0x80 byte, then zeros) so its size tells nothing of what it holds. */
+  function unpack(plain) {
+    var end = plain.length - 1;
+    while (end >= 0 && plain[end] === 0) end--;
+    if (end < 0 || plain[end] !== 0x80) throw new Error("not a padded page");
+    var inflated = new Blob([plain.subarray(0, end)]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(inflated).text();
+  }
+
   function show(html) {
     var page = new DOMParser().parseFromString(html, "text/html");
     document.title = page.title;
@@ -72,9 +81,9 @@
   }
 
   function open(key) {
-    return decrypt(key, sealed.page, pagePath()).then(function (plain) {
+    return decrypt(key, sealed.page, pagePath()).then(unpack).then(function (html) {
       try { sessionStorage.setItem(storeName, base64(key)); } catch (e) { /* storage off: ask per page */ }
-      show(new TextDecoder().decode(plain));
+      show(html);
     });
   }
 
@@ -135,6 +144,10 @@
   function start() {
     if (!(window.crypto && crypto.subtle)) {
       ask("This page can only be opened over https:// or from a file on your device.");
+      return;
+    }
+    if (!window.DecompressionStream) {
+      ask("This browser is too old to open this page: update it, or use another browser.");
       return;
     }
     document.getElementById("unlock").addEventListener("submit", function (event) {
