@@ -229,3 +229,42 @@ def test_a_handbook_page_may_not_take_a_folder_circlepress_uses(name: str, make_
     result = check(root)
     assert failure_lines(result) == [f"content/{name}.md:1:1: the page would be published at '{name}/', which "
                                      "circlepress uses (rename the file or set another slug)"]
+
+
+# Issue 13 item 12: a URL is checked whole, so no line break reaches a calendar (icalendar raised a ValueError).
+
+def run(root: Path, *args: str) -> Result:
+    """`circlepress ARGS --root ROOT`, with stderr kept apart."""
+    try:
+        runner = CliRunner(mix_stderr=False)  # Click 8.1
+    except TypeError:
+        runner = CliRunner()
+    return runner.invoke(main, [*args, "--root", str(root)])
+
+
+def test_a_line_break_in_a_url_is_a_located_error_in_check_and_build(make_site, tmp_path: Path) -> None:
+    circle = VALID_CIRCLE.replace("  place: Room 1\n", '  place: Room 1\n  online: "https://meet.example.org/x'
+                                  '\\r\\nATTACH:https://evil.example/p"\n')
+    root = make_site({"sites/lab-a/circle.yaml": circle})
+    expected = ["sites/lab-a/circle.yaml:10:11: link 'https://meet.example.org/x\\r\\nATTACH:https://evil.example/p' "
+                "has \\r at character 27 (delete it: a link holds no spaces, line breaks or invisible characters; "
+                "write a space as %20)"]
+    assert failure_lines(check(root)) == expected
+    out = tmp_path / "out"
+    assert failure_lines(run(root, "build", "--out", str(out))) == expected
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("url", ["https://meet.example.org/\u200bx", "https://meet.example.org/\u2066x",
+                                 "https://meet.example.org/x\ty", "https://meet.example.org/x\u00a0y",
+                                 "https://meet.example.org/x\u2028y", "https://", "http://:80/x", "https://[::1/x",
+                                 "https:meet.example.org", "data:text/html,x"])
+def test_every_url_field_refuses_a_url_that_is_not_whole(url: str, make_site) -> None:
+    """The same check for each URL in circle.yaml and each link in markdown."""
+    quoted = url.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+    circle = VALID_CIRCLE.replace("{id: bo, name: Bo}", f'{{id: bo, name: Bo, profile: "{quoted}"}}')
+    notes = VALID_CIRCLE + f'topics:\n  - title: Reading\n    notes: "See [it](<{quoted}>)."\n'
+    for text in (circle, notes):
+        lines = failure_lines(check(make_site({"sites/lab-a/circle.yaml": text}, name=str(len(text)))))
+        assert len(lines) == 1 and ("link" in lines[0]), lines
+        assert all(c.isprintable() for c in lines[0]), lines

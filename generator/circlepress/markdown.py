@@ -25,11 +25,12 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from .errors import Location, Problem
+from .urls import SCHEME, link_problem
 
 _SHORTCODE = re.compile(r"\{\{<\s*([a-z][a-z0-9-]*)((?:\s+[^\s>]+)*)\s*>\}\}")
-_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
-_ALLOWED_SCHEMES = {"http", "https", "mailto", "tel"}
+_SCHEMES = ("https", "http", "mailto", "tel")
 _SLOT = "\x00"
+_NORMALIZE = MarkdownIt().normalizeLink  # percent-encodes what a link may hold raw (e.g. non-ASCII)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ def _parser() -> MarkdownIt:
           .use(footnote_plugin)
           .use(tasklists_plugin))
     md.validateLink = lambda url: True  # unsafe schemes are reported, not silently dropped
+    md.normalizeLink = lambda url: url  # checked whole as written, then normalised (_Collector.check_link)
     md.block.ruler.before("paragraph", "shortcode", _block_shortcode)
     md.inline.ruler.before("text", "shortcode", _inline_shortcode)
     md.add_render_rule("shortcode", lambda self, tokens, idx, options, env: tokens[idx].meta["slot"])
@@ -158,16 +160,15 @@ class _Collector:
         return self.location(line)
 
     def check_link(self, token, attr: str, line: int) -> None:
-        url = str(token.attrGet(attr) or "")
-        scheme = _SCHEME.match(url)
-        if scheme and scheme.group(1).lower() not in _ALLOWED_SCHEMES:
-            self.problems.append(Problem(
-                self.link_location(line, url), f"link '{url[:60]}' uses the unsafe scheme '{scheme.group(1)}:'",
-                "use an https:// link or a relative path"))
+        written = str(token.attrGet(attr) or "")
+        if problem := link_problem(written, _SCHEMES, relative=True):
+            self.problems.append(Problem(self.link_location(line, written), *problem))
             token.attrSet(attr, "#")
             return
+        url = _NORMALIZE(written)
+        token.attrSet(attr, url)
         path, _, fragment = url.partition("#")
-        if not scheme and path.endswith(".md") and not path.startswith("/"):
+        if not SCHEME.match(url) and path.endswith(".md") and not path.startswith("/"):
             target = posixpath.normpath(posixpath.join(self.source_dir, path))
             token.attrSet(attr, self.slot(PageLink(target, fragment, self.link_location(line, url))))
 

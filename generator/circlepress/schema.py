@@ -16,8 +16,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from .urls import link_problem
+
 MAX_MEMBERS = 10
-SAFE_SCHEMES = ("https://", "http://", "mailto:")
 
 
 class Model(BaseModel):
@@ -27,10 +28,8 @@ class Model(BaseModel):
 
 
 def _check_url(value: str) -> str:
-    if not value.lower().startswith(SAFE_SCHEMES):
-        raise PydanticCustomError(
-            "unsafe_url", "'{url}' is not an allowed link",
-            {"url": value, "hint": "links must start with https://, http:// or mailto:"})
+    if problem := link_problem(value):
+        raise PydanticCustomError("unsafe_url", "{message}", {"message": problem[0], "hint": problem[1]})
     return value
 
 

@@ -3,6 +3,9 @@ under a subpath and from file:// alike."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 
 def output_file(target: str) -> str:
     """The file a site-relative target names: folders ('' or 'x/') mean their index.html."""
@@ -23,3 +26,54 @@ def absolute_url(target: str, base_path: str, origin: str = "") -> str:
     """A link that works from any URL on the host (the 404 page, canonical links, sitemaps)."""
     path, hash_, fragment = target.partition("#")
     return origin + base_path + path + hash_ + fragment
+
+
+LINK_SCHEMES = ("https", "http", "mailto")
+SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_WINDOWS_DEVICES = re.compile(r"(con|prn|aux|nul|conin\$|conout\$|clock\$|(com|lpt)[0-9\u00b9\u00b2\u00b3])",
+                              re.IGNORECASE)
+_WINDOWS_FORBIDDEN = set('<>:"|?*\\')
+
+
+def unseen(text: str) -> int | None:
+    """The index of the first whitespace, control or invisible (format) character in `text`."""
+    return next((i for i, c in enumerate(text) if c.isspace() or not c.isprintable()), None)
+
+
+def escaped(char: str) -> str:
+    """A character as Python writes it in a string: '\\u202e', '\\r', '\\t'."""
+    return char.encode("unicode_escape").decode("ascii") if char != " " else "a space"
+
+
+def link_problem(url: str, schemes: tuple[str, ...] = LINK_SCHEMES, *, relative: bool = False) -> tuple[str, str] | None:
+    """(what is wrong, the fix) when `url` is not a whole, safe link; None when it is one."""
+    shown = url if len(url) <= 60 else url[:57] + "..."
+    allowed = [f"{s}://" if s.startswith("http") else f"{s}:" for s in schemes]
+    allowed = ", ".join(allowed[:-1]) + " or " + allowed[-1] + (", or be a relative path" if relative else "")
+    if (at := unseen(url)) is not None:
+        return (f"link '{shown}' has {escaped(url[at])} at character {at + 1}",
+                "delete it: a link holds no spaces, line breaks or invisible characters; write a space as %20")
+    scheme = SCHEME.match(url)
+    if scheme is None and not relative:
+        return f"'{shown}' is not an allowed link", f"links must start with {allowed}"
+    if scheme and scheme.group(1).lower() not in schemes:
+        return f"link '{shown}' uses the unsafe scheme '{scheme.group(1)}:'", f"links must start with {allowed}"
+    try:
+        host = urlsplit(url).hostname if scheme and scheme.group(1).lower().startswith("http") else "-"
+    except ValueError:  # e.g. an unclosed '[' of an IPv6 address
+        host = None
+    if not host:
+        return f"link '{shown}' has no host name", "write the whole address, e.g. https://example.org/page"
+    return None
+
+
+def windows_problem(name: str) -> str | None:
+    """Why Windows cannot store a file or folder called `name` (sites are copied to Windows
+    file servers and unzipped there), or None."""
+    if _WINDOWS_DEVICES.fullmatch(name.split(".", 1)[0].rstrip(" ")):
+        return f"'{name}' is a device name Windows reserves (in any case, with any extension)"
+    if bad := next((c for c in name if c in _WINDOWS_FORBIDDEN or ord(c) < 32), None):
+        return f"'{name}' holds '{bad}', which Windows does not allow in a file name"
+    if name.endswith((".", " ")):
+        return f"'{name}' ends in '{name[-1]}', which Windows drops from a file name"
+    return None
