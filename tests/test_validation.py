@@ -268,3 +268,35 @@ def test_every_url_field_refuses_a_url_that_is_not_whole(url: str, make_site) ->
         lines = failure_lines(check(make_site({"sites/lab-a/circle.yaml": text}, name=str(len(text)))))
         assert len(lines) == 1 and ("link" in lines[0]), lines
         assert all(c.isprintable() for c in lines[0]), lines
+
+
+# Issue 13 item 15: names are matched whole; a line break in one is refused, a trailing one never kept.
+
+AGREEMENT = "---\ntitle: Agreement\n---\nKept here.\n"
+NAME_FIELDS = {
+    "member id": ("sites/lab-a/circle.yaml", VALID_CIRCLE.replace("{id: bo, name: Bo}", '{id: "{}", name: Bo}')),
+    "page slug": ("content/about.md", '---\ntitle: About\nslug: "{}"\n---\nHello.\n'),
+    "theme": ("circlepress.yaml", 'theme: "{}"\n'),
+    "base URL": ("circlepress.yaml", 'base_url: "{}"\n'),
+}
+
+
+@pytest.mark.parametrize("field", NAME_FIELDS)
+@pytest.mark.parametrize("value", ["bo\\nx", "bo\\n\\nx", "/bo\\u202e/"])
+def test_a_name_with_a_line_break_or_invisible_character_is_refused(field: str, value: str, make_site) -> None:
+    name, text = NAME_FIELDS[field]
+    root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE, "content/agreement.md": AGREEMENT,
+                      name: text.replace("{}", value)})
+    lines = failure_lines(check(root))
+    assert len(lines) == 1 and lines[0].startswith(name), lines
+
+
+def test_a_trailing_line_break_in_a_name_is_never_kept(make_site) -> None:
+    """Surrounding spaces and line breaks are stripped (Model's str_strip_whitespace) before the
+    pattern, which pydantic matches whole: `$` there is the end of the text, not of a line."""
+    root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE.replace("{id: bo, name: Bo}", '{id: "bo\\n", name: Bo}'),
+                      "content/about.md": '---\ntitle: About\nslug: "about-us\\n"\n---\nHello.\n',
+                      "content/agreement.md": AGREEMENT})
+    site = load_site(load_project(root))
+    assert [m.id for m in site.circles[0].spec.members] == ["ana", "bo"]
+    assert "about-us/" in [p.url for p in site.handbook.pages]

@@ -19,7 +19,7 @@ from .source import Document, escaping_link, load_yaml, read_text, split_front_m
 from .validation import suggest, validate
 
 CIRCLE_FILE = "circle.yaml"
-SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+SAFE_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # used with fullmatch only
 RESERVED_PAGES = {"index", "calendar", "topics", "agreement", "steps"}
 MIN_COMPLETE_SESSIONS = 3
 

@@ -14,6 +14,7 @@ from .errors import CirclepressError, Problem
 from .resources import packaged
 from .schema import Model
 from .source import Document, load_yaml, read_text
+from .urls import unseen
 from .validation import validate
 
 CONFIG_NAME = "circlepress.yaml"
@@ -22,7 +23,7 @@ _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 
 def _check_base_url(value: str) -> str:
     ok = value.startswith("/") or re.fullmatch(r"https?://[^/\s]+(/[^\s?#]*)?", value)
-    if not ok or any(c in value for c in " ?#\"'<>"):
+    if not ok or any(c in value for c in " ?#\"'<>") or unseen(value) is not None:
         raise PydanticCustomError(
             "bad_base_url", "'{value}' is not a base URL",
             {"value": value, "hint": "use '/', '/repo/', 'https://user.github.io/repo/' or 'https://example.org/'"})
@@ -51,7 +52,7 @@ class SiteConfig(Model):
 
 def split_base_url(base_url: str) -> tuple[str, str]:
     """('https://host', '/path/') for an absolute base URL, ('', '/path/') for a path."""
-    match = re.match(r"^(https?://[^/]+)(/.*)?$", base_url)
+    match = re.fullmatch(r"(https?://[^/]+)(/.*)?", base_url)
     origin, path = (match.group(1), match.group(2) or "/") if match else ("", base_url)
     return origin, path if path.endswith("/") else path + "/"
 
