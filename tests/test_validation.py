@@ -300,3 +300,52 @@ def test_a_trailing_line_break_in_a_name_is_never_kept(make_site) -> None:
     site = load_site(load_project(root))
     assert [m.id for m in site.circles[0].spec.members] == ["ana", "bo"]
     assert "about-us/" in [p.url for p in site.handbook.pages]
+
+
+# Issue 13 item 16: names Windows cannot store. Made at run time, not kept under tests/invalid/:
+# a repository holding them cannot be checked out on Windows either.
+
+PAGE = "---\ntitle: {}\n---\nHello.\n"
+WINDOWS_NAMES = {
+    "content/index.md": PAGE.format("Welcome"), "content/agreement.md": PAGE.format("Agreement"),
+    "content/Aux.md": PAGE.format("Aux"), "content/guides/COM1/tips.md": PAGE.format("Tips"),
+    "content/about.md": '---\ntitle: About\nslug: prn\n---\nHello.\n', "content/files/nul.png": "x",
+    "content/files/lpt\u00b9.tar.gz": "x", "content/files/Con .txt": "x", "content/files/report?.pdf": "x",
+    "content/files/notes.": "x", "content/files/a<b>.csv": "x", "content/files/trailing .txt ": "x",
+    "sites/con/circle.yaml": VALID_CIRCLE, "sites/lab-a/circle.yaml": VALID_CIRCLE + "slug: lpt9\n",
+    "sites/lab-b/circle.yaml": VALID_CIRCLE, "sites/lab-b/nul.md": PAGE.format("Nul"),
+    "sites/lab-c/circle.yaml": VALID_CIRCLE, "sites/lab-c/com0.md": PAGE.format("Com"),
+}
+
+
+def test_names_windows_cannot_store_are_located_errors(make_site) -> None:
+    hint = "(choose another name: sites are also copied to Windows file servers, which cannot store it"
+    reserved = "which Windows reserves in any case and with any extension"
+    assert failure_lines(check(make_site(WINDOWS_NAMES))) == [line.replace("(HINT", hint).replace("WINDOWS", reserved)
+                                                               for line in [
+        "content/Aux.md:1:1: the page would be published at 'Aux/': 'Aux' uses the device name 'AUX', WINDOWS (HINT)",
+        "content/about.md:3:7: the page would be published at 'prn/': 'prn' uses the device name 'PRN', "
+        "WINDOWS (HINT)",
+        "content/files/Con .txt:1:1: the file would be published as is: 'Con .txt' uses the device name "
+        "'CON', WINDOWS (HINT)",
+        "content/files/a<b>.csv:1:1: the file would be published as is: 'a<b>.csv' holds '<', which Windows "
+        "does not allow in a file name (HINT)",
+        "content/files/lpt¹.tar.gz:1:1: the file would be published as is: 'lpt¹.tar.gz' uses the device "
+        "name 'LPT¹', WINDOWS (HINT)",
+        "content/files/notes.:1:1: the file would be published as is: 'notes.' ends in '.', which Windows "
+        "drops from a file name (HINT)",
+        "content/files/nul.png:1:1: the file would be published as is: 'nul.png' uses the device name 'NUL', "
+        "WINDOWS (HINT)",
+        "content/files/report?.pdf:1:1: the file would be published as is: 'report?.pdf' holds '?', which "
+        "Windows does not allow in a file name (HINT)",
+        "content/files/trailing .txt :1:1: the file would be published as is: 'trailing .txt ' ends in ' ', "
+        "which Windows drops from a file name (HINT)",
+        "content/guides/COM1/tips.md:1:1: the page would be published at 'guides/COM1/tips/': 'COM1' uses "
+        "the device name 'COM1', WINDOWS (HINT)",
+        "sites/con/circle.yaml:1:1: circle slug 'con' uses the device name 'CON', WINDOWS (HINT; rename the "
+        "folder or set 'slug:')",
+        "sites/lab-a/circle.yaml:17:7: circle slug 'lpt9' uses the device name 'LPT9', WINDOWS (HINT; rename "
+        "the folder or set 'slug:')",
+        "sites/lab-b/nul.md:1:1: page name 'nul' uses the device name 'NUL', WINDOWS (HINT)",
+        "sites/lab-c/com0.md:1:1: page name 'com0' uses the device name 'COM0', WINDOWS (HINT)",
+    ]]

@@ -14,6 +14,7 @@ from .memo import Memo, NoMemo
 from .resources import EXAMPLE_CIRCLE
 from .schema import Model
 from .source import escaping_link, split_front_matter, read_text
+from .urls import WINDOWS_HINT, windows_problem
 from .validation import suggest, validate
 
 AGREEMENT_PAGE = "agreement.md"
@@ -92,6 +93,9 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
     if top in RESERVED:
         problems.append(Problem(Location(shown), f"the page would be published at '{page.url}', which circlepress uses",
                                 "rename the file or set another slug"))
+    elif why := windows_problem(page.url):
+        where = front.meta.locate(("slug",)) if meta.slug else Location(shown)
+        problems.append(Problem(where, f"the page would be published at '{page.url}': {why}", WINDOWS_HINT))
     return page, problems
 
 
@@ -111,6 +115,10 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
             problems.append(escape)  # a link out of content/ could publish a secret or a private circle
             continue
         if rel.suffix != ".md":
+            if why := windows_problem(rel.as_posix()):
+                problems.append(Problem(Location(shown(path)), f"the file would be published as is: {why}",
+                                        WINDOWS_HINT))
+                continue
             assets.append((rel.as_posix(), path))
             continue
         stamp = memo.content_stamp(path)

@@ -33,6 +33,7 @@ SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _WINDOWS_DEVICES = re.compile(r"(con|prn|aux|nul|conin\$|conout\$|clock\$|(com|lpt)[0-9\u00b9\u00b2\u00b3])",
                               re.IGNORECASE)
 _WINDOWS_FORBIDDEN = set('<>:"|?*\\')
+WINDOWS_HINT = "choose another name: sites are also copied to Windows file servers, which cannot store it"
 
 
 def unseen(text: str) -> int | None:
@@ -45,7 +46,8 @@ def escaped(char: str) -> str:
     return char.encode("unicode_escape").decode("ascii") if char != " " else "a space"
 
 
-def link_problem(url: str, schemes: tuple[str, ...] = LINK_SCHEMES, *, relative: bool = False) -> tuple[str, str] | None:
+def link_problem(url: str, schemes: tuple[str, ...] = LINK_SCHEMES, *,
+                 relative: bool = False) -> tuple[str, str] | None:
     """(what is wrong, the fix) when `url` is not a whole, safe link; None when it is one."""
     shown = url if len(url) <= 60 else url[:57] + "..."
     allowed = [f"{s}://" if s.startswith("http") else f"{s}:" for s in schemes]
@@ -67,13 +69,15 @@ def link_problem(url: str, schemes: tuple[str, ...] = LINK_SCHEMES, *, relative:
     return None
 
 
-def windows_problem(name: str) -> str | None:
-    """Why Windows cannot store a file or folder called `name` (sites are copied to Windows
-    file servers and unzipped there), or None."""
-    if _WINDOWS_DEVICES.fullmatch(name.split(".", 1)[0].rstrip(" ")):
-        return f"'{name}' is a device name Windows reserves (in any case, with any extension)"
-    if bad := next((c for c in name if c in _WINDOWS_FORBIDDEN or ord(c) < 32), None):
-        return f"'{name}' holds '{bad}', which Windows does not allow in a file name"
-    if name.endswith((".", " ")):
-        return f"'{name}' ends in '{name[-1]}', which Windows drops from a file name"
+def windows_problem(path: str) -> str | None:
+    """Why Windows cannot store a file or folder of the site-relative `path` ('a/b/c.png'), or
+    None: sites are also copied to Windows file servers and unzipped there."""
+    for name in path.strip("/").split("/"):
+        if _WINDOWS_DEVICES.fullmatch(device := name.split(".", 1)[0].rstrip(" ")):
+            return f"'{name}' uses the device name '{device.upper()}', which Windows reserves in any case " \
+                "and with any extension"
+        if bad := next((c for c in name if c in _WINDOWS_FORBIDDEN or ord(c) < 32), None):
+            return f"'{name}' holds '{bad}', which Windows does not allow in a file name"
+        if name.endswith((".", " ")):
+            return f"'{name}' ends in '{name[-1]}', which Windows drops from a file name"
     return None
