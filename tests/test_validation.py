@@ -231,6 +231,9 @@ def test_a_handbook_page_may_not_take_a_folder_circlepress_uses(name: str, make_
                                      "circlepress uses (rename the file or set another slug)"]
 
 
+AGREEMENT = "---\ntitle: Agreement\n---\nKept here.\n"
+
+
 # Issue 13 item 12: a URL is checked whole, so no line break reaches a calendar (icalendar raised a ValueError).
 
 def run(root: Path, *args: str) -> Result:
@@ -246,9 +249,8 @@ def test_a_line_break_in_a_url_is_a_located_error_in_check_and_build(make_site, 
     circle = VALID_CIRCLE.replace("  place: Room 1\n", '  place: Room 1\n  online: "https://meet.example.org/x'
                                   '\\r\\nATTACH:https://evil.example/p"\n')
     root = make_site({"sites/lab-a/circle.yaml": circle})
-    expected = ["sites/lab-a/circle.yaml:10:11: link 'https://meet.example.org/x\\r\\nATTACH:https://evil.example/p' "
-                "has \\r at character 27 (delete it: a link holds no spaces, line breaks or invisible characters; "
-                "write a space as %20)"]
+    expected = ["sites/lab-a/circle.yaml:10:11: the text holds \\r (a control character) at character 27 (delete it: "
+                "invisible and direction-changing characters make text show other than it reads)"]
     assert failure_lines(check(root)) == expected
     out = tmp_path / "out"
     assert failure_lines(run(root, "build", "--out", str(out))) == expected
@@ -263,16 +265,15 @@ def test_every_url_field_refuses_a_url_that_is_not_whole(url: str, make_site) ->
     """The same check for each URL in circle.yaml and each link in markdown."""
     quoted = url.encode("unicode_escape").decode("ascii").replace('"', '\\"')
     circle = VALID_CIRCLE.replace("{id: bo, name: Bo}", f'{{id: bo, name: Bo, profile: "{quoted}"}}')
-    notes = VALID_CIRCLE + f'topics:\n  - title: Reading\n    notes: "See [it](<{quoted}>)."\n'
-    for text in (circle, notes):
-        lines = failure_lines(check(make_site({"sites/lab-a/circle.yaml": text}, name=str(len(text)))))
-        assert len(lines) == 1 and ("link" in lines[0]), lines
+    page = {"content/index.md": f"---\ntitle: Welcome\n---\nSee [it](<{url}>).\n", "content/agreement.md": AGREEMENT}
+    for name, files in (("yaml", {"sites/lab-a/circle.yaml": circle}), ("markdown", page)):
+        lines = failure_lines(check(make_site(files, name=name)))
+        assert len(lines) == 1 and ("link" in lines[0] or "the text holds" in lines[0]), lines
         assert all(c.isprintable() for c in lines[0]), lines
 
 
 # Issue 13 item 15: names are matched whole; a line break in one is refused, a trailing one never kept.
 
-AGREEMENT = "---\ntitle: Agreement\n---\nKept here.\n"
 NAME_FIELDS = {
     "member id": ("sites/lab-a/circle.yaml", VALID_CIRCLE.replace("{id: bo, name: Bo}", '{id: "{}", name: Bo}')),
     "page slug": ("content/about.md", '---\ntitle: About\nslug: "{}"\n---\nHello.\n'),
@@ -349,3 +350,23 @@ def test_names_windows_cannot_store_are_located_errors(make_site) -> None:
         "sites/lab-b/nul.md:1:1: page name 'nul' uses the device name 'NUL', WINDOWS (HINT)",
         "sites/lab-c/com0.md:1:1: page name 'com0' uses the device name 'COM0', WINDOWS (HINT)",
     ]]
+
+
+# Issue 13 item 22: bidirectional controls and other invisible characters are refused in every YAML value
+# (circle.yaml, front matter, circlepress.yaml), and a message never carries one raw.
+
+def test_a_message_shows_invisible_characters_escaped() -> None:
+    from circlepress.errors import Location, Problem
+
+    line = Problem(Location("sites/a\u202e/circle.yaml"), "name 'Amara \u202eOkafor\r\n'", "delete \u200b").format()
+    assert line == "sites/a\\u202e/circle.yaml:1:1: name 'Amara \\u202eOkafor\\r\\n' (delete \\u200b)"
+
+
+def test_joiners_and_right_to_left_names_are_kept(make_site) -> None:
+    """Emoji sequences (ZWJ), Persian (ZWNJ), a soft hyphen and Arabic or Hebrew names are text, not tricks."""
+    names = ["\U0001f469\u200d\U0001f52c Ana", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+             "Bo\u00adris", "\u05d3\u05e0\u05d4 \u05dc\u05d5\u05d9"]
+    circle = VALID_CIRCLE.replace("{id: ana, name: Ana}", f"{{id: ana, name: {names[0]}}}").replace(
+        "{id: bo, name: Bo}", f"{{id: bo, name: {names[1]}, role: {names[2]}, department: {names[3]}}}")
+    spec = load_site(load_project(make_site({"sites/lab-a/circle.yaml": circle}))).circles[0].spec
+    assert [spec.members[0].name, spec.members[1].name, spec.members[1].role, spec.members[1].department] == names

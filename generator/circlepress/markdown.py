@@ -153,10 +153,11 @@ class _Collector:
 
     def link_location(self, line: int, url: str) -> Location:
         """Where `url` is written, searching from the block's first line."""
-        for offset, text in enumerate(self.lines[line:line + 50]):
-            column = text.find(url[:20])
-            if column >= 0:
-                return self.location(line + offset, column + 1)
+        for probe in (url, url[:20]):  # as written, else its start (an entity may stand for a character)
+            for offset, text in enumerate(self.lines[line:line + 50]):
+                column = text.find(probe)
+                if column >= 0:
+                    return self.location(line + offset, column + 1)
         return self.location(line)
 
     def check_link(self, token, attr: str, line: int) -> None:

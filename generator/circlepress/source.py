@@ -10,6 +10,7 @@ that expand past MAX_VALUES values, are errors rather than a hang.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 import os
 from pathlib import Path
@@ -35,7 +36,20 @@ _PROBLEM_HINTS = {"'\\t'": "indent with spaces; YAML does not allow tabs",
                   "inside the value it names": "an alias can only repeat a value that is complete above it",
                   "found another document": "keep one document: remove the second '---' line"}
 
+# Refused in every value: control characters, line and paragraph separators and invisible format
+# characters (bidirectional controls such as U+202E reorder the text around them on a page).
+# Kept: tab, line break, the joiners emoji and some scripts need, and the soft hyphen.
+_HIDDEN = {"Cc", "Cf", "Zl", "Zp"}
+_KEPT = {"\t", "\n", "\u200c", "\u200d", "\u00ad"}
+
 Key = tuple[Any, ...]
+
+
+def invisible_at(text: str) -> int | None:
+    """The index of the first control or invisible character in `text` that a value may not hold."""
+    if text.replace("\n", "").replace("\t", "").isprintable():
+        return None
+    return next((i for i, c in enumerate(text) if c not in _KEPT and unicodedata.category(c) in _HIDDEN), None)
 
 
 @dataclass(frozen=True)
@@ -159,6 +173,11 @@ class _Reader:
         if isinstance(node, yaml.ScalarNode):
             if not node.style and node.value in _NULLS:
                 return None
+            if (i := invisible_at(node.value)) is not None:
+                char = node.value[i]
+                self.fail(node, f"the text holds {char.encode('unicode_escape').decode()} "
+                          f"({unicodedata.name(char, 'a control character').lower()}) at character {i + 1}",
+                          "delete it: invisible and direction-changing characters make text show other than it reads")
             return node.value
         if isinstance(node, yaml.SequenceNode):
             return [self.read(item, at + (i,)) for i, item in enumerate(node.value)]
