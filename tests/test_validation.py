@@ -249,7 +249,7 @@ def test_a_line_break_in_a_url_is_a_located_error_in_check_and_build(make_site, 
     circle = VALID_CIRCLE.replace("  place: Room 1\n", '  place: Room 1\n  online: "https://meet.example.org/x'
                                   '\\r\\nATTACH:https://evil.example/p"\n')
     root = make_site({"sites/lab-a/circle.yaml": circle})
-    expected = ["sites/lab-a/circle.yaml:10:11: the text holds \\r (a control character) at character 27 (delete it: "
+    expected = ["sites/lab-a/circle.yaml:10:11: 'online' holds \\r (a control character) at character 27 (delete it: "
                 "invisible and direction-changing characters make text show other than it reads)"]
     assert failure_lines(check(root)) == expected
     out = tmp_path / "out"
@@ -268,7 +268,7 @@ def test_every_url_field_refuses_a_url_that_is_not_whole(url: str, make_site) ->
     page = {"content/index.md": f"---\ntitle: Welcome\n---\nSee [it](<{url}>).\n", "content/agreement.md": AGREEMENT}
     for name, files in (("yaml", {"sites/lab-a/circle.yaml": circle}), ("markdown", page)):
         lines = failure_lines(check(make_site(files, name=name)))
-        assert len(lines) == 1 and ("link" in lines[0] or "the text holds" in lines[0]), lines
+        assert len(lines) == 1 and ("link" in lines[0] or " holds " in lines[0]), lines
         assert all(c.isprintable() for c in lines[0]), lines
 
 
@@ -370,3 +370,27 @@ def test_joiners_and_right_to_left_names_are_kept(make_site) -> None:
         "{id: bo, name: Bo}", f"{{id: bo, name: {names[1]}, role: {names[2]}, department: {names[3]}}}")
     spec = load_site(load_project(make_site({"sites/lab-a/circle.yaml": circle}))).circles[0].spec
     assert [spec.members[0].name, spec.members[1].name, spec.members[1].role, spec.members[1].department] == names
+
+
+# Issue 13 item 23: limits on source files (1 MB) and on single values (10,000 characters; 200 for a
+# name, a title, a place or a topic), located, with the limit.
+
+def test_a_20_mb_description_is_a_located_error_and_nothing_is_written(make_site, tmp_path: Path) -> None:
+    circle = VALID_CIRCLE.replace("name: Test Circle\n", "name: Test Circle\ndescription: " + "x" * 20_000_000 + "\n")
+    root = make_site({"sites/lab-a/circle.yaml": circle})
+    expected = ["sites/lab-a/circle.yaml:2:1: the file is larger than 1 MB, the most a source file may hold; this "
+                "line is past it (split it, or shorten long values)"]
+    assert failure_lines(check(root)) == expected
+    out = tmp_path / "out"
+    assert failure_lines(run(root, "build", "--out", str(out))) == expected
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["circlepress.yaml", "content/index.md", "sites/lab-a/extra.md"])
+def test_every_source_file_has_the_size_limit(name: str, make_site) -> None:
+    files = {"sites/lab-a/circle.yaml": VALID_CIRCLE, "content/agreement.md": AGREEMENT,
+             "content/index.md": "---\ntitle: Welcome\n---\nHello.\n"}
+    files[name] = "# a filler\n" * 150_000  # 11 bytes a line: the 1,000,001st byte is on line 90,910
+    lines = failure_lines(check(make_site(files)))
+    assert lines == [f"{name}:90910:1: the file is larger than 1 MB, the most a source file may "
+                     "hold; this line is past it (split it, or shorten long values)"]

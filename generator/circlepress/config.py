@@ -12,7 +12,7 @@ from pydantic_core import PydanticCustomError
 
 from .errors import CirclepressError, Problem
 from .resources import packaged
-from .schema import Model
+from .schema import MAX_LINE, Model
 from .source import Document, load_yaml, read_text
 from .urls import unseen
 from .validation import validate
@@ -40,7 +40,7 @@ def _check_language(value: str) -> str:
 class SiteConfig(Model):
     """What a programme coordinator sets in `circlepress.yaml`."""
 
-    title: str = Field("Peer-mentoring circles", min_length=1)
+    title: str = Field("Peer-mentoring circles", min_length=1, max_length=MAX_LINE)
     description: str = "A guide to starting and running peer-mentoring circles."
     base_url: Annotated[str, AfterValidator(_check_base_url)] = "/"
     theme: str = Field("default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

@@ -12,7 +12,7 @@ from .errors import CirclepressError, Location, Problem
 from .markdown import Fragments, PageLink, parse_markdown
 from .memo import Memo, NoMemo
 from .resources import EXAMPLE_CIRCLE
-from .schema import Model
+from .schema import Line, Model, Text
 from .source import escaping_link, split_front_matter, read_text
 from .urls import WINDOWS_HINT, windows_problem
 from .validation import suggest, validate
@@ -24,10 +24,10 @@ RESERVED = {"circles", "assets", "p", "404.html", "sitemap.xml", "robots.txt"}  
 class PageMeta(Model):
     """Front matter of a handbook page."""
 
-    title: str = Field(min_length=1)
+    title: Text
     summary: str = ""
     step: int | None = Field(None, ge=1, le=99)
-    checklist: list[str] = Field(default_factory=list)
+    checklist: list[Line] = Field(default_factory=list)
     order: int = 100
     draft: bool = False
     slug: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9-]*$")

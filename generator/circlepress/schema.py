@@ -55,9 +55,11 @@ def _check_zone(value: str) -> str:
     return value
 
 
-Url = Annotated[str, AfterValidator(_check_url), Field(json_schema_extra={"format": "uri"})]
+Url = Annotated[str, AfterValidator(_check_url), Field(max_length=2000, json_schema_extra={"format": "uri"})]
 MemberId = Annotated[str, AfterValidator(_check_id), Field(max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-Text = Annotated[str, Field(min_length=1)]
+MAX_LINE = 200  # a name, title, place or topic: one line of text
+Text = Annotated[str, Field(min_length=1, max_length=MAX_LINE)]
+Line = Annotated[str, Field(max_length=MAX_LINE)]
 TimeZone = Annotated[str, AfterValidator(_check_zone), Field(description="IANA time zone, e.g. Europe/London")]
 Minutes = Annotated[int, Field(ge=15, le=600, description="length in minutes")]
 Status = Literal["todo", "in-progress", "done"]
@@ -73,9 +75,9 @@ class Member(Model):
 
     id: MemberId = Field(description="short id used to name facilitators, e.g. 'ana'")
     name: Text
-    role: str = Field("", description="career stage or role, e.g. 'Postdoc, year 3'")
-    department: str = ""
-    email: str | None = None
+    role: Line = Field("", description="career stage or role, e.g. 'Postdoc, year 3'")
+    department: Line = ""
+    email: Line | None = None
     profile: Url | None = Field(None, description="link to a profile page")
     unavailable: list[date | DateRange] = Field(default_factory=list, description="dates (or from/to ranges) "
                                                 "the member cannot lead a session; the planner respects them")
@@ -95,7 +97,7 @@ class Defaults(Model):
 
     start: time | None = Field(None, description="24-hour start time, e.g. '16:00'")
     duration: Minutes = 90
-    place: str | None = None
+    place: Line | None = None
     online: Url | None = Field(None, description="video-call link")
 
 
@@ -105,9 +107,9 @@ class Session(Model):
     date: date
     start: time | None = None
     duration: Minutes | None = None
-    place: str | None = None
+    place: Line | None = None
     online: Url | None = None
-    topic: str | None = None
+    topic: Line | None = None
     facilitators: list[MemberId] = Field(default_factory=list, description="one or two member ids")
     moved_from: date | None = Field(None, description="the date this session was planned for before it moved "
                                     "(keeps calendar entries in members' calendars the same event)")
@@ -192,7 +194,7 @@ class CircleSpec(Model):
         "$schema": "https://json-schema.org/draft/2020-12/schema"})
 
     name: Text
-    slug: str | None = Field(None, description="URL name; defaults to the folder name")
+    slug: Line | None = Field(None, description="URL name; defaults to the folder name")
     description: str = ""
     visibility: Literal["public", "private"] = "private"
     timezone: TimeZone

@@ -26,6 +26,8 @@ _MERGE = _CORE + "merge"
 _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge")}
 # Aliases can make a small file expand enormously ("billion laughs"); no real file needs this many values.
 MAX_VALUES = 50_000
+MAX_FILE_BYTES = 1_000_000  # a circle.yaml, a markdown page or the config; each value at most MAX_TEXT characters
+MAX_TEXT = 10_000
 _OPENERS = {"a flow mapping": "the '{{' on line {line}, column {column}: is it closed with '}}'?",
             "a flow sequence": "the '[' on line {line}, column {column}: is it closed with ']'?",
             "a quoted scalar": "the quoted text that starts on line {line}: is its quote closed?",
@@ -173,9 +175,13 @@ class _Reader:
         if isinstance(node, yaml.ScalarNode):
             if not node.style and node.value in _NULLS:
                 return None
-            if (i := invisible_at(node.value)) is not None:
+            name = next((f"'{part}'" for part in reversed(at) if isinstance(part, str)), "the value")
+            if len(node.value) > MAX_TEXT:
+                self.fail(node, f"{name} is {len(node.value):,} characters long; at most {MAX_TEXT:,} are allowed",
+                          "shorten it, or move long text into a markdown page")
+            elif (i := invisible_at(node.value)) is not None:
                 char = node.value[i]
-                self.fail(node, f"the text holds {char.encode('unicode_escape').decode()} "
+                self.fail(node, f"{name} holds {char.encode('unicode_escape').decode()} "
                           f"({unicodedata.name(char, 'a control character').lower()}) at character {i + 1}",
                           "delete it: invisible and direction-changing characters make text show other than it reads")
             return node.value
@@ -313,6 +319,11 @@ def read_text(path: Path, shown: str) -> str:
     except OSError as exc:
         raise CirclepressError([Problem(Location(shown), f"cannot read the file: {exc.strerror or exc}",
                                         "check that it is a file you can read, then build again")]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise CirclepressError([Problem(Location(shown, data.count(b"\n", 0, MAX_FILE_BYTES + 1) + 1, 1),
+                                        f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB, the most a source "
+                                        "file may hold; this line is past it",
+                                        "split it, or shorten long values")]) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
