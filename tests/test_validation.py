@@ -313,6 +313,7 @@ WINDOWS_NAMES = {
     "content/about.md": '---\ntitle: About\nslug: prn\n---\nHello.\n', "content/files/nul.png": "x",
     "content/files/lpt\u00b9.tar.gz": "x", "content/files/Con .txt": "x", "content/files/report?.pdf": "x",
     "content/files/notes.": "x", "content/files/a<b>.csv": "x", "content/files/trailing .txt ": "x",
+    "content/files/photo\u202egnp.svg": "x", "content/guide\u200b.md": PAGE.format("Guide"),
     "sites/con/circle.yaml": VALID_CIRCLE, "sites/lab-a/circle.yaml": VALID_CIRCLE + "slug: lpt9\n",
     "sites/lab-b/circle.yaml": VALID_CIRCLE, "sites/lab-b/nul.md": PAGE.format("Nul"),
     "sites/lab-c/circle.yaml": VALID_CIRCLE, "sites/lab-c/com0.md": PAGE.format("Com"),
@@ -320,7 +321,7 @@ WINDOWS_NAMES = {
 
 
 def test_names_windows_cannot_store_are_located_errors(make_site) -> None:
-    hint = "(choose another name: sites are also copied to Windows file servers, which cannot store it"
+    hint = "(choose another name: sites are also copied to Windows file servers, and a name must show as it is"
     reserved = "which Windows reserves in any case and with any extension"
     assert failure_lines(check(make_site(WINDOWS_NAMES))) == [line.replace("(HINT", hint).replace("WINDOWS", reserved)
                                                                for line in [
@@ -337,12 +338,16 @@ def test_names_windows_cannot_store_are_located_errors(make_site) -> None:
         "drops from a file name (HINT)",
         "content/files/nul.png:1:1: the file would be published as is: 'nul.png' uses the device name 'NUL', "
         "WINDOWS (HINT)",
+        "content/files/photo\\u202egnp.svg:1:1: the file would be published as is: 'photo\\u202egnp.svg' holds the "
+        "invisible character \\u202e (HINT)",
         "content/files/report?.pdf:1:1: the file would be published as is: 'report?.pdf' holds '?', which "
         "Windows does not allow in a file name (HINT)",
         "content/files/trailing .txt :1:1: the file would be published as is: 'trailing .txt ' ends in ' ', "
         "which Windows drops from a file name (HINT)",
         "content/guides/COM1/tips.md:1:1: the page would be published at 'guides/COM1/tips/': 'COM1' uses "
         "the device name 'COM1', WINDOWS (HINT)",
+        "content/guide\\u200b.md:1:1: the page would be published at 'guide\\u200b/': 'guide\\u200b' holds the invisible "
+        "character \\u200b (HINT)",
         "sites/con/circle.yaml:1:1: circle slug 'con' uses the device name 'CON', WINDOWS (HINT; rename the "
         "folder or set 'slug:')",
         "sites/lab-a/circle.yaml:17:7: circle slug 'lpt9' uses the device name 'LPT9', WINDOWS (HINT; rename "

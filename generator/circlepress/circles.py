@@ -16,7 +16,7 @@ from .memo import Memo, NoMemo, value_stamp
 from .schedule import Meeting, add_months, held, meetings, term_end
 from .schema import CircleSpec, StepProgress
 from .source import Document, escaping_link, load_yaml, read_text, split_front_matter
-from .urls import WINDOWS_HINT, windows_problem
+from .urls import NAME_HINT, name_problem
 from .validation import suggest, validate
 
 CIRCLE_FILE = "circle.yaml"
@@ -192,8 +192,8 @@ def _load_pages(folder: Path, shown: Shown) -> tuple[list[CirclePage], list[Prob
                                     "use lowercase letters, digits and '-', other than "
                                     + ", ".join(sorted(RESERVED_PAGES))))
             continue
-        if why := windows_problem(name):
-            problems.append(Problem(Location(shown(path)), f"page name {why}", WINDOWS_HINT))
+        if why := name_problem(name):
+            problems.append(Problem(Location(shown(path)), f"page name {why}", NAME_HINT))
             continue
         parsed = parse_markdown(front.body, shown(path), first_line=front.body_line)
         problems += parsed.problems
@@ -225,8 +225,8 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     if not SAFE_SLUG.fullmatch(slug):
         problems.append(_err(doc, where, f"circle slug '{slug}' is not a safe URL segment",
                              "use lowercase letters, digits and '-'; rename the folder or set 'slug:'"))
-    elif why := windows_problem(slug):
-        problems.append(_err(doc, where, f"circle slug {why}", WINDOWS_HINT + "; rename the folder or set 'slug:'"))
+    elif why := name_problem(slug):
+        problems.append(_err(doc, where, f"circle slug {why}", NAME_HINT + "; rename the folder or set 'slug:'"))
     topics = tuple(Topic(t.title, _field_markdown(t.notes, doc, ("topics", i, "notes"), problems),
                          t.proposed_by and next((m.name for m in spec.members if m.id == t.proposed_by), None))
                    for i, t in enumerate(spec.topics))

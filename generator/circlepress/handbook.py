@@ -14,7 +14,7 @@ from .memo import Memo, NoMemo
 from .resources import EXAMPLE_CIRCLE
 from .schema import Line, Model, Text
 from .source import escaping_link, split_front_matter, read_text
-from .urls import WINDOWS_HINT, windows_problem
+from .urls import NAME_HINT, name_problem
 from .validation import suggest, validate
 
 AGREEMENT_PAGE = "agreement.md"
@@ -93,9 +93,9 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
     if top in RESERVED:
         problems.append(Problem(Location(shown), f"the page would be published at '{page.url}', which circlepress uses",
                                 "rename the file or set another slug"))
-    elif why := windows_problem(page.url):
+    elif why := name_problem(page.url):
         where = front.meta.locate(("slug",)) if meta.slug else Location(shown)
-        problems.append(Problem(where, f"the page would be published at '{page.url}': {why}", WINDOWS_HINT))
+        problems.append(Problem(where, f"the page would be published at '{page.url}': {why}", NAME_HINT))
     return page, problems
 
 
@@ -115,9 +115,9 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
             problems.append(escape)  # a link out of content/ could publish a secret or a private circle
             continue
         if rel.suffix != ".md":
-            if why := windows_problem(rel.as_posix()):
+            if why := name_problem(rel.as_posix()):
                 problems.append(Problem(Location(shown(path)), f"the file would be published as is: {why}",
-                                        WINDOWS_HINT))
+                                        NAME_HINT))
                 continue
             assets.append((rel.as_posix(), path))
             continue

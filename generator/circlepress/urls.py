@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from .source import invisible_at
+
 
 def output_file(target: str) -> str:
     """The file a site-relative target names: folders ('' or 'x/') mean their index.html."""
@@ -33,7 +35,7 @@ SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _WINDOWS_DEVICES = re.compile(r"(con|prn|aux|nul|conin\$|conout\$|clock\$|(com|lpt)[0-9\u00b9\u00b2\u00b3])",
                               re.IGNORECASE)
 _WINDOWS_FORBIDDEN = set('<>:"|?*\\')
-WINDOWS_HINT = "choose another name: sites are also copied to Windows file servers, which cannot store it"
+NAME_HINT = "choose another name: sites are also copied to Windows file servers, and a name must show as it is"
 
 
 def unseen(text: str) -> int | None:
@@ -69,10 +71,12 @@ def link_problem(url: str, schemes: tuple[str, ...] = LINK_SCHEMES, *,
     return None
 
 
-def windows_problem(path: str) -> str | None:
-    """Why Windows cannot store a file or folder of the site-relative `path` ('a/b/c.png'), or
-    None: sites are also copied to Windows file servers and unzipped there."""
+def name_problem(path: str) -> str | None:
+    """Why a file or folder of the site-relative `path` ('a/b/c.png') cannot be published, or None:
+    sites are also copied to Windows file servers and unzipped there, and no name may hide a character."""
     for name in path.strip("/").split("/"):
+        if (at := invisible_at(name)) is not None and ord(name[at]) >= 32:
+            return f"'{name}' holds the invisible character {escaped(name[at])}"
         if _WINDOWS_DEVICES.fullmatch(device := name.split(".", 1)[0].rstrip(" ")):
             return f"'{name}' uses the device name '{device.upper()}', which Windows reserves in any case " \
                 "and with any extension"
