@@ -399,3 +399,11 @@ def test_every_source_file_has_the_size_limit(name: str, make_site) -> None:
     lines = failure_lines(check(make_site(files)))
     assert lines == [f"{name}:90910:1: the file is larger than 1 MB, the most a source file may "
                      "hold; this line is past it (split it, or shorten long values)"]
+
+
+def test_aliases_cannot_expand_a_small_file_into_a_huge_one(make_site) -> None:
+    """40,000 topics repeating one 10,000-character note would publish 400 MB from a 1 MB file."""
+    circle = VALID_CIRCLE + "notes: &n " + "n" * 10_000 + "\ntopics:\n" + "  - {title: T, notes: *n}\n" * 30_000
+    lines = failure_lines(check(make_site({"sites/lab-a/circle.yaml": circle})))
+    assert lines == ["sites/lab-a/circle.yaml:1:1: the file expands to more than 2,000,000 characters "
+                     "(use fewer '*' aliases)"]

@@ -28,6 +28,7 @@ _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "tim
 MAX_VALUES = 50_000
 MAX_FILE_BYTES = 1_000_000  # a circle.yaml, a markdown page or the config; each value at most MAX_TEXT characters
 MAX_TEXT = 10_000
+MAX_EXPANDED = 2 * MAX_FILE_BYTES  # characters in all of a file's values, each alias counted where it is used
 _OPENERS = {"a flow mapping": "the '{{' on line {line}, column {column}: is it closed with '}}'?",
             "a flow sequence": "the '[' on line {line}, column {column}: is it closed with ']'?",
             "a quoted scalar": "the quoted text that starts on line {line}: is its quote closed?",
@@ -143,7 +144,7 @@ if yaml.__with_libyaml__:
 
 
 class _TooLarge(Exception):
-    """Raised inside the reader when aliases expand past MAX_VALUES."""
+    """Raised inside the reader when aliases expand past MAX_VALUES values or MAX_EXPANDED characters."""
 
 
 class _Reader:
@@ -156,6 +157,7 @@ class _Reader:
         self.keys: dict[Key, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self.count = 0
+        self.chars = 0
 
     def pos(self, node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + 1 + self.offset, node.start_mark.column + 1
@@ -166,7 +168,7 @@ class _Reader:
     def read(self, node: yaml.Node, at: Key) -> Any:
         self.count += 1
         if self.count > MAX_VALUES:
-            raise _TooLarge
+            raise _TooLarge(f"the file expands to more than {MAX_VALUES} values")
         self.values[at] = self.pos(node)
         if node.tag not in _ALLOWED_TAGS:
             self.fail(node, f"YAML tag '{_shown_tag(node.tag)}' is not allowed",
@@ -175,6 +177,9 @@ class _Reader:
         if isinstance(node, yaml.ScalarNode):
             if not node.style and node.value in _NULLS:
                 return None
+            self.chars += len(node.value)
+            if self.chars > MAX_EXPANDED:
+                raise _TooLarge(f"the file expands to more than {MAX_EXPANDED:,} characters")
             name = next((f"'{part}'" for part in reversed(at) if isinstance(part, str)), "the value")
             if len(node.value) > MAX_TEXT:
                 self.fail(node, f"{name} is {len(node.value):,} characters long; at most {MAX_TEXT:,} are allowed",
@@ -265,9 +270,9 @@ def load_yaml(text: str, path: str, *, line_offset: int = 0) -> Document:
         data = reader.read(root, ())
     except RecursionError:
         raise too_deep from None
-    except _TooLarge:
-        raise CirclepressError([_problem(path, root.start_mark, f"the file expands to more than {MAX_VALUES} values",
-                                         "use fewer '*' aliases", line_offset)]) from None
+    except _TooLarge as exc:
+        raise CirclepressError([_problem(path, root.start_mark, str(exc), "use fewer '*' aliases",
+                                         line_offset)]) from None
     if reader.problems:
         raise CirclepressError(list(dict.fromkeys(reader.problems)))  # an alias can repeat a problem
     return Document(path, data, reader.values, reader.keys)
