@@ -74,6 +74,15 @@ class Circle:
         return next((m.name for m in self.spec.members if m.id == member_id), member_id)
 
 
+def slug_problem(slug: str) -> tuple[str, str] | None:
+    """(what is wrong, the fix) when `slug` cannot name a circle's folder and address, else None."""
+    if not SAFE_SLUG.fullmatch(slug):
+        return f"circle slug '{slug}' is not a safe URL segment", "use lowercase letters, digits and '-'"
+    if why := name_problem(slug):
+        return f"circle slug {why}", NAME_HINT
+    return None
+
+
 def _err(doc: Document, loc: tuple, message: str, hint: str = "", *, key: bool = False,
          severity: Severity = Severity.ERROR) -> Problem:
     return Problem(doc.locate(loc, key=key), message, hint, severity)
@@ -221,12 +230,9 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     schedule = meetings(spec)
     problems = check_spec(spec, doc, steps, schedule)
     slug = spec.slug or folder.name
-    where = ("slug",) if spec.slug else ()
-    if not SAFE_SLUG.fullmatch(slug):
-        problems.append(_err(doc, where, f"circle slug '{slug}' is not a safe URL segment",
-                             "use lowercase letters, digits and '-'; rename the folder or set 'slug:'"))
-    elif why := name_problem(slug):
-        problems.append(_err(doc, where, f"circle slug {why}", NAME_HINT + "; rename the folder or set 'slug:'"))
+    if problem := slug_problem(slug):
+        problems.append(_err(doc, ("slug",) if spec.slug else (), problem[0],
+                             problem[1] + "; rename the folder or set 'slug:'"))
     topics = tuple(Topic(t.title, _field_markdown(t.notes, doc, ("topics", i, "notes"), problems),
                          t.proposed_by and next((m.name for m in spec.members if m.id == t.proposed_by), None))
                    for i, t in enumerate(spec.topics))
