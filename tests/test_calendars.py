@@ -225,9 +225,15 @@ def _event_with(summary: str, description: str, where: str, start: datetime | da
     return event
 
 
+# Control characters other than the line breaks icalendar escapes are never written raw (icalendar would):
+# the test below holds the writer to that; input validation refuses them first.
+WRITTEN_AS_IS = st.characters(blacklist_categories=("Cs",), blacklist_characters=[
+    c for c in map(chr, [*range(32), 127, 0x85, 0x2028, 0x2029]) if c not in "\t\r\n"])
+
+
 @settings(max_examples=150, deadline=None)
-@given(summary=st.text(max_size=120), description=st.text(max_size=300), where=st.text(max_size=90),
-       all_day=st.booleans())
+@given(summary=st.text(WRITTEN_AS_IS, max_size=120), description=st.text(WRITTEN_AS_IS, max_size=300),
+       where=st.text(WRITTEN_AS_IS, max_size=90), all_day=st.booleans())
 def test_our_serialiser_writes_exactly_what_icalendar_writes(summary, description, where, all_day):
     """`_serialise` only joins what icalendar typed and escaped, and folds only long lines:
     the bytes must be icalendar's own, whatever the text (commas, newlines, emoji, long lines)."""
@@ -308,3 +314,21 @@ def test_one_click_links_carry_any_text_exactly(name, topic, place):
         assert query.get("text", query.get("subject")) == [summary(name, meeting)]
         assert query["details" if "google" in link else "body"] == [description(meeting)]
         assert query["location"] == [place or ""]
+
+
+def test_no_raw_line_break_or_control_character_reaches_a_calendar_line():
+    """Validation refuses them; the writer still never lets one split a property (issue 13 item 12)."""
+    from circlepress.calendars import make_calendar
+    from circlepress.schedule import Meeting
+
+    start = datetime(2027, 3, 25, 16, tzinfo=timezone.utc)
+    hostile = "x\r\nATTACH:https://evil.example/p\rX-A:1\x0bX-B:2\x85X-C:3\u2028X-D:4\x00"
+    meeting = Meeting(1, "2027-03-25", start.date(), start, start + timedelta(hours=1), "Room" + hostile,
+                      "https://meet.example.org/" + hostile, "Topic" + hostile, ())
+    ics = make_calendar("Circle" + hostile, "Europe/London", "seed", (meeting,), {}, NOW).whole
+    lines = ics.split(b"\r\n")
+    assert not [line for line in lines if re.search(rb"[\x00-\x08\x0a-\x1f\x7f]", line)]
+    assert not [line for line in lines if line.decode().startswith(("ATTACH", "X-A:", "X-B:", "X-C:", "X-D:"))]
+    assert "\u2028" not in ics.decode() and "\x85" not in ics.decode()
+    event = icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]
+    assert str(event["url"]).startswith("https://meet.example.org/x%0D%0AATTACH")

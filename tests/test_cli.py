@@ -71,4 +71,7 @@ def test_new_circle_writes_a_valid_commented_circle(make_site):
     assert checked.exit_code == 0, checked.output
     assert run("new", "circle", "lab-a", "--root", str(root)).exit_code == 1  # never overwrites
     refused = run("new", "circle", "../evil", "--root", str(root))
-    assert refused.exit_code == 1 and "not a safe circle slug" in refused.output
+    assert refused.exit_code == 1 and "is not a safe URL segment" in refused.output
+    reserved = run("new", "circle", "nul", "--root", str(root))  # issue 13 item 16
+    assert reserved.exit_code == 1 and "uses the device name 'NUL'" in reserved.output
+    assert not (root / "sites" / "nul").exists()

@@ -236,3 +236,181 @@ def test_a_handbook_page_may_not_take_a_folder_circlepress_uses(name: str, make_
     result = check(root)
     assert failure_lines(result) == [f"content/{name}.md:1:1: the page would be published at '{name}/', which "
                                      "circlepress uses (rename the file or set another slug)"]
+
+
+AGREEMENT = "---\ntitle: Agreement\n---\nKept here.\n"
+
+
+# Issue 13 item 12: a URL is checked whole, so no line break reaches a calendar (icalendar raised a ValueError).
+
+def run(root: Path, *args: str) -> Result:
+    """`circlepress ARGS --root ROOT`, with stderr kept apart."""
+    try:
+        runner = CliRunner(mix_stderr=False)  # Click 8.1
+    except TypeError:
+        runner = CliRunner()
+    return runner.invoke(main, [*args, "--root", str(root)])
+
+
+def test_a_line_break_in_a_url_is_a_located_error_in_check_and_build(make_site, tmp_path: Path) -> None:
+    circle = VALID_CIRCLE.replace("  place: Room 1\n", '  place: Room 1\n  online: "https://meet.example.org/x'
+                                  '\\r\\nATTACH:https://evil.example/p"\n')
+    root = make_site({"sites/lab-a/circle.yaml": circle})
+    expected = ["sites/lab-a/circle.yaml:10:11: 'online' holds \\r (a control character) at character 27 (delete it: "
+                "invisible and direction-changing characters make text show other than it reads)"]
+    assert failure_lines(check(root)) == expected
+    out = tmp_path / "out"
+    assert failure_lines(run(root, "build", "--out", str(out))) == expected
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("url", ["https://meet.example.org/\u200bx", "https://meet.example.org/\u2066x",
+                                 "https://meet.example.org/x\ty", "https://meet.example.org/x\u00a0y",
+                                 "https://meet.example.org/x\u2028y", "https://", "http://:80/x", "https://[::1/x",
+                                 "https:meet.example.org", "data:text/html,x"])
+def test_every_url_field_refuses_a_url_that_is_not_whole(url: str, make_site) -> None:
+    """The same check for each URL in circle.yaml and each link in markdown."""
+    quoted = url.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+    circle = VALID_CIRCLE.replace("{id: bo, name: Bo}", f'{{id: bo, name: Bo, profile: "{quoted}"}}')
+    page = {"content/index.md": f"---\ntitle: Welcome\n---\nSee [it](<{url}>).\n", "content/agreement.md": AGREEMENT}
+    for name, files in (("yaml", {"sites/lab-a/circle.yaml": circle}), ("markdown", page)):
+        lines = failure_lines(check(make_site(files, name=name)))
+        assert len(lines) == 1 and ("link" in lines[0] or " holds " in lines[0]), lines
+        assert all(c.isprintable() for c in lines[0]), lines
+
+
+# Issue 13 item 15: names are matched whole; a line break in one is refused, a trailing one never kept.
+
+NAME_FIELDS = {
+    "member id": ("sites/lab-a/circle.yaml", VALID_CIRCLE.replace("{id: bo, name: Bo}", '{id: "{}", name: Bo}')),
+    "page slug": ("content/about.md", '---\ntitle: About\nslug: "{}"\n---\nHello.\n'),
+    "theme": ("circlepress.yaml", 'theme: "{}"\n'),
+    "base URL": ("circlepress.yaml", 'base_url: "{}"\n'),
+}
+
+
+@pytest.mark.parametrize("field", NAME_FIELDS)
+@pytest.mark.parametrize("value", ["bo\\nx", "bo\\n\\nx", "/bo\\u202e/"])
+def test_a_name_with_a_line_break_or_invisible_character_is_refused(field: str, value: str, make_site) -> None:
+    name, text = NAME_FIELDS[field]
+    root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE, "content/agreement.md": AGREEMENT,
+                      name: text.replace("{}", value)})
+    lines = failure_lines(check(root))
+    assert len(lines) == 1 and lines[0].startswith(name), lines
+
+
+def test_a_trailing_line_break_in_a_name_is_never_kept(make_site) -> None:
+    """Surrounding spaces and line breaks are stripped (Model's str_strip_whitespace) before the
+    pattern, which pydantic matches whole: `$` there is the end of the text, not of a line."""
+    root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE.replace("{id: bo, name: Bo}", '{id: "bo\\n", name: Bo}'),
+                      "content/about.md": '---\ntitle: About\nslug: "about-us\\n"\n---\nHello.\n',
+                      "content/agreement.md": AGREEMENT})
+    site = load_site(load_project(root))
+    assert [m.id for m in site.circles[0].spec.members] == ["ana", "bo"]
+    assert "about-us/" in [p.url for p in site.handbook.pages]
+
+
+# Issue 13 item 16: names Windows cannot store. Made at run time, not kept under tests/invalid/:
+# a repository holding them cannot be checked out on Windows either.
+
+PAGE = "---\ntitle: {}\n---\nHello.\n"
+WINDOWS_NAMES = {
+    "content/index.md": PAGE.format("Welcome"), "content/agreement.md": PAGE.format("Agreement"),
+    "content/Aux.md": PAGE.format("Aux"), "content/guides/COM1/tips.md": PAGE.format("Tips"),
+    "content/about.md": '---\ntitle: About\nslug: prn\n---\nHello.\n', "content/files/nul.png": "x",
+    "content/files/lpt\u00b9.tar.gz": "x", "content/files/Con .txt": "x", "content/files/report?.pdf": "x",
+    "content/files/notes.": "x", "content/files/a<b>.csv": "x", "content/files/trailing .txt ": "x",
+    "content/files/photo\u202egnp.svg": "x", "content/guide\u200b.md": PAGE.format("Guide"),
+    "sites/con/circle.yaml": VALID_CIRCLE, "sites/lab-a/circle.yaml": VALID_CIRCLE + "slug: lpt9\n",
+    "sites/lab-b/circle.yaml": VALID_CIRCLE, "sites/lab-b/nul.md": PAGE.format("Nul"),
+    "sites/lab-c/circle.yaml": VALID_CIRCLE, "sites/lab-c/com0.md": PAGE.format("Com"),
+}
+
+
+def test_names_windows_cannot_store_are_located_errors(make_site) -> None:
+    hint = "(choose another name: sites are also copied to Windows file servers, and a name must show as it is"
+    reserved = "which Windows reserves in any case and with any extension"
+    assert failure_lines(check(make_site(WINDOWS_NAMES))) == [line.replace("(HINT", hint).replace("WINDOWS", reserved)
+                                                               for line in [
+        "content/Aux.md:1:1: the page would be published at 'Aux/': 'Aux' uses the device name 'AUX', WINDOWS (HINT)",
+        "content/about.md:3:7: the page would be published at 'prn/': 'prn' uses the device name 'PRN', "
+        "WINDOWS (HINT)",
+        "content/files/Con .txt:1:1: the file would be published as is: 'Con .txt' uses the device name "
+        "'CON', WINDOWS (HINT)",
+        "content/files/a<b>.csv:1:1: the file would be published as is: 'a<b>.csv' holds '<', which Windows "
+        "does not allow in a file name (HINT)",
+        "content/files/lpt¹.tar.gz:1:1: the file would be published as is: 'lpt¹.tar.gz' uses the device "
+        "name 'LPT¹', WINDOWS (HINT)",
+        "content/files/notes.:1:1: the file would be published as is: 'notes.' ends in '.', which Windows "
+        "drops from a file name (HINT)",
+        "content/files/nul.png:1:1: the file would be published as is: 'nul.png' uses the device name 'NUL', "
+        "WINDOWS (HINT)",
+        "content/files/photo\\u202egnp.svg:1:1: the file would be published as is: 'photo\\u202egnp.svg' holds the "
+        "invisible character \\u202e (HINT)",
+        "content/files/report?.pdf:1:1: the file would be published as is: 'report?.pdf' holds '?', which "
+        "Windows does not allow in a file name (HINT)",
+        "content/files/trailing .txt :1:1: the file would be published as is: 'trailing .txt ' ends in ' ', "
+        "which Windows drops from a file name (HINT)",
+        "content/guides/COM1/tips.md:1:1: the page would be published at 'guides/COM1/tips/': 'COM1' uses "
+        "the device name 'COM1', WINDOWS (HINT)",
+        "content/guide\\u200b.md:1:1: the page would be published at 'guide\\u200b/': 'guide\\u200b' holds the invisible "
+        "character \\u200b (HINT)",
+        "sites/con/circle.yaml:1:1: circle slug 'con' uses the device name 'CON', WINDOWS (HINT; rename the "
+        "folder or set 'slug:')",
+        "sites/lab-a/circle.yaml:17:7: circle slug 'lpt9' uses the device name 'LPT9', WINDOWS (HINT; rename "
+        "the folder or set 'slug:')",
+        "sites/lab-b/nul.md:1:1: page name 'nul' uses the device name 'NUL', WINDOWS (HINT)",
+        "sites/lab-c/com0.md:1:1: page name 'com0' uses the device name 'COM0', WINDOWS (HINT)",
+    ]]
+
+
+# Issue 13 item 22: bidirectional controls and other invisible characters are refused in every YAML value
+# (circle.yaml, front matter, circlepress.yaml), and a message never carries one raw.
+
+def test_a_message_shows_invisible_characters_escaped() -> None:
+    from circlepress.errors import Location, Problem
+
+    line = Problem(Location("sites/a\u202e/circle.yaml"), "name 'Amara \u202eOkafor\r\n'", "delete \u200b").format()
+    assert line == "sites/a\\u202e/circle.yaml:1:1: name 'Amara \\u202eOkafor\\r\\n' (delete \\u200b)"
+
+
+def test_joiners_and_right_to_left_names_are_kept(make_site) -> None:
+    """Emoji sequences (ZWJ), Persian (ZWNJ), a soft hyphen and Arabic or Hebrew names are text, not tricks."""
+    names = ["\U0001f469\u200d\U0001f52c Ana", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+             "Bo\u00adris", "\u05d3\u05e0\u05d4 \u05dc\u05d5\u05d9"]
+    circle = VALID_CIRCLE.replace("{id: ana, name: Ana}", f"{{id: ana, name: {names[0]}}}").replace(
+        "{id: bo, name: Bo}", f"{{id: bo, name: {names[1]}, role: {names[2]}, department: {names[3]}}}")
+    spec = load_site(load_project(make_site({"sites/lab-a/circle.yaml": circle}))).circles[0].spec
+    assert [spec.members[0].name, spec.members[1].name, spec.members[1].role, spec.members[1].department] == names
+
+
+# Issue 13 item 23: limits on source files (1 MB) and on single values (10,000 characters; 200 for a
+# name, a title, a place or a topic), located, with the limit.
+
+def test_a_20_mb_description_is_a_located_error_and_nothing_is_written(make_site, tmp_path: Path) -> None:
+    circle = VALID_CIRCLE.replace("name: Test Circle\n", "name: Test Circle\ndescription: " + "x" * 20_000_000 + "\n")
+    root = make_site({"sites/lab-a/circle.yaml": circle})
+    expected = ["sites/lab-a/circle.yaml:2:1: the file is larger than 1 MB, the most a source file may hold; this "
+                "line is past it (split it, or shorten long values)"]
+    assert failure_lines(check(root)) == expected
+    out = tmp_path / "out"
+    assert failure_lines(run(root, "build", "--out", str(out))) == expected
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["circlepress.yaml", "content/index.md", "sites/lab-a/extra.md"])
+def test_every_source_file_has_the_size_limit(name: str, make_site) -> None:
+    files = {"sites/lab-a/circle.yaml": VALID_CIRCLE, "content/agreement.md": AGREEMENT,
+             "content/index.md": "---\ntitle: Welcome\n---\nHello.\n"}
+    files[name] = "# a filler\n" * 150_000  # 11 bytes a line: the 1,000,001st byte is on line 90,910
+    lines = failure_lines(check(make_site(files)))
+    assert lines == [f"{name}:90910:1: the file is larger than 1 MB, the most a source file may "
+                     "hold; this line is past it (split it, or shorten long values)"]
+
+
+def test_aliases_cannot_expand_a_small_file_into_a_huge_one(make_site) -> None:
+    """40,000 topics repeating one 10,000-character note would publish 400 MB from a 1 MB file."""
+    circle = VALID_CIRCLE + "notes: &n " + "n" * 10_000 + "\ntopics:\n" + "  - {title: T, notes: *n}\n" * 30_000
+    lines = failure_lines(check(make_site({"sites/lab-a/circle.yaml": circle})))
+    assert lines == ["sites/lab-a/circle.yaml:1:1: the file expands to more than 2,000,000 characters "
+                     "(use fewer '*' aliases)"]

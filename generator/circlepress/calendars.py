@@ -28,6 +28,7 @@ PRODID = f"-//circlepress//circlepress {__version__}//EN"
 REFRESH = timedelta(hours=12)
 _FINGERPRINT = "X-CIRCLEPRESS-FINGERPRINT"
 _END = b"END:VCALENDAR\r\n"
+_BREAKS = re.compile("[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")  # control characters and line breaks
 
 
 @dataclass(frozen=True)
@@ -100,10 +101,16 @@ def _event(name: str, uid: str, meeting: Meeting, previous: Published | None, no
     if location(meeting):
         properties["LOCATION"] = icalendar.vText(location(meeting))
     if meeting.online:
-        properties["URL"] = icalendar.vUri(meeting.online)
+        properties["URL"] = icalendar.vUri(_unbroken(meeting.online))
     properties["STATUS"] = _typed(icalendar.vText, "CANCELLED" if meeting.cancelled else "CONFIRMED")
     properties[_FINGERPRINT] = icalendar.vText(fingerprint)
     return properties
+
+
+def _unbroken(text: str) -> str:
+    """`text` with any control character or line break percent-encoded: icalendar escapes only
+    CR and LF in text (and refuses them in a URI), and no raw one may ever split a property."""
+    return _BREAKS.sub(lambda m: quote(m.group()), text)
 
 
 @functools.lru_cache(maxsize=256)
@@ -125,6 +132,7 @@ def _line(name: str, value) -> bytes:
     else:
         text = value.to_ical()
         text = text.decode("utf-8") if isinstance(text, bytes) else text
+        text = _unbroken(text)
         params = value.params.to_ical() if getattr(value, "params", None) else b""
         line = f"{name};{params.decode('utf-8')}:{text}" if params else f"{name}:{text}"
     return _folded(line)

@@ -18,10 +18,11 @@ from .schedule import Meeting, add_months, held, meetings, term_end
 from .strength import PASSPHRASE_GUESSES, weakness
 from .schema import MAX_SESSIONS, SESSIONS_HINT, CircleSpec, StepProgress
 from .source import Document, escaping_link, load_yaml, read_text, split_front_matter
+from .urls import NAME_HINT, name_problem
 from .validation import suggest, validate
 
 CIRCLE_FILE = "circle.yaml"
-SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+SAFE_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # used with fullmatch only
 RESERVED_PAGES = {"index", "calendar", "topics", "agreement", "steps"}
 MIN_COMPLETE_SESSIONS = 3
 
@@ -74,6 +75,15 @@ class Circle:
 
     def member_name(self, member_id: str) -> str:
         return next((m.name for m in self.spec.members if m.id == member_id), member_id)
+
+
+def slug_problem(slug: str) -> tuple[str, str] | None:
+    """(what is wrong, the fix) when `slug` cannot name a circle's folder and address, else None."""
+    if not SAFE_SLUG.fullmatch(slug):
+        return f"circle slug '{slug}' is not a safe URL segment", "use lowercase letters, digits and '-'"
+    if why := name_problem(slug):
+        return f"circle slug {why}", NAME_HINT
+    return None
 
 
 def _err(doc: Document, loc: tuple, message: str, hint: str = "", *, key: bool = False,
@@ -206,6 +216,9 @@ def _load_pages(folder: Path, shown: Shown) -> tuple[list[CirclePage], list[Prob
                                     "use lowercase letters, digits and '-', other than "
                                     + ", ".join(sorted(RESERVED_PAGES))))
             continue
+        if why := name_problem(name):
+            problems.append(Problem(Location(shown(path)), f"page name {why}", NAME_HINT))
+            continue
         parsed = parse_markdown(front.body, shown(path), first_line=front.body_line)
         problems += parsed.problems
         problems += [Problem(s.location, "links to .md pages work only in the handbook",
@@ -232,10 +245,9 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     schedule = meetings(spec)
     problems = check_spec(spec, doc, steps, schedule)
     slug = spec.slug or folder.name
-    if not SAFE_SLUG.fullmatch(slug):
-        where = ("slug",) if spec.slug else ()
-        problems.append(_err(doc, where, f"circle slug '{slug}' is not a safe URL segment",
-                             "use lowercase letters, digits and '-'; rename the folder or set 'slug:'"))
+    if problem := slug_problem(slug):
+        problems.append(_err(doc, ("slug",) if spec.slug else (), problem[0],
+                             problem[1] + "; rename the folder or set 'slug:'"))
     topics = tuple(Topic(t.title, _field_markdown(t.notes, doc, ("topics", i, "notes"), problems),
                          t.proposed_by and next((m.name for m in spec.members if m.id == t.proposed_by), None))
                    for i, t in enumerate(spec.topics))

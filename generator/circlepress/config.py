@@ -12,8 +12,9 @@ from pydantic_core import PydanticCustomError
 
 from .errors import CirclepressError, Location, Problem
 from .resources import packaged
-from .schema import Model
+from .schema import MAX_LINE, Model
 from .source import Document, load_yaml, published_files, read_text
+from .urls import unseen
 from .validation import validate
 
 CONFIG_NAME = "circlepress.yaml"
@@ -23,7 +24,7 @@ _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 
 def _check_base_url(value: str) -> str:
     ok = value.startswith("/") or re.fullmatch(r"https?://[^/\s]+(/[^\s?#]*)?", value)
-    if not ok or any(c in value for c in " ?#\"'<>"):
+    if not ok or any(c in value for c in " ?#\"'<>") or unseen(value) is not None:
         raise PydanticCustomError(
             "bad_base_url", "'{value}' is not a base URL",
             {"value": value, "hint": "use '/', '/repo/', 'https://user.github.io/repo/' or 'https://example.org/'"})
@@ -40,7 +41,7 @@ def _check_language(value: str) -> str:
 class SiteConfig(Model):
     """What a programme coordinator sets in `circlepress.yaml`."""
 
-    title: str = Field("Peer-mentoring circles", min_length=1)
+    title: str = Field("Peer-mentoring circles", min_length=1, max_length=MAX_LINE)
     description: str = "A guide to starting and running peer-mentoring circles."
     base_url: Annotated[str, AfterValidator(_check_base_url)] = "/"
     theme: str = Field("default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -52,7 +53,7 @@ class SiteConfig(Model):
 
 def split_base_url(base_url: str) -> tuple[str, str]:
     """('https://host', '/path/') for an absolute base URL, ('', '/path/') for a path."""
-    match = re.match(r"^(https?://[^/]+)(/.*)?$", base_url)
+    match = re.fullmatch(r"(https?://[^/]+)(/.*)?", base_url)
     origin, path = (match.group(1), match.group(2) or "/") if match else ("", base_url)
     return origin, path if path.endswith("/") else path + "/"
 

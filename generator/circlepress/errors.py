@@ -25,6 +25,12 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
+def _visible(text: str) -> str:
+    """`text` with line breaks, control and invisible characters escaped ('\\u202e'), so a message
+    shows them and is never reordered or split by them."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input: where, what, and how to fix it."""
@@ -42,7 +48,7 @@ class Problem:
         """Render as `path:line:column: message (hint)`, warnings marked as such."""
         prefix = "warning: " if self.severity is Severity.WARNING else ""
         text = f"{self.location}: {prefix}{self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        return _visible(f"{text} ({self.hint})" if self.hint else text)
 
     @classmethod
     def from_template_error(cls, exc: Exception, template: str, shown=str) -> Problem:

@@ -14,8 +14,9 @@ from .inert import inert_problems
 from .markdown import Fragments, PageLink, parse_markdown
 from .memo import Memo, NoMemo
 from .resources import EXAMPLE_CIRCLE
-from .schema import Model
+from .schema import Line, Model, Text
 from .source import published_files, split_front_matter, read_text
+from .urls import NAME_HINT, name_problem
 from .validation import suggest, validate
 
 AGREEMENT_PAGE = "agreement.md"
@@ -25,10 +26,10 @@ RESERVED = {"circles", "assets", "p", "404.html", "sitemap.xml", "robots.txt"}  
 class PageMeta(Model):
     """Front matter of a handbook page."""
 
-    title: str = Field(min_length=1)
+    title: Text
     summary: str = ""
     step: int | None = Field(None, ge=1, le=99)
-    checklist: list[str] = Field(default_factory=list)
+    checklist: list[Line] = Field(default_factory=list)
     order: int = 100
     draft: bool = False
     slug: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -90,6 +91,9 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
     if _reserved(page.url):
         problems.append(Problem(Location(shown), f"the page would be published at '{page.url}', which circlepress uses",
                                 "rename the file or set another slug"))
+    elif why := name_problem(page.url):
+        where = front.meta.locate(("slug",)) if meta.slug else Location(shown)
+        problems.append(Problem(where, f"the page would be published at '{page.url}': {why}", NAME_HINT))
     return page, problems
 
 
@@ -136,6 +140,10 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
         if rel.as_posix() == EXAMPLE_CIRCLE:
             continue
         if rel.suffix != ".md":
+            if why := name_problem(rel.as_posix()):
+                problems.append(Problem(Location(shown(path)), f"the file would be published as is: {why}",
+                                        NAME_HINT))
+                continue
             refused = memo.get(("asset", str(path)), memo.content_stamp(path),
                                lambda: inert_problems(path, shown(path)))
             problems += refused  # only inert files: anything a browser runs could read a private circle's key

@@ -25,11 +25,12 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from .errors import Location, Problem, Severity
+from .urls import SCHEME, link_problem
 
 _SHORTCODE = re.compile(r"\{\{<\s*([a-z][a-z0-9-]*)((?:\s+[^\s>]+)*)\s*>\}\}")
-_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
-_ALLOWED_SCHEMES = {"http", "https", "mailto", "tel"}
+_SCHEMES = ("https", "http", "mailto", "tel")
 _SLOT = "\x00"
+_NORMALIZE = MarkdownIt().normalizeLink  # percent-encodes what a link may hold raw (e.g. non-ASCII)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ def _parser() -> MarkdownIt:
           .use(footnote_plugin)
           .use(tasklists_plugin))
     md.validateLink = lambda url: True  # unsafe schemes are reported, not silently dropped
+    md.normalizeLink = lambda url: url  # checked whole as written, then normalised (_Collector.check_link)
     md.block.ruler.before("paragraph", "shortcode", _block_shortcode)
     md.inline.ruler.before("text", "shortcode", _inline_shortcode)
     md.add_render_rule("shortcode", lambda self, tokens, idx, options, env: tokens[idx].meta["slot"])
@@ -151,8 +153,9 @@ class _Collector:
 
     def link_location(self, line: int, url: str) -> Location:
         """Where `url` is written, searching from the block's first line: as a link's `(destination)`
-        first, so `//host/x` is not found inside an earlier `https://host/x`."""
-        for needle, skip in (("(" + url[:20], 1), (url[:20], 0)):
+        first, so `//host/x` is not found inside an earlier `https://host/x`; as written, else by its
+        start (an entity may stand for a character)."""
+        for needle, skip in (("(" + url, 1), (url, 0), ("(" + url[:20], 1), (url[:20], 0)):
             for offset, text in enumerate(self.lines[line:line + 50]):
                 column = text.find(needle)
                 if column >= 0:
@@ -160,23 +163,22 @@ class _Collector:
         return self.location(line)
 
     def check_link(self, token, attr: str, line: int) -> None:
-        url = str(token.attrGet(attr) or "")
-        scheme = _SCHEME.match(url)
-        if scheme and scheme.group(1).lower() not in _ALLOWED_SCHEMES:
-            self.problems.append(Problem(
-                self.link_location(line, url), f"link '{url[:60]}' uses the unsafe scheme '{scheme.group(1)}:'",
-                "use an https:// link or a relative path"))
+        written = str(token.attrGet(attr) or "")
+        if problem := link_problem(written, _SCHEMES, relative=True):
+            self.problems.append(Problem(self.link_location(line, written), *problem))
             token.attrSet(attr, "#")
             return
-        if attr == "src" and (scheme or url.replace("\\", "/").startswith("//")):  # browsers read \ as /
+        if attr == "src" and (SCHEME.match(written) or written.replace("\\", "/").startswith("//")):  # browsers read \ as /
             self.problems.append(Problem(
-                self.link_location(line, url), f"image '{url[:60]}' is on another host, and the pages' "
+                self.link_location(line, written), f"image '{written[:60]}' is on another host, and the pages' "
                 "Content-Security-Policy blocks it", "copy the image into content/ and give its path",
                 Severity.WARNING))
+        url = _NORMALIZE(written)
+        token.attrSet(attr, url)
         path, _, fragment = url.partition("#")
-        if not scheme and path.endswith(".md") and not path.startswith("/"):
+        if not SCHEME.match(url) and path.endswith(".md") and not path.startswith("/"):
             target = posixpath.normpath(posixpath.join(self.source_dir, path))
-            token.attrSet(attr, self.slot(PageLink(target, fragment, self.link_location(line, url))))
+            token.attrSet(attr, self.slot(PageLink(target, fragment, self.link_location(line, written))))
 
 
 def parse_markdown(text: str, path: str, *, source_dir: str = "", first_line: int = 1,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import __version__
 
-from .circles import CIRCLE_FILE, SAFE_SLUG
+from .circles import CIRCLE_FILE, slug_problem
 from .config import Project
 from .errors import CirclepressError, Location, Problem
 from .resources import packaged
@@ -89,9 +89,8 @@ def circle_template(slug: str, today: date, schema: str = "") -> str:
 
 def new_circle(project: Project, slug: str, today: date | None = None) -> str:
     """Write sites/SLUG/circle.yaml; refuse a bad slug or an existing circle."""
-    if not SAFE_SLUG.fullmatch(slug):
-        raise CirclepressError([Problem(Location(slug), f"'{slug}' is not a safe circle slug",
-                                        "use lowercase letters, digits and '-', e.g. 'imaging-circle'")])
+    if problem := slug_problem(slug):
+        raise CirclepressError([Problem(Location(slug), *problem)])
     folder = project.sites_dir / slug
     path = folder / CIRCLE_FILE
     if path.exists():

@@ -16,10 +16,11 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from .urls import link_problem
+
 MAX_MEMBERS = 10
 MAX_SESSIONS = 12  # a six-month term met every other week; private pages are padded to hold this many
 SESSIONS_HINT = "a term holds up to 12, one every other week for six months; plan the rest for the next term"
-SAFE_SCHEMES = ("https://", "http://", "mailto:")
 
 
 class Model(BaseModel):
@@ -29,10 +30,8 @@ class Model(BaseModel):
 
 
 def _check_url(value: str) -> str:
-    if not value.lower().startswith(SAFE_SCHEMES):
-        raise PydanticCustomError(
-            "unsafe_url", "'{url}' is not an allowed link",
-            {"url": value, "hint": "links must start with https://, http:// or mailto:"})
+    if problem := link_problem(value):
+        raise PydanticCustomError("unsafe_url", "{message}", {"message": problem[0], "hint": problem[1]})
     return value
 
 
@@ -58,9 +57,11 @@ def _check_zone(value: str) -> str:
     return value
 
 
-Url = Annotated[str, AfterValidator(_check_url), Field(json_schema_extra={"format": "uri"})]
+Url = Annotated[str, AfterValidator(_check_url), Field(max_length=2000, json_schema_extra={"format": "uri"})]
 MemberId = Annotated[str, AfterValidator(_check_id), Field(max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-Text = Annotated[str, Field(min_length=1)]
+MAX_LINE = 200  # a name, title, place or topic: one line of text
+Text = Annotated[str, Field(min_length=1, max_length=MAX_LINE)]
+Line = Annotated[str, Field(max_length=MAX_LINE)]
 TimeZone = Annotated[str, AfterValidator(_check_zone), Field(description="IANA time zone, e.g. Europe/London")]
 Minutes = Annotated[int, Field(ge=15, le=600, description="length in minutes")]
 Status = Literal["todo", "in-progress", "done"]
@@ -76,9 +77,9 @@ class Member(Model):
 
     id: MemberId = Field(description="short id used to name facilitators, e.g. 'ana'")
     name: Text
-    role: str = Field("", description="career stage or role, e.g. 'Postdoc, year 3'")
-    department: str = ""
-    email: str | None = None
+    role: Line = Field("", description="career stage or role, e.g. 'Postdoc, year 3'")
+    department: Line = ""
+    email: Line | None = None
     profile: Url | None = Field(None, description="link to a profile page")
     unavailable: list[date | DateRange] = Field(default_factory=list, description="dates (or from/to ranges) "
                                                 "the member cannot lead a session; the planner respects them")
@@ -98,7 +99,7 @@ class Defaults(Model):
 
     start: time | None = Field(None, description="24-hour start time, e.g. '16:00'")
     duration: Minutes = 90
-    place: str | None = None
+    place: Line | None = None
     online: Url | None = Field(None, description="video-call link")
 
 
@@ -108,9 +109,9 @@ class Session(Model):
     date: date
     start: time | None = None
     duration: Minutes | None = None
-    place: str | None = None
+    place: Line | None = None
     online: Url | None = None
-    topic: str | None = None
+    topic: Line | None = None
     facilitators: list[MemberId] = Field(default_factory=list, description="one or two member ids")
     moved_from: date | None = Field(None, description="the date this session was planned for before it moved "
                                     "(keeps calendar entries in members' calendars the same event)")
@@ -195,7 +196,7 @@ class CircleSpec(Model):
         "$schema": "https://json-schema.org/draft/2020-12/schema"})
 
     name: Text
-    slug: str | None = Field(None, description="URL name; defaults to the folder name")
+    slug: Line | None = Field(None, description="URL name; defaults to the folder name")
     description: str = ""
     visibility: Literal["public", "private"] = "private"
     timezone: TimeZone

@@ -10,6 +10,7 @@ that expand past MAX_VALUES values, are errors rather than a hang.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 import os
 from pathlib import Path, PurePosixPath
@@ -25,6 +26,9 @@ _MERGE = _CORE + "merge"
 _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge")}
 # Aliases can make a small file expand enormously ("billion laughs"); no real file needs this many values.
 MAX_VALUES = 50_000
+MAX_FILE_BYTES = 1_000_000  # a circle.yaml, a markdown page or the config; each value at most MAX_TEXT characters
+MAX_TEXT = 10_000
+MAX_EXPANDED = 2 * MAX_FILE_BYTES  # characters in all of a file's values, each alias counted where it is used
 _OPENERS = {"a flow mapping": "the '{{' on line {line}, column {column}: is it closed with '}}'?",
             "a flow sequence": "the '[' on line {line}, column {column}: is it closed with ']'?",
             "a quoted scalar": "the quoted text that starts on line {line}: is its quote closed?",
@@ -35,7 +39,20 @@ _PROBLEM_HINTS = {"'\\t'": "indent with spaces; YAML does not allow tabs",
                   "inside the value it names": "an alias can only repeat a value that is complete above it",
                   "found another document": "keep one document: remove the second '---' line"}
 
+# Refused in every value: control characters, line and paragraph separators and invisible format
+# characters (bidirectional controls such as U+202E reorder the text around them on a page).
+# Kept: tab, line break, the joiners emoji and some scripts need, and the soft hyphen.
+_HIDDEN = {"Cc", "Cf", "Zl", "Zp"}
+_KEPT = {"\t", "\n", "\u200c", "\u200d", "\u00ad"}
+
 Key = tuple[Any, ...]
+
+
+def invisible_at(text: str) -> int | None:
+    """The index of the first control or invisible character in `text` that a value may not hold."""
+    if text.replace("\n", "").replace("\t", "").isprintable():
+        return None
+    return next((i for i, c in enumerate(text) if c not in _KEPT and unicodedata.category(c) in _HIDDEN), None)
 
 
 @dataclass(frozen=True)
@@ -127,7 +144,7 @@ if yaml.__with_libyaml__:
 
 
 class _TooLarge(Exception):
-    """Raised inside the reader when aliases expand past MAX_VALUES."""
+    """Raised inside the reader when aliases expand past MAX_VALUES values or MAX_EXPANDED characters."""
 
 
 class _Reader:
@@ -140,6 +157,7 @@ class _Reader:
         self.keys: dict[Key, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self.count = 0
+        self.chars = 0
 
     def pos(self, node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + 1 + self.offset, node.start_mark.column + 1
@@ -150,7 +168,7 @@ class _Reader:
     def read(self, node: yaml.Node, at: Key) -> Any:
         self.count += 1
         if self.count > MAX_VALUES:
-            raise _TooLarge
+            raise _TooLarge(f"the file expands to more than {MAX_VALUES} values")
         self.values[at] = self.pos(node)
         if node.tag not in _ALLOWED_TAGS:
             self.fail(node, f"YAML tag '{_shown_tag(node.tag)}' is not allowed",
@@ -159,6 +177,18 @@ class _Reader:
         if isinstance(node, yaml.ScalarNode):
             if not node.style and node.value in _NULLS:
                 return None
+            self.chars += len(node.value)
+            if self.chars > MAX_EXPANDED:
+                raise _TooLarge(f"the file expands to more than {MAX_EXPANDED:,} characters")
+            name = next((f"'{part}'" for part in reversed(at) if isinstance(part, str)), "the value")
+            if len(node.value) > MAX_TEXT:
+                self.fail(node, f"{name} is {len(node.value):,} characters long; at most {MAX_TEXT:,} are allowed",
+                          "shorten it, or move long text into a markdown page")
+            elif (i := invisible_at(node.value)) is not None:
+                char = node.value[i]
+                self.fail(node, f"{name} holds {char.encode('unicode_escape').decode()} "
+                          f"({unicodedata.name(char, 'a control character').lower()}) at character {i + 1}",
+                          "delete it: invisible and direction-changing characters make text show other than it reads")
             return node.value
         if isinstance(node, yaml.SequenceNode):
             return [self.read(item, at + (i,)) for i, item in enumerate(node.value)]
@@ -240,9 +270,9 @@ def load_yaml(text: str, path: str, *, line_offset: int = 0) -> Document:
         data = reader.read(root, ())
     except RecursionError:
         raise too_deep from None
-    except _TooLarge:
-        raise CirclepressError([_problem(path, root.start_mark, f"the file expands to more than {MAX_VALUES} values",
-                                         "use fewer '*' aliases", line_offset)]) from None
+    except _TooLarge as exc:
+        raise CirclepressError([_problem(path, root.start_mark, str(exc), "use fewer '*' aliases",
+                                         line_offset)]) from None
     if reader.problems:
         raise CirclepressError(list(dict.fromkeys(reader.problems)))  # an alias can repeat a problem
     return Document(path, data, reader.values, reader.keys)
@@ -315,6 +345,11 @@ def read_text(path: Path, shown: str) -> str:
     except OSError as exc:
         raise CirclepressError([Problem(Location(shown), f"cannot read the file: {exc.strerror or exc}",
                                         "check that it is a file you can read, then build again")]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise CirclepressError([Problem(Location(shown, data.count(b"\n", 0, MAX_FILE_BYTES + 1) + 1, 1),
+                                        f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB, the most a source "
+                                        "file may hold; this line is past it",
+                                        "split it, or shorten long values")]) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -126,7 +126,8 @@ def _message(err: dict, loc: tuple, owner: Any, is_key: bool = False) -> tuple[s
     if kind == "string_too_short":
         return f"'{name}' must not be empty", "write some text between the quotes"
     if kind == "string_too_long":
-        return f"'{name}' is too long (at most {ctx.get('max_length')} characters)", ""
+        return f"'{name}' is {len(value):,} characters long; at most {ctx.get('max_length'):,} are allowed", \
+            "shorten it"
     if kind == "string_type":
         return f"'{name}' must be text, not {_describe(value)}", "quote it if it contains ':' or starts with a symbol"
     if kind == "list_type":
