@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import jinja2
 from markupsafe import Markup
@@ -266,13 +267,23 @@ class Renderer:
         """A private page's public shell: generic, and given nothing of the circle but its sealed payload."""
         ctx = {"site": self.site, "page_path": out.path, "absolute": False, "payload": payload,
                "passphrase": payload["wrap"]["kind"] == "passphrase"}
-        return self.env.get_template("private.html").render(ctx)
+        with self._located(out, "private.html"):
+            return self.env.get_template("private.html").render(ctx)
 
     def render(self, out: Output) -> str:
         ctx = self.context(out)
-        try:
+        with self._located(out, out.template):
             if out.body is not None:  # shortcode templates render here
                 ctx["content"] = self.fill(out.body, out)
             return self.env.get_template(out.template).render(ctx)
-        except jinja2.TemplateError as exc:
-            raise CirclepressError([Problem.from_template_error(exc, out.template, self.shown)]) from None
+
+    @contextlib.contextmanager
+    def _located(self, out: Output, template: str) -> Iterator[None]:
+        """Any error a template raises (a Jinja error, a TypeError, a filter's own) becomes a
+        problem at the template's line that names the page being rendered."""
+        try:
+            yield
+        except CirclepressError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - templates are the user's code: whatever they raise is theirs
+            raise CirclepressError([Problem.from_template_error(exc, template, self.shown, out.path)]) from None
