@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,88 @@ def test_dangerous_output_folders_are_refused_before_anything_is_touched(make_si
         build(load_project(root, output=out), now=NOW)
     assert snapshot(root) == before
     assert not any("circlepress" in p.name for p in out.iterdir()) if out.is_dir() and out != Path("/") else True
+
+
+def build_command(root: Path, *args: str):
+    """`circlepress build --root ROOT` as a user runs it, with stderr kept apart."""
+    from click.testing import CliRunner
+
+    from circlepress.cli import main
+
+    try:
+        runner = CliRunner(mix_stderr=False)  # Click 8.1
+    except TypeError:
+        runner = CliRunner()  # Click 8.2+ keeps stderr apart already
+    return runner.invoke(main, ["build", "--root", str(root), *args])
+
+
+def leftovers(root: Path) -> list[str]:
+    return sorted(p.name for p in root.rglob("*") if "circlepress-tmp" in p.name or "circlepress-old" in p.name)
+
+
+def test_a_full_disk_is_a_located_error_and_leaves_the_previous_output(make_site, monkeypatch):
+    """A rebuild in place writes every file before replacing any: a disk that fills up on the
+    way leaves the previous output as it was, and no temporary file."""
+    import errno
+    import os
+
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE})
+    build(load_project(root), now=NOW)
+    before = snapshot(root / "_site")
+    (root / "sites/a/circle.yaml").write_text(VALID_CIRCLE.replace("Room 1", "Room 2"))
+    replace = os.replace
+
+    def full(src, dst):
+        if "circlepress-tmp" in str(src):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(src), None, str(dst))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", full)
+    result = build_command(root)
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.exception
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("_site/") and ": the build stopped: No space left on device (" in first, first
+    assert snapshot(root / "_site") == before
+    assert leftovers(root) == []
+
+
+def test_a_failed_swap_puts_the_previous_output_back(make_site, monkeypatch):
+    import os
+
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE})
+    build(load_project(root), now=NOW)
+    before = snapshot(root / "_site")
+    (root / ".circlepress/build-state").unlink()  # a full build, staged beside the output
+    rename = os.rename
+
+    def fail_the_swap(src, dst):
+        if "circlepress-tmp" in str(src):
+            raise OSError(13, "Permission denied", str(src), None, str(dst))
+        rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", fail_the_swap)
+    result = build_command(root)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert ": the build stopped: Permission denied (" in result.stderr
+    assert snapshot(root / "_site") == before
+    assert leftovers(root) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+@pytest.mark.parametrize("folder, in_place", [("_site", True), ("_site/circles/a", True), (".circlepress", True),
+                                              ("_site/assets", False)])  # a rebuild in place writes nothing there
+def test_a_read_only_folder_is_refused_before_anything_is_written(make_site, folder, in_place):
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE})
+    build(load_project(root), now=NOW)
+    before = snapshot(root / "_site")
+    (root / "sites/a/circle.yaml").write_text(VALID_CIRCLE.replace("Room 1", "Room 2"))
+    (root / folder).chmod(0o555)
+    try:
+        for options in ([], ["--strict"])[not in_place:]:  # a rebuild in place, then a full build (new options)
+            result = build_command(root, *options)
+            assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+            assert f"{folder}:1:1: cannot write the site: this folder is read-only" in result.stderr, result.stderr
+            assert snapshot(root / "_site") == before
+            assert leftovers(root) == []
+    finally:
+        (root / folder).chmod(0o755)

@@ -21,7 +21,7 @@ from .privacy import PRIVATE_ROOT, SECRET_ENV, SECRET_FILE, load_secret
 from .resources import EXAMPLE_CIRCLE, packaged
 from .state import (BuildState, code_digest, forget_state, input_digest, load_state, load_summary, output_files,
                     output_signature, restat, save_state, save_summary)
-from .writer import Row, Staging, update_site
+from .writer import STATE_DIR, Row, Staging, check_writable, update_site
 
 if TYPE_CHECKING:
     from .site import Site
@@ -191,6 +191,7 @@ def _build(project: Project, strict: bool, now: datetime, progress: Callable[[in
         if staging is None:
             # Written in place: until the new state is saved, no state may vouch for the output
             # (a build stopped half way leaves the next one a full build, in this process or another).
+            check_writable([out, project.root / STATE_DIR], project)
             forget_state(project.root)
             touched = update_site(files, out, project)
             rows, changed = restat(rows, out, touched), len(touched)
