@@ -171,3 +171,58 @@ def test_a_read_only_folder_is_refused_before_anything_is_written(make_site, fol
             assert leftovers(root) == []
     finally:
         (root / folder).chmod(0o755)
+
+
+@pytest.mark.parametrize("kind", ["file", "folder", "broken", "own-file", "own-folder"])
+def test_a_symbolic_link_in_the_output_is_refused_and_nothing_is_removed(make_site, tmp_path, kind):
+    """circlepress never makes a link: one found in the output, under any name, is someone
+    else's, and neither it nor what it points to is touched (a full build used to remove it)."""
+    import shutil
+
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE})
+    build(load_project(root), now=NOW)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine")
+    name = {"file": "notes.txt", "folder": "shared", "broken": "gone", "own-file": "index.html",
+            "own-folder": "assets"}[kind]
+    link = root / "_site" / name
+    if kind == "own-file":
+        link.unlink()
+    elif kind == "own-folder":
+        shutil.rmtree(link)
+    link.symlink_to({"file": outside / "keep.txt", "own-file": outside / "keep.txt",
+                     "broken": tmp_path / "nowhere"}.get(kind, outside))
+    before = snapshot(root / "_site")
+    for options in ([], ["--strict"]):  # the next build, and a full one
+        result = build_command(root, *options)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+        assert result.stderr.splitlines()[0] == (
+            f"_site/{name}:1:1: symbolic link not made by circlepress (it never makes one) (remove the link or "
+            "move it out of the output folder; nothing it points to is touched)"), result.stderr
+        assert link.is_symlink() and snapshot(root / "_site") == before
+        assert snapshot(outside) == {"keep.txt": b"mine"}
+    link.unlink()
+    if kind == "own-folder":
+        link.mkdir()
+    build(load_project(root), now=NOW)  # its own files are replaced as ever
+    assert (root / "_site/index.html").is_file() and (root / "_site/assets").is_dir()
+
+
+def test_a_rebuild_in_place_never_writes_through_a_link(make_site, tmp_path):
+    """`build --watch` trusts the output as its last build left it: a folder swapped for a link
+    meanwhile is refused, not written through."""
+    import shutil
+
+    from circlepress.writer import update_site
+
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE})
+    project = load_project(root)
+    build(project, now=NOW)
+    (tmp_path / "outside").mkdir()
+    shutil.rmtree(root / "_site/circles/a")
+    (root / "_site/circles/a").symlink_to(tmp_path / "outside")
+    with pytest.raises(CirclepressError, match="symbolic link not made by circlepress") as info:
+        update_site({"circles/a/index.html": b"new"}, project.output_dir, project)
+    assert str(info.value).startswith("_site/circles/a:1:1: ")
+    assert list((tmp_path / "outside").iterdir()) == []

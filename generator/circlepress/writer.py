@@ -106,16 +106,16 @@ def check_output_dir(out: Path, project: Project) -> None:
         raise CirclepressError([Problem(Location(shown), f"refusing to write the site here: the folder {reason}",
                                         "choose another folder with --out, e.g. --out _site")])
     if out.is_dir():
-        _refuse_foreign(out, sorted(files - set(_read_manifest(project)[str(out)])), links)
+        _refuse_foreign(out, sorted(files - set(_read_manifest(project)[str(out)])), links, project)
 
 
-def _refuse_foreign(out: Path, names: list[str], links: list[str] = ()) -> None:
+def _refuse_foreign(out: Path, names: list[str], links: list[str], project: Project) -> None:
     """Stop before touching files (or symbolic links, which circlepress never makes) that someone
     else put in the output folder."""
-    problems = [Problem(Location(str(out / name)), "file not written by circlepress",
+    problems = [Problem(Location(project.shown(out / name)), "file not written by circlepress",
                         "move it out of the output folder (static files go in the theme's "
                         "static/ folder or in content/)") for name in names]
-    problems += [Problem(Location(str(out / name)), "symbolic link not made by circlepress (it never makes one)",
+    problems += [Problem(Location(project.shown(out / name)), "symbolic link not made by circlepress (it never makes one)",
                          "remove the link or move it out of the output folder; nothing it points to is touched")
                  for name in links]
     if problems:
@@ -231,7 +231,7 @@ def update_site(files: dict[str, bytes | None], out: Path, project: Project) -> 
     before, after = set(manifest.get(str(out), [])), set(files)
     new = after - before
     linked = _linked(out, [rel for rel, data in files.items() if data is not None] + sorted(before - after))
-    _refuse_foreign(out, sorted(rel for rel in new if os.path.lexists(out / rel) and rel not in linked), linked)
+    _refuse_foreign(out, sorted(rel for rel in new if os.path.lexists(out / rel) and rel not in linked), linked, project)
     touched = [rel for rel, data in files.items() if data is not None and not _holds(out / rel, data)]
     check_writable(sorted({(out / rel).parent for rel in (*touched, *(before - after))}), project)
     recorded = before
