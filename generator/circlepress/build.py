@@ -68,7 +68,8 @@ def build_time() -> datetime:
     return datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _check_output(files: dict[str, bytes | None], out: Path, site: Site, sources: dict[str, str]) -> None:
+def _check_output(files: dict[str, bytes | None], out: Path, site: Site,
+                  sources: dict[str, tuple[str, dict[str, Location]]]) -> None:
     """`--strict`: links, fragments and the private boundary of the whole output (unchanged
     pages are read from the previous output, which they are)."""
     pages = {k: v if v is not None else (out / k).read_bytes() for k, v in files.items() if k.endswith(".html")}
@@ -181,7 +182,7 @@ def _build(project: Project, strict: bool, now: datetime, progress: Callable[[in
             render = state.render if state else RenderMemo(hold=False)
             site = load_site(project, strict=strict, memo=memo)
             secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
-            sources: dict[str, str] | None = {} if strict else None  # for the output check's messages
+            sources: dict | None = {} if strict else None  # for the output check's messages
             memos: list[bytes] = []  # the state's largest part, pickled while the workers render
             files = render_site(site, now, secret, out, progress, memo=render, sources=sources, jobs=jobs,
                                 sink=None if strict else staging, meanwhile=lambda: memos.extend(memo.parts()))

@@ -50,13 +50,14 @@ def _target(link: str, page: str, base_path: str) -> tuple[str, str] | None:
 
 
 def check_output(files: dict[str, bytes], base_path: str, private_roots: tuple[str, ...],
-                 sources: dict[str, str]) -> list[Problem]:
-    """Every broken link, missing fragment and public link to a private circle, named by source page."""
+                 sources: dict[str, tuple[str, dict[str, Location]]]) -> list[Problem]:
+    """Every broken link, missing fragment and public link to a private circle, located where the
+    source writes it (or at the source page, for a link its template makes)."""
     pages = {path: _parse(data) for path, data in files.items() if path.endswith(".html")}
     problems = []
     for path, page in sorted(pages.items()):
         is_private = path.startswith(private_roots)
-        where = sources.get(path, path)
+        where, located = sources.get(path, (path, {}))
         for link, line in page.links:
             target = _target(link, path, base_path)
             if target is None:
@@ -72,7 +73,7 @@ def check_output(files: dict[str, bytes], base_path: str, private_roots: tuple[s
                 message = f"link '{link}' points into a private circle from a public page"
             else:
                 continue
-            problems.append(Problem(Location(where), f"{path}:{line}: {message}",
+            problems.append(Problem(located.get(link, Location(where)), f"{path}:{line}: {message}",
                                     "fix the link in this source, or the page it should reach"))
     return problems
 

@@ -59,6 +59,8 @@ class Fragments:
     """Rendered HTML split around slots: str parts are final, slots are filled later."""
 
     parts: tuple[Union[str, Slot], ...]
+    source: str = ""  # the file it was parsed from, as messages show it
+    links: tuple[tuple[str, Location], ...] = ()  # each link and image it makes (page links aside) and where
 
     @property
     def slots(self) -> tuple[Slot, ...]:
@@ -127,6 +129,7 @@ class _Collector:
         self.first_column = first_column
         self.slots: list[Slot] = []
         self.problems: list[Problem] = []
+        self.links: list[tuple[str, Location]] = []
 
     def slot(self, slot: Slot) -> str:
         self.slots.append(slot)
@@ -170,6 +173,8 @@ class _Collector:
         if not scheme and path.endswith(".md") and not path.startswith("/"):
             target = posixpath.normpath(posixpath.join(self.source_dir, path))
             token.attrSet(attr, self.slot(PageLink(target, fragment, self.link_location(line, url))))
+        else:
+            self.links.append((url, self.link_location(line, url)))
 
 
 def parse_markdown(text: str, path: str, *, source_dir: str = "", first_line: int = 1,
@@ -193,4 +198,4 @@ def parse_markdown(text: str, path: str, *, source_dir: str = "", first_line: in
                 parts.append(piece)
         else:
             parts.append(collector.slots[int(piece)])
-    return Parsed(Fragments(tuple(parts)), tuple(collector.problems))
+    return Parsed(Fragments(tuple(parts), path, tuple(collector.links)), tuple(collector.problems))

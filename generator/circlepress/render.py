@@ -247,15 +247,18 @@ class Renderer:
         scope = circle.url if circle is not None and page.is_step else ""
         return scope + page.url + (f"#{slot.fragment}" if slot.fragment else "")
 
+    def page_href(self, slot: PageLink, out: Output) -> str:
+        """A page link's URL from `out`."""
+        target = self.link_target(slot, out.circle)
+        return absolute_url(target, self.site.base_path) if out.absolute else relative_url(target, out.path)
+
     def fill(self, body: Fragments, out: Output) -> Markup:
         """The body's HTML with shortcodes showing `out.circle` (or the example) and links resolved."""
         ctx = self.context(out)
 
         def render_slot(slot: Slot) -> str:
             if isinstance(slot, PageLink):
-                target = self.link_target(slot, out.circle)
-                return Markup.escape(absolute_url(target, self.site.base_path) if out.absolute
-                                     else relative_url(target, out.path))
+                return Markup.escape(self.page_href(slot, out))
             template = self._shortcodes[slot.name]
             circle = out.circle or self.example
             return template.render({**ctx, "circle": circle, "is_example": out.circle is None,
