@@ -120,3 +120,30 @@ def test_a_circle_page_linking_into_a_private_circle_is_located_in_the_page(make
     assert result.exit_code == 1
     assert result.output.startswith("sites/lab-a/reading.md:6:12: circles/lab-a/reading/index.html:"), result.output
     assert "points into a private circle from a public page" in result.output
+
+
+@pytest.mark.parametrize("base", ["https://circles.example.org/", "https://circles.example.org/repo/"])
+def test_links_to_the_sites_own_address_are_checked_like_relative_ones(make_site, tmp_path, base):
+    """https, http or protocol-relative, with '..': the site's own address into a
+    private circle is refused, and a broken one is reported; other sites, and other paths on
+    the same host (a GitHub user's other projects), are not checked."""
+    private = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+    url = keys_for("lab-b").url
+    own = base.split("//")[1]
+    shouted = own.replace("circles.example.org", "CIRCLES.Example.org")  # host names are not case-sensitive
+    page = (f"[a](https://{own}{url}) [b](//{own}{url}index.html) [c](http://{shouted}{url})\n"
+            f"[d](https://{own}circles/../{url}#x) [e](https://{own}circles/lab-a/gone/)\n"
+            f"[f](https://circles.example.net/{url}) [g](https://circles.example.org/other/{url}) "
+            f"[h](https://{own}circles/lab-a/)\n")
+    root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE, "sites/lab-b/circle.yaml": private,
+                      "sites/lab-a/reading.md": "---\ntitle: Reading\n---\n" + page})
+    result = run("build", "--root", str(root), "--out", str(tmp_path / "out"), "--strict", "--base-url", base)
+    assert result.exit_code == 1
+    found = [(line.split(": ")[0].split(":"), line.split("' ", 1)[1].split(" (fix")[0])
+             for line in result.output.splitlines()[:-1]]
+    into, gone = "points into a private circle from a public page", "which the build does not write"
+    expected = [(4, into), (4, into), (4, into), (5, into), (5, gone)] + [(6, gone)] * base.endswith(".org/")
+    assert [(int(where[1]), message.split(", ")[-1]) for where, message in found] == expected, found
+    assert {where[0] for where, _ in found} == {"sites/lab-a/reading.md"}
+    assert [int(where[2]) for where, _ in found[:3]] == [5, 5 + len(f"[a](https://{own}{url}) "),
+                                                         5 + len(f"[a](https://{own}{url}) [b](//{own}{url}index.html) ")]

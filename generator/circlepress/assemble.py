@@ -243,9 +243,10 @@ def _source_of(out: Output, renderer: Renderer) -> tuple[str, dict[str, Location
     if out.circle is not None:
         bodies += [out.circle.agreement, *(t.notes for t in out.circle.topics if t.notes is not None)]
     links: dict[str, Location] = {}
-    for body in reversed(bodies):  # the page's own body wins
-        links.update(body.links)
-        links.update((renderer.page_href(slot, out), slot.location) for slot in body.slots if isinstance(slot, PageLink))
+    for body in bodies:  # the page's own body first; a link written twice is shown where it is first written
+        for href, where in (*body.links, *((renderer.page_href(slot, out), slot.location) for slot in body.slots
+                                           if isinstance(slot, PageLink))):
+            links.setdefault(href, where)
     where = out.body.source if out.body is not None else out.circle.source if out.circle else f"template {out.template}"
     return where, links
 

@@ -74,7 +74,8 @@ def _check_output(files: dict[str, bytes | None], out: Path, site: Site,
     pages are read from the previous output, which they are)."""
     pages = {k: v if v is not None else (out / k).read_bytes() for k, v in files.items() if k.endswith(".html")}
     private_roots = (PRIVATE_ROOT,) if any(c.is_private for c in site.circles) else ()
-    problems = check_output({**{k: b"" for k in files}, **pages}, site.project.base_path, private_roots, sources)
+    problems = check_output({**{k: b"" for k in files}, **pages}, site.project.base_path, private_roots, sources,
+                            site.project.origin)
     if problems:
         raise CirclepressError(problems)
 

@@ -130,6 +130,7 @@ class _Collector:
         self.slots: list[Slot] = []
         self.problems: list[Problem] = []
         self.links: list[tuple[str, Location]] = []
+        self.cursor = (0, 0)  # (line, column) just after the last link found
 
     def slot(self, slot: Slot) -> str:
         self.slots.append(slot)
@@ -153,11 +154,15 @@ class _Collector:
                 self.visit(token.children, here)
 
     def link_location(self, line: int, url: str) -> Location:
-        """Where `url` is written, searching from the block's first line."""
-        for offset, text in enumerate(self.lines[line:line + 50]):
-            column = text.find(url[:20])
-            if column >= 0:
-                return self.location(line + offset, column + 1)
+        """Where `url` is written: searched for whole (then its start) from the block's first
+        line, after the links already found (links are visited in the order they are written)."""
+        start = max((line, 0), self.cursor)
+        for needle in (url, url[:20]):
+            for offset, text in enumerate(self.lines[start[0]:start[0] + 50]):
+                column = text.find(needle, start[1] if offset == 0 else 0)
+                if column >= 0:
+                    self.cursor = (start[0] + offset, column + len(needle))
+                    return self.location(start[0] + offset, column + 1)
         return self.location(line)
 
     def check_link(self, token, attr: str, line: int) -> None:
