@@ -20,7 +20,7 @@ from typing import Callable, Union
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
-from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.anchors.index import slugify
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
@@ -51,6 +51,14 @@ class PageLink:
     location: Location
 
 
+@dataclass(frozen=True)
+class Anchor:
+    """A heading's id, made unique on the page it is filled into: the theme's own ids (`main`,
+    `menu`) and the page's other headings, from any markdown on it, keep theirs."""
+
+    slug: str
+
+
 Slot = Union[Shortcode, PageLink]
 
 
@@ -58,15 +66,15 @@ Slot = Union[Shortcode, PageLink]
 class Fragments:
     """Rendered HTML split around slots: str parts are final, slots are filled later."""
 
-    parts: tuple[Union[str, Slot], ...]
+    parts: tuple[Union[str, Slot, Anchor], ...]
     source: str = ""  # the file it was parsed from, as messages show it
     links: tuple[tuple[str, Location], ...] = ()  # each link and image it makes (page links aside) and where
 
     @property
     def slots(self) -> tuple[Slot, ...]:
-        return tuple(p for p in self.parts if not isinstance(p, str))
+        return tuple(p for p in self.parts if isinstance(p, (Shortcode, PageLink)))
 
-    def fill(self, render_slot: Callable[[Slot], str]) -> str:
+    def fill(self, render_slot: Callable[[Union[Slot, Anchor]], str]) -> str:
         """The final HTML, with each slot replaced by `render_slot(slot)`."""
         return "".join(p if isinstance(p, str) else render_slot(p) for p in self.parts)
 
@@ -111,7 +119,6 @@ def _inline_shortcode(state: StateInline, silent: bool) -> bool:
 def _parser() -> MarkdownIt:
     md = (MarkdownIt("commonmark", {"html": False, "typographer": True})
           .enable(["table", "strikethrough", "replacements", "smartquotes"])
-          .use(anchors_plugin, min_level=2, max_level=3)
           .use(footnote_plugin)
           .use(tasklists_plugin))
     md.validateLink = lambda url: True  # unsafe schemes are reported, not silently dropped
@@ -127,12 +134,12 @@ class _Collector:
     def __init__(self, path: str, source_dir: str, first_line: int, lines: list[str], first_column: int | None):
         self.path, self.source_dir, self.first_line, self.lines = path, source_dir, first_line, lines
         self.first_column = first_column
-        self.slots: list[Slot] = []
+        self.slots: list[Union[Slot, Anchor]] = []
         self.problems: list[Problem] = []
         self.links: list[tuple[str, Location]] = []
         self.cursor = (0, 0)  # (line, column) just after the last link found
 
-    def slot(self, slot: Slot) -> str:
+    def slot(self, slot: Union[Slot, Anchor]) -> str:
         self.slots.append(slot)
         return f"{_SLOT}{len(self.slots) - 1}{_SLOT}"
 
@@ -142,9 +149,13 @@ class _Collector:
         return Location(self.path, self.first_line + line, column + (self.first_column - 1 if line == 0 else 0))
 
     def visit(self, tokens: list, line: int = 0) -> None:
-        for token in tokens:
+        for i, token in enumerate(tokens):
             here = token.map[0] if token.map else line
-            if token.type == "shortcode":
+            if token.type == "heading_open" and token.tag in ("h2", "h3"):
+                title = "".join(child.content for child in tokens[i + 1].children or ()
+                                if child.type in ("text", "code_inline"))
+                token.attrSet("id", self.slot(Anchor(slugify(title) or "section")))
+            elif token.type == "shortcode":
                 meta = token.meta
                 loc = self.location(here + meta.get("newlines", 0), meta["column"])
                 token.meta = {"slot": self.slot(Shortcode(meta["name"], meta["args"], loc, meta["block"]))}
