@@ -55,7 +55,7 @@ class Problem:
                               (template, 1))
         from jinja2 import TemplateError  # only now: a build with nothing to do loads no Jinja
 
-        what = exc if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
+        what = (exc.message or exc) if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"  # one line
         return cls(Location(shown(Path(name)) if Path(name).is_absolute() else name, line or 1, 1),
                    f"template error: {what}" + (f", rendering {page}" if page else ""),
                    "fix the template, or remove the override to use the default theme's")

@@ -69,8 +69,8 @@ def _living_environment(theme_dirs: tuple[Path, ...]) -> jinja2.Environment:
 
 def _environment(theme_dirs: tuple[Path, ...], live: bool) -> jinja2.Environment:
     loader = jinja2.ChoiceLoader([
-        jinja2.FileSystemLoader([d / "templates" for d in theme_dirs]),
-        jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(theme_dirs[-1] / "templates")}),
+        _Loader([d / "templates" for d in theme_dirs]),
+        jinja2.PrefixLoader({"default": _Loader(theme_dirs[-1] / "templates")}),
     ])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
@@ -81,6 +81,21 @@ def _environment(theme_dirs: tuple[Path, ...], live: bool) -> jinja2.Environment
                        rotation=_rotation, ics_href=_ics_href, google_link=_google, outlook_link=_outlook,
                        feed_links=_feed_links, evaluation_dates=_evaluations, sessions_data=_sessions_data)
     return env
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja's file loader, for which a template that is not UTF-8 text is a template error
+    located at its file and line (not a UnicodeDecodeError from deep in a build)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Callable]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            pieces = jinja2.loaders.split_template_path(template)
+            path = next(p for p in (Path(d, *pieces) for d in self.searchpath) if p.is_file())
+            line = path.read_bytes()[:exc.start].count(b"\n") + 1
+            raise jinja2.TemplateSyntaxError(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                             line, template, str(path)) from None
 
 
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):
