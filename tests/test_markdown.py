@@ -63,18 +63,19 @@ def ids(html: str) -> list[str]:
 def test_heading_ids_never_take_the_themes_ids_or_each_others(make_site, tmp_path):
     """`## Menu` would take the header's #menu; a heading written twice, or the same heading in
     the page and in the circle's agreement or topic notes that a shortcode shows, would repeat
-    an id. Every page of the site, private ones opened, has each id once."""
+    an id (footnotes' too). Every page of the site, private ones opened, has each id once."""
     from private_support import open_page
 
     from circlepress.build import build
     from circlepress.config import load_project
     from conftest import NOW, VALID_CIRCLE
 
-    notes = "{title: %s, notes: \"## Setup\\n\\nText.\\n\\n## Main\\n\"}"
+    notes = "{title: %s, notes: \"## Setup\\n\\nText[^1].\\n\\n## Main\\n\\n[^1]: Its note.\\n\"}"
     circle = VALID_CIRCLE + "agreement:\n  text: |\n    ## Menu\n\n    We agree.\n\n    ## Setup\n" \
         + "topics:\n  - " + notes % "One" + "\n  - " + notes % "Two" + "\n"
     shutil.copytree(REPO / "content", make_site().joinpath("content"))
-    page = "---\ntitle: Ours\n---\n## Main\n\n## Menu\n\n## Setup\n\n### Setup\n\n## Content\n\n{{< agreement >}}\n\n{{< topics >}}\n"
+    page = ("---\ntitle: Ours\n---\n## Main\n\n## Menu\n\n## Setup\n\n### Setup\n\n## Content\n\n{{< agreement >}}\n\n"
+            "{{< topics >}}\n\nOurs[^1].\n\n[^1]: A footnote: its ids are the page's own too.\n")
     root = make_site({"sites/lab-a/circle.yaml": circle, "content/ours.md": page, "sites/lab-a/ours.md": page,
                       "sites/lab-b/circle.yaml": circle.replace("visibility: public", "visibility: private"),
                       "sites/lab-b/ours.md": page})

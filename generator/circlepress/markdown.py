@@ -30,6 +30,7 @@ _SHORTCODE = re.compile(r"\{\{<\s*([a-z][a-z0-9-]*)((?:\s+[^\s>]+)*)\s*>\}\}")
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _ALLOWED_SCHEMES = {"http", "https", "mailto", "tel"}
 _SLOT = "\x00"
+NOTES = "\x01notes\x01"  # in footnotes' ids, until the page they are filled into numbers each body's
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def parse_markdown(text: str, path: str, *, source_dir: str = "", first_line: in
     tokens = md.parse(text, {})
     collector = _Collector(path, source_dir, first_line, text.splitlines(), first_column)
     collector.visit(tokens)
-    html = md.renderer.render(tokens, md.options, {})
+    html = md.renderer.render(tokens, md.options, {"docId": NOTES})
     parts: list[Union[str, Slot]] = []
     for i, piece in enumerate(html.split(_SLOT)):
         if i % 2 == 0:

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from .circles import Circle
 from .errors import CirclepressError, Problem
 from .handbook import Handbook, HandbookPage
-from .markdown import Anchor, Fragments, PageLink, Shortcode, Slot
+from .markdown import NOTES, Anchor, Fragments, PageLink, Shortcode, Slot
 from .calendars import calendar_path, data_url, google_link, outlook_link, subscribe_links
 from .schedule import Meeting, evaluation_dates, held, next_meeting, rotation
 from .urls import absolute_url, relative_url
@@ -236,6 +236,7 @@ class Renderer:
         self._once: dict[tuple, Any] = {}
         self.by_source = {p.source: p for p in handbook.pages}
         self._anchors: list[str] = []  # the headings' slugs on the page being rendered, in order
+        self._bodies = 0  # the markdown bodies filled into it so far (their footnotes' ids: fn-1-1, fn-2-1)
 
     def once(self, key: tuple, make: Callable[[], Any]) -> Any:
         """A value computed once per run (the objects in `key` live as long as the renderer)."""
@@ -277,6 +278,8 @@ class Renderer:
     def fill(self, body: Fragments, out: Output) -> Markup:
         """The body's HTML with shortcodes showing `out.circle` (or the example) and links resolved."""
         ctx = self.context(out)
+        self._bodies += 1
+        number = str(self._bodies)
 
         def render_slot(slot: Slot | Anchor) -> str:
             if isinstance(slot, Anchor):  # a placeholder until the whole page is known
@@ -289,7 +292,7 @@ class Renderer:
             return template.render({**ctx, "circle": circle, "is_example": out.circle is None,
                                     "args": slot.args, "inline": not slot.block})
 
-        return Markup(body.fill(render_slot))
+        return Markup(body.fill(render_slot).replace(NOTES, number))
 
     def render_shell(self, out: Output, payload: dict) -> str:
         """A private page's public shell: generic, and given nothing of the circle but its sealed payload."""
@@ -301,7 +304,7 @@ class Renderer:
     def render(self, out: Output) -> str:
         ctx = self.context(out)
         with self._located(out, out.template):
-            self._anchors = []
+            self._anchors, self._bodies = [], 0
             if out.body is not None:  # shortcode templates render here
                 ctx["content"] = self.fill(out.body, out)
             html = self.env.get_template(out.template).render(ctx)
