@@ -236,9 +236,10 @@ def _circle_part(circle: Circle, sealer: Sealer | None, renderer: Renderer) -> s
     return renderer.once(("circle-part", circle.slug), make)
 
 
-def _source_of(out: Output, renderer: Renderer) -> tuple[str, dict[str, Location]]:
-    """The source file behind a page, and where each link its markdown makes is written (its
-    own body's, and those of the circle's markdown that shortcodes show), for the output check."""
+def _source_of(out: Output, renderer: Renderer) -> tuple[str, dict[str, Location], tuple[str, ...]]:
+    """For the output check: the source file behind a page, where each link its markdown makes
+    is written (its own body's, and those of the circle's markdown that shortcodes show), and
+    the files whose text may hold the links its templates make (the circle's YAML values)."""
     bodies = [body for body in (out.body,) if body is not None]
     if out.circle is not None:
         bodies += [out.circle.agreement, *(t.notes for t in out.circle.topics if t.notes is not None)]
@@ -248,7 +249,7 @@ def _source_of(out: Output, renderer: Renderer) -> tuple[str, dict[str, Location
                                            if isinstance(slot, PageLink))):
             links.setdefault(href, where)
     where = out.body.source if out.body is not None else out.circle.source if out.circle else f"template {out.template}"
-    return where, links
+    return where, links, tuple(dict.fromkeys((where, *((out.circle.source,) if out.circle else ()))))
 
 
 PARALLEL_FROM = 300  # fewer pages than this render faster in one process than in a pool

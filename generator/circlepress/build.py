@@ -69,13 +69,13 @@ def build_time() -> datetime:
 
 
 def _check_output(files: dict[str, bytes | None], out: Path, site: Site,
-                  sources: dict[str, tuple[str, dict[str, Location]]]) -> None:
+                  sources: dict[str, tuple[str, dict[str, Location], tuple[str, ...]]]) -> None:
     """`--strict`: links, fragments and the private boundary of the whole output (unchanged
     pages are read from the previous output, which they are)."""
     pages = {k: v if v is not None else (out / k).read_bytes() for k, v in files.items() if k.endswith(".html")}
     private_roots = (PRIVATE_ROOT,) if any(c.is_private for c in site.circles) else ()
     problems = check_output({**{k: b"" for k in files}, **pages}, site.project.base_path, private_roots, sources,
-                            site.project.origin)
+                            site.project.origin, site.project.root)
     if problems:
         raise CirclepressError(problems)
 

@@ -3,8 +3,10 @@ written file, every #fragment exists, and no public page links to a private circ
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from .errors import Location, Problem
@@ -77,14 +79,17 @@ def _target(link: str, page: str, base_path: str, origin: str = "") -> tuple[str
 
 
 def check_output(files: dict[str, bytes], base_path: str, private_roots: tuple[str, ...],
-                 sources: dict[str, tuple[str, dict[str, Location]]], origin: str = "") -> list[Problem]:
+                 sources: dict[str, tuple[str, dict[str, Location], tuple[str, ...]]], origin: str = "",
+                 root: Path | None = None) -> list[Problem]:
     """Every broken link, missing fragment and public link to a private circle, located where the
-    source writes it (or at the source page, for a link its template makes)."""
+    source writes it: its markdown, else the first place a source file of the page (under `root`)
+    holds the link's text (a circle.yaml value a template shows), else the page's source file."""
     pages = {path: _parse(data) for path, data in files.items() if path.endswith(".html")}
     problems = []
+    written = functools.lru_cache(maxsize=None)(lambda where: _read(root / where) if root else "")
     for path, page in sorted(pages.items()):
         is_private = path.startswith(private_roots)
-        where, located = sources.get(path, (path, {}))
+        where, located, searched = sources.get(path, (path, {}, ()))
         for link, line in page.links:
             target = _target(link, path, base_path, origin)
             if target is None:
@@ -100,9 +105,26 @@ def check_output(files: dict[str, bytes], base_path: str, private_roots: tuple[s
                 message = f"link '{link}': {file} has no element with id '{fragment}'"
             else:
                 continue
-            problems.append(Problem(located.get(link, Location(where)), f"{path}:{line}: {message}",
+            at = located.get(link) or next(filter(None, (_find(written(f), f, link) for f in searched)), Location(where))
+            problems.append(Problem(at, f"{path}:{line}: {message}",
                                     "fix the link in this source, or the page it should reach"))
     return problems
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except (OSError, ValueError):  # not a file ("template x.html"), or gone
+        return ""
+
+
+def _find(text: str, where: str, link: str) -> Location | None:
+    """The first place `text` holds `link`."""
+    for number, line in enumerate(text.splitlines(), 1):
+        column = line.find(link)
+        if column >= 0:
+            return Location(where, number, column + 1)
+    return None
 
 
 def _parse(data: bytes) -> _Page:
