@@ -59,11 +59,17 @@ def make_environment(theme_dirs: tuple[Path, ...], live: bool = False) -> jinja2
     so an override can extend the template it replaces. A build makes its own environment, so
     it sees the templates as they are now; `live` (the dev server) keeps one per theme chain,
     which re-reads a template when it is edited."""
-    return _living_environment(theme_dirs) if live else _environment(theme_dirs, False)
+    return _living_environment(theme_dirs, _template_files(theme_dirs)) if live else _environment(theme_dirs, False)
+
+
+def _template_files(theme_dirs: tuple[Path, ...]) -> frozenset[Path]:
+    """The chain's template files: when one is added or removed (an override made or dropped),
+    the dev server needs a new environment, as Jinja re-reads only the file it found first."""
+    return frozenset(p for d in theme_dirs for p in (d / "templates").rglob("*") if p.is_file())
 
 
 @functools.lru_cache(maxsize=8)
-def _living_environment(theme_dirs: tuple[Path, ...]) -> jinja2.Environment:
+def _living_environment(theme_dirs: tuple[Path, ...], files: frozenset[Path]) -> jinja2.Environment:
     return _environment(theme_dirs, True)
 
 
