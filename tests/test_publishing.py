@@ -145,5 +145,5 @@ def test_links_to_the_sites_own_address_are_checked_like_relative_ones(make_site
     expected = [(4, into), (4, into), (4, into), (5, into), (5, gone)] + [(6, gone)] * base.endswith(".org/")
     assert [(int(where[1]), message.split(", ")[-1]) for where, message in found] == expected, found
     assert {where[0] for where, _ in found} == {"sites/lab-a/reading.md"}
-    assert [int(where[2]) for where, _ in found[:3]] == [5, 5 + len(f"[a](https://{own}{url}) "),
-                                                         5 + len(f"[a](https://{own}{url}) [b](//{own}{url}index.html) ")]
+    first, second = f"[a](https://{own}{url}) ", f"[b](//{own}{url}index.html) "
+    assert [int(where[2]) for where, _ in found[:3]] == [5, 5 + len(first), 5 + len(first + second)]

@@ -105,7 +105,8 @@ def check_output(files: dict[str, bytes], base_path: str, private_roots: tuple[s
                 message = f"link '{link}': {file} has no element with id '{fragment}'"
             else:
                 continue
-            at = located.get(link) or next(filter(None, (_find(written(f), f, link) for f in searched)), Location(where))
+            found = (_find(written(name), name, link) for name in searched)
+            at = located.get(link) or next(filter(None, found), Location(where))
             problems.append(Problem(at, f"{path}:{line}: {message}",
                                     "fix the link in this source, or the page it should reach"))
     return problems

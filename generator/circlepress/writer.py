@@ -115,7 +115,8 @@ def _refuse_foreign(out: Path, names: list[str], links: list[str], project: Proj
     problems = [Problem(Location(project.shown(out / name)), "file not written by circlepress",
                         "move it out of the output folder (static files go in the theme's "
                         "static/ folder or in content/)") for name in names]
-    problems += [Problem(Location(project.shown(out / name)), "symbolic link not made by circlepress (it never makes one)",
+    problems += [Problem(Location(project.shown(out / name)),
+                         "symbolic link not made by circlepress (it never makes one)",
                          "remove the link or move it out of the output folder; nothing it points to is touched")
                  for name in links]
     if problems:
@@ -134,8 +135,9 @@ class Staging:
         self.out, self.project = out.resolve(), project
         check_output_dir(self.out, project)
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        for stale in (*self.out.parent.glob(f".{self.out.name}{_TMP}*"), *self.out.parent.glob(f".{self.out.name}{_OLD}*")):
-            shutil.rmtree(stale, ignore_errors=True)
+        for left in (_TMP, _OLD):  # by a build that was stopped
+            for stale in self.out.parent.glob(f".{self.out.name}{left}*"):
+                shutil.rmtree(stale, ignore_errors=True)
         self.folder = self.out.parent / f".{self.out.name}{_TMP}{os.getpid()}"
         self.folder.mkdir()
         self._made: set[Path] = {self.folder}
@@ -231,7 +233,8 @@ def update_site(files: dict[str, bytes | None], out: Path, project: Project) -> 
     before, after = set(manifest.get(str(out), [])), set(files)
     new = after - before
     linked = _linked(out, [rel for rel, data in files.items() if data is not None] + sorted(before - after))
-    _refuse_foreign(out, sorted(rel for rel in new if os.path.lexists(out / rel) and rel not in linked), linked, project)
+    foreign = sorted(rel for rel in new if os.path.lexists(out / rel) and rel not in linked)
+    _refuse_foreign(out, foreign, linked, project)
     touched = [rel for rel, data in files.items() if data is not None and not _holds(out / rel, data)]
     check_writable(sorted({(out / rel).parent for rel in (*touched, *(before - after))}), project)
     recorded = before
