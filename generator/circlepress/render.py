@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import re
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
