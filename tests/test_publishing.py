@@ -132,7 +132,7 @@ def test_links_to_the_sites_own_address_are_checked_like_relative_ones(make_site
     own = base.split("//")[1]
     shouted = own.replace("circles.example.org", "CIRCLES.Example.org")  # host names are not case-sensitive
     page = (f"[a](https://{own}{url}) [b](//{own}{url}index.html) [c](http://{shouted}{url})\n"
-            f"[d](https://{own}circles/../{url}#x) [e](https://{own}circles/lab-a/gone/)\n"
+            f"[d](https://{own.replace('.org', '.org.')}circles/../{url}#x) [e](https://{own}circles/lab-a/gone/)\n"
             f"[f](https://circles.example.net/{url}) [g](https://circles.example.org/other/{url}) "
             f"[h](https://{own}circles/lab-a/)\n")
     root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE, "sites/lab-b/circle.yaml": private,

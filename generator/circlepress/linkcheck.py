@@ -49,8 +49,8 @@ def _on_site(parts: SplitResult, origin: str) -> bool:
     except ValueError:  # not a port: not a URL the site could serve
         return False
     same_port = port in (None, 80, 443) if site.port is None else port == site.port
-    return bool(origin) and parts.scheme.lower() in ("", "http", "https") and parts.hostname == site.hostname \
-        and same_port
+    host = unquote(parts.hostname or "").rstrip(".")  # as browsers read `circles%2Eexample.org.`
+    return bool(origin) and parts.scheme.lower() in ("", "http", "https") and host == site.hostname and same_port
 
 
 def _target(link: str, page: str, base_path: str, origin: str = "") -> tuple[str, str] | None:
