@@ -226,3 +226,35 @@ def test_a_rebuild_in_place_never_writes_through_a_link(make_site, tmp_path):
         update_site({"circles/a/index.html": b"new"}, project.output_dir, project)
     assert str(info.value).startswith("_site/circles/a:1:1: ")
     assert list((tmp_path / "outside").iterdir()) == []
+
+
+@pytest.mark.parametrize("workers", ["render pool", "shared build"])
+def test_a_full_disk_in_a_worker_is_a_located_error(make_site, monkeypatch, workers):
+    """A full build writes pages from worker processes: the disk filling up there is reported
+    like anywhere else (it was a worker's traceback), named by the output file."""
+    import errno
+
+    import circlepress.assemble as assemble
+    import circlepress.shares as shares
+
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE, "sites/b/circle.yaml": VALID_CIRCLE})
+    build(load_project(root), now=NOW)
+    before = snapshot(root / "_site")
+    (root / ".circlepress/build-state").unlink()  # a full build, staged beside the output
+    monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(shares, "SHARED_FROM", 1 if workers == "shared build" else 10**6)
+    write_bytes = Path.write_bytes
+
+    def full(self, data):
+        if "circlepress-tmp" in str(self) and "/circles/a/" in str(self):  # a page only a worker writes
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return write_bytes(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    result = build_command(root)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("_site/circles/a/") and ": the build stopped: No space left on device (" in first, first
+    assert snapshot(root / "_site") == before
+    assert leftovers(root) == []

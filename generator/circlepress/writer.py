@@ -145,10 +145,13 @@ class Staging:
 
     def put(self, rel: str, data: bytes) -> Row:
         target = self.folder / rel
-        if target.parent not in self._made:  # one mkdir per folder, not per file
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(target.parent)
-        target.write_bytes(data)
+        try:
+            if target.parent not in self._made:  # one mkdir per folder, not per file
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(target.parent)
+            target.write_bytes(data)
+        except OSError as exc:  # named as the output file it was for, not the staging folder's
+            raise OSError(exc.errno, exc.strerror, str(self.out / rel)) from None
         stat = os.stat(target)
         return stat.st_size, stat.st_mtime_ns
 
