@@ -184,6 +184,35 @@ def test_template_mistakes_are_located_in_the_override(make_site, tmp_path, temp
 
 
 @pytest.mark.parametrize("template, message", [
+    ("{{ site.title + 1 }}", 'template error: TypeError: can only concatenate str (not "int") to str'),
+    ("{{ 1 // 0 }}", "template error: ZeroDivisionError: integer division or modulo by zero"),
+    ("{{ site.title | longdate }}", "template error: ValueError: Invalid format specifier"),
+])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_any_exception_from_a_template_is_located_with_its_page(make_site, tmp_path, monkeypatch, template, message,
+                                                                jobs):
+    """Not only Jinja's own errors: whatever a template raises, in this process or a render worker."""
+    import circlepress.assemble as assemble
+    from circlepress.errors import CirclepressError
+
+    monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
+    root = make_site({"circlepress.yaml": "theme: mine\n", "sites/lab-a/circle.yaml": VALID_CIRCLE,
+                      "themes/mine/templates/circle/.keep": ""})
+    build(load_project(root, output=tmp_path / "out"), now=NOW, jobs=jobs)
+    before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    (root / "themes/mine/templates/circle/home.html").write_text(
+        "{% extends 'default/circle/home.html' %}\n{% block content %}\n" + template + "\n{% endblock %}\n")
+    for strict in (False, True):  # a full build renders into the staging folder; --strict before writing
+        with pytest.raises(CirclepressError) as info:
+            build(load_project(root, output=tmp_path / "out"), now=NOW, jobs=jobs, strict=strict)
+        text = str(info.value)
+        assert text.startswith("themes/mine/templates/circle/home.html:3:1: " + message), text
+        assert ", rendering circles/lab-a/index.html (fix the template" in text
+        assert {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()} == before
+    assert [p.name for p in tmp_path.iterdir() if "circlepress-tmp" in p.name] == []
+
+
+@pytest.mark.parametrize("template, message", [
     ("{{ circle.nmae }}", "template error: "),
     ("{% if %}", "template error: Expected an expression"),
 ])

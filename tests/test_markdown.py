@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 from circlepress.markdown import PageLink, parse_markdown
 from circlepress.schema import circle_json_schema
@@ -44,3 +45,55 @@ def test_committed_json_schema_is_current():
     schema = json.loads(committed)
     assert schema["properties"]["members"]["maxItems"] == 10
     assert "facilitators" in schema["$defs"]["Session"]["properties"]
+
+
+def ids(html: str) -> list[str]:
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Ids(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.extend(value for name, value in attrs if name == "id")
+
+    Ids().feed(html)
+    return found
+
+
+def test_heading_ids_never_take_the_themes_ids_or_each_others(make_site, tmp_path):
+    """`## Menu` would take the header's #menu; a heading written twice, or the same heading in
+    the page and in the circle's agreement or topic notes that a shortcode shows, would repeat
+    an id (footnotes' too). Every page of the site, private ones opened, has each id once."""
+    from private_support import keys_for, open_page
+
+    from circlepress.privacy import page_folder
+
+    from circlepress.build import build
+    from circlepress.config import load_project
+    from conftest import NOW, VALID_CIRCLE
+
+    notes = "{title: %s, notes: \"## Setup\\n\\nText[^1].\\n\\n## Main\\n\\n[^1]: Its note.\\n\"}"
+    circle = VALID_CIRCLE + "agreement:\n  text: |\n    ## Menu\n\n    We agree.\n\n    ## Setup\n" \
+        + "topics:\n  - " + notes % "One" + "\n  - " + notes % "Two" + "\n"
+    shutil.copytree(REPO / "content", make_site().joinpath("content"))
+    page = ("---\ntitle: Ours\n---\n## Main\n\n## Menu\n\n## Setup\n\n### Setup\n\n## Content\n\n{{< agreement >}}\n\n"
+            "{{< topics >}}\n\nOurs[^1].\n\n[^1]: A footnote: its ids are the page's own too.\n")
+    root = make_site({"sites/lab-a/circle.yaml": circle, "content/ours.md": page, "sites/lab-a/ours.md": page,
+                      "sites/lab-b/circle.yaml": circle.replace("visibility: public", "visibility: private"),
+                      "sites/lab-b/ours.md": page})
+    build(load_project(root, output=tmp_path / "out"), now=NOW)
+    out = tmp_path / "out"
+    pages = {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*.html")
+             if not p.relative_to(out).as_posix().startswith("p/")}
+    own = page_folder(keys_for("lab-b"), "ours") + "/index.html"  # a private circle's own page: named by its keys
+    pages.update({f"lab-b {name}": open_page(out, "lab-b", path)
+                  for name, path in (("index.html", "index.html"), ("ours/index.html", own),
+                                     ("agreement/index.html", "agreement/index.html"),
+                                     ("topics/index.html", "topics/index.html"))})
+    for name, html in pages.items():
+        found = ids(html)
+        assert len(found) == len(set(found)), (name, sorted(i for i in found if found.count(i) > 1))
+    ours = ids(pages["circles/lab-a/ours/index.html"])
+    assert {"main", "menu", "main-2", "menu-2", "setup", "setup-2", "setup-3", "setup-4"} <= set(ours), ours
+    assert {"main-2", "menu-2", "content"} <= set(ids(pages["ours/index.html"]))
+    assert {"main-2", "menu-2", "setup-2"} <= set(ids(pages["lab-b ours/index.html"]))

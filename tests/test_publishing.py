@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from circlepress.cli import main
 
-from conftest import REPO, require_tool
+from conftest import REPO, VALID_CIRCLE, require_tool
 from private_support import keys_for
 
 STARTER_WORKFLOW = REPO / "generator/circlepress/starter/workflows/pages.yml"
@@ -66,16 +66,17 @@ def _project_with(make_site, page: str):
                       "sites/lab/circle.yaml": (REPO / "sites/early-independence/circle.yaml").read_text()})
 
 
-@pytest.mark.parametrize("body, message", [
-    ("See [the list](../nowhere/list.html).\n", "link '../nowhere/list.html' points to nowhere/list.html, which "
-                                                 "the build does not write"),
-    ("See [step 8](steps/08-make-a-calendar.md#no-such-part).\n",
+@pytest.mark.parametrize("body, where, message", [
+    ("See [the list](../nowhere/list.html).\n", "5:16", "link '../nowhere/list.html' points to nowhere/list.html, "
+                                                         "which the build does not write"),
+    ("See [step 8](steps/08-make-a-calendar.md#no-such-part).\n", "5:14",
      "link '../steps/08-make-a-calendar/index.html#no-such-part': steps/08-make-a-calendar/index.html has no "
      "element with id 'no-such-part'"),
-    ("See [ours](../p/{token}/index.html).\n", "link '../p/{token}/index.html' points into a private circle from "
-                                               "a public page"),
+    ("See [ours](../p/{token}/index.html).\n", "5:12", "link '../p/{token}/index.html' points into a private circle "
+                                                       "from a public page"),
 ])
-def test_strict_build_checks_the_output_and_names_the_source(make_site, tmp_path, body, message):
+def test_strict_build_checks_the_output_and_names_the_source(make_site, tmp_path, body, where, message):
+    """Located where the source writes the link (its file, line and column)."""
     token = keys_for("lab").token
     root = _project_with(make_site, body.format(token=token))
     out = tmp_path / "out"
@@ -83,7 +84,7 @@ def test_strict_build_checks_the_output_and_names_the_source(make_site, tmp_path
     shutil.rmtree(out)
     result = run("build", "--root", str(root), "--out", str(out), "--strict")
     assert result.exit_code == 1
-    assert "content/extra.md:1:1: extra/index.html:" in result.output
+    assert f"content/extra.md:{where}: extra/index.html:" in result.output
     assert message.format(token=token) in result.output
     assert not out.exists()
 
@@ -107,3 +108,42 @@ def test_what_hosts_expect(tmp_path):
     for base in ("/repo/", "https://circles.example.org/"):
         assert run("build", "--root", str(REPO), "--out", str(tmp_path / base.strip("/:")), "--base-url", base,
                    "--strict").exit_code == 0
+
+
+def test_a_circle_page_linking_into_a_private_circle_is_located_in_the_page(make_site, tmp_path):
+    """Not at circle.yaml:1:1: at the extra page's own file, line and column."""
+    private = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+    url = keys_for("lab-b").url
+    root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE, "sites/lab-b/circle.yaml": private,
+                      "sites/lab-a/reading.md": f"---\ntitle: Reading\n---\nPapers.\n\nSee [them](../../../{url}).\n"})
+    result = run("build", "--root", str(root), "--out", str(tmp_path / "out"), "--strict")
+    assert result.exit_code == 1
+    assert result.output.startswith("sites/lab-a/reading.md:6:12: circles/lab-a/reading/index.html:"), result.output
+    assert "points into a private circle from a public page" in result.output
+
+
+@pytest.mark.parametrize("base", ["https://circles.example.org/", "https://circles.example.org/repo/"])
+def test_links_to_the_sites_own_address_are_checked_like_relative_ones(make_site, tmp_path, base):
+    """https, http or protocol-relative, with '..': the site's own address into a
+    private circle is refused, and a broken one is reported; other sites, and other paths on
+    the same host (a GitHub user's other projects), are not checked."""
+    private = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+    url = keys_for("lab-b").url
+    own = base.split("//")[1]
+    shouted = own.replace("circles.example.org", "CIRCLES.Example.org")  # host names are not case-sensitive
+    page = (f"[a](https://{own}{url}) [b](//{own}{url}index.html) [c](http://{shouted}{url})\n"
+            f"[d](https://{own.replace('.org', '.org.')}circles/../{url}#x) [e](https://{own}circles/lab-a/gone/)\n"
+            f"[f](https://circles.example.net/{url}) [g](https://circles.example.org/other/{url}) "
+            f"[h](https://{own}circles/lab-a/)\n")
+    root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE, "sites/lab-b/circle.yaml": private,
+                      "sites/lab-a/reading.md": "---\ntitle: Reading\n---\n" + page})
+    result = run("build", "--root", str(root), "--out", str(tmp_path / "out"), "--strict", "--base-url", base)
+    assert result.exit_code == 1
+    found = [(line.split(": ")[0].split(":"), line.split("' ", 1)[1].split(" (fix")[0])
+             for line in result.output.splitlines()[:-1]]
+    into, gone = "points into a private circle from a public page", "which the build does not write"
+    expected = [(4, into), (4, into), (4, into), (5, into), (5, gone)] + [(6, gone)] * base.endswith(".org/")
+    assert [(int(where[1]), message.split(", ")[-1]) for where, message in found] == expected, found
+    assert {where[0] for where, _ in found} == {"sites/lab-a/reading.md"}
+    first, second = f"[a](https://{own}{url}) ", f"[b](//{own}{url}index.html) "
+    assert [int(where[2]) for where, _ in found[:3]] == [5, 5 + len(first), 5 + len(first + second)]

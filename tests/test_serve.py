@@ -336,3 +336,28 @@ def test_bind_to_one_address_answers_that_address(project):
         assert raw_get(address, port, "/repo/", {"Host": f"evil.example:{port}"})[0] == 421
     finally:
         running.stop()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_any_exception_from_a_template_is_shown_located_and_the_last_good_site_stays(project, monkeypatch, jobs):
+    """A TypeError in a template (not only Jinja's own errors) is a located problem for the
+    overlay, in the first build across cores too; the server keeps the last good site."""
+    import circlepress.assemble as assemble
+    from circlepress.serve import LiveSite
+
+    monkeypatch.setenv("CIRCLEPRESS_SECRET", TEST_SECRET)
+    monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
+    override = project / "themes/default/templates/circle/home.html"
+    override.parent.mkdir(parents=True)
+    override.write_text((REPO / "themes/default/templates/circle/home.html").read_text()
+                        .replace("{% block content %}", "{% block content %}{{ circle.spec.name + 1 }}"))
+    live = LiveSite(project, "/repo/")
+    assert live.rebuild(jobs=jobs) is None
+    assert live.errors and live.errors[0].startswith("themes/default/templates/circle/home.html:2:1: template error: "
+                                                     'TypeError: can only concatenate str (not "int") to str, '
+                                                     "rendering circles/"), live.errors
+    override.unlink()
+    assert live.rebuild() and not live.errors
+    override.write_text("{% extends 'default/circle/home.html' %}{% block content %}{{ 1 // 0 }}{% endblock %}")
+    files = dict(live.files)
+    assert live.rebuild() is None and "ZeroDivisionError" in live.errors[0] and live.files == files

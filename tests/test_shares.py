@@ -102,16 +102,18 @@ def test_a_shared_build_reports_every_problem_as_one_process_does(project, tmp_p
     assert multiprocessing.active_children() == []
 
 
-def test_a_render_error_in_a_share_is_located_and_leaves_the_previous_output(project):
+@pytest.mark.parametrize("mistake", ["{{ circle.nmae }}", "{{ circle.spec.name + 1 }}"])
+def test_a_render_error_in_a_share_is_located_and_leaves_the_previous_output(project, mistake):
     build(load_project(project), now=NOW, jobs=2)
     before = snapshot(project / "_site")
     forget_state(project)
     (project / "circlepress.yaml").write_text((project / "circlepress.yaml").read_text() + "theme: broken\n")
     (project / "themes/broken/templates/circle").mkdir(parents=True)
     (project / "themes/broken/templates/circle/topics.html").write_text(
-        '{% extends "default/circle/topics.html" %}{% block content %}{{ circle.nmae }}{% endblock %}')
+        '{% extends "default/circle/topics.html" %}{% block content %}' + mistake + '{% endblock %}')
     message = failure(project, jobs=2)
     assert message.startswith("themes/broken/templates/circle/topics.html:1:1: template error")
+    assert "/topics/index.html (fix the template" in message.splitlines()[0]
     assert snapshot(project / "_site") == before
     assert multiprocessing.active_children() == []
 

@@ -2,8 +2,9 @@
 
 Each folder under `tests/invalid/` is a small project with one kind of mistake (plus
 one with many) and an `expected.txt` holding the lines `circlepress check` prints on
-stderr, without the final "N errors; nothing was written." line (an `args.txt` gives
-`check` more arguments, such as `--strict` for mistakes that are warnings without it). Run with
+stderr, without the final "N errors; nothing was written." line. A case may hold a
+`command.txt` with the command to run instead: `check --strict` for a mistake that is a warning
+without it, `build --strict` for one only a build finds (a template's, the output folder's). Run with
 `UPDATE_GOLDEN=1` to rewrite the expected files, then read the diff before committing.
 """
 
@@ -33,13 +34,13 @@ SUMMARY = re.compile(r"^(\d+) errors?; nothing was written\.$")
 LOCATED = re.compile(r"^[^/\s:][^\s:]*:\d+:\d+: \S")
 
 
-def check(root: Path, *args: str) -> Result:
-    """`circlepress check --root ROOT` as a user runs it, with stderr kept apart."""
+def check(root: Path, *args: str, command: str = "check") -> Result:
+    """`circlepress check --root ROOT` (or another command) as a user runs it, with stderr kept apart."""
     try:
         runner = CliRunner(mix_stderr=False)  # Click 8.1
     except TypeError:
         runner = CliRunner()  # Click 8.2+ keeps stderr apart already
-    return runner.invoke(main, ["check", "--root", str(root), *args])
+    return runner.invoke(main, [command, "--root", str(root), *args])
 
 
 def assert_no_crash(result: Result) -> None:
@@ -65,9 +66,9 @@ def failure_lines(result: Result) -> list[str]:
 def test_invalid_input_is_reported(case: str, tmp_path: Path) -> None:
     source = INVALID / case
     root = tmp_path / "project"
-    shutil.copytree(source, root, ignore=shutil.ignore_patterns("expected.txt", "args.txt"))
-    args = (source / "args.txt").read_text("utf-8").split() if (source / "args.txt").is_file() else []
-    lines = failure_lines(check(root, *args))
+    shutil.copytree(source, root, ignore=shutil.ignore_patterns("expected.txt", "command.txt"))
+    command = (source / "command.txt").read_text("utf-8").split() if (source / "command.txt").is_file() else ["check"]
+    lines = failure_lines(check(root, *command[1:], command=command[0]))
     golden = source / "expected.txt"
     if UPDATE:
         golden.write_text("\n".join(lines) + "\n", "utf-8")

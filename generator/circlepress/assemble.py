@@ -5,7 +5,6 @@ are taken from the last run instead of being rendered again; the files are the s
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import multiprocessing
 import os
@@ -24,7 +23,7 @@ from .calendars import CircleCalendar, Published, calendar_path, make_calendar, 
 from .circles import Circle
 from .errors import CirclepressError, Location, Problem
 from .handbook import Handbook
-from .markdown import Shortcode
+from .markdown import PageLink, Shortcode
 from .memo import value_stamp
 from .privacy import SECRET_ENV, Sealer, read_sealed
 from .render import Output, Renderer, make_environment
@@ -238,6 +237,22 @@ def _circle_part(circle: Circle, sealer: Sealer | None, renderer: Renderer) -> s
     return renderer.once(("circle-part", circle.slug), make)
 
 
+def _source_of(out: Output, renderer: Renderer) -> tuple[str, dict[str, Location], tuple[str, ...]]:
+    """For the output check: the source file behind a page, where each link its markdown makes
+    is written (its own body's, and those of the circle's markdown that shortcodes show), and
+    the files whose text may hold the links its templates make (the circle's YAML values)."""
+    bodies = [body for body in (out.body,) if body is not None]
+    if out.circle is not None:
+        bodies += [out.circle.agreement, *(t.notes for t in out.circle.topics if t.notes is not None)]
+    links: dict[str, Location] = {}
+    for body in bodies:  # the page's own body first; a link written twice is shown where it is first written
+        for href, where in (*body.links, *((renderer.page_href(slot, out), slot.location) for slot in body.slots
+                                           if isinstance(slot, PageLink))):
+            links.setdefault(href, where)
+    where = out.body.source if out.body is not None else out.circle.source if out.circle else f"template {out.template}"
+    return where, links, tuple(dict.fromkeys((where, *((out.circle.source,) if out.circle else ()))))
+
+
 PARALLEL_FROM = 300  # fewer pages than this render faster in one process than in a pool
 _JOB: tuple = ()  # what forked workers render from: set just before the pool starts
 
@@ -404,7 +419,6 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
             deps.update(stamped)
     outputs = ([] if circles_only else site_pages(site.handbook)) + \
         [out for c in circles for out in memo.circle_outputs(c, site.handbook)]
-    shown_source = functools.lru_cache(maxsize=None)(lambda source: project.shown(project.content_dir / source))
     todo: list[Output] = []
     for out in outputs:
         if out.path in files or out.path in deps:
@@ -418,8 +432,7 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
         if not reuse(out.path, deps[out.path]):
             todo.append(out)
         if sources is not None:
-            sources[out.path] = shown_source(out.page.source) if out.page \
-                else out.circle.source if out.circle else f"template {out.template}"
+            sources[out.path] = _source_of(out, renderer)
     for path, made in _render_all(renderer, sealer, todo, calendar_due, jobs, progress, sink, meanwhile):
         files[path] = None if sink is not None else made
         if sink is not None:

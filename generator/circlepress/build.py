@@ -21,7 +21,7 @@ from .privacy import PRIVATE_ROOT, SECRET_ENV, SECRET_FILE, load_secret
 from .resources import EXAMPLE_CIRCLE, packaged
 from .state import (BuildState, code_digest, forget_state, input_digest, load_state, load_summary, output_files,
                     output_signature, restat, save_state, save_summary)
-from .writer import Row, Staging, update_site
+from .writer import STATE_DIR, Row, Staging, check_writable, update_site
 
 if TYPE_CHECKING:
     from .site import Site
@@ -68,12 +68,14 @@ def build_time() -> datetime:
     return datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _check_output(files: dict[str, bytes | None], out: Path, site: Site, sources: dict[str, str]) -> None:
+def _check_output(files: dict[str, bytes | None], out: Path, site: Site,
+                  sources: dict[str, tuple[str, dict[str, Location], tuple[str, ...]]]) -> None:
     """`--strict`: links, fragments and the private boundary of the whole output (unchanged
     pages are read from the previous output, which they are)."""
     pages = {k: v if v is not None else (out / k).read_bytes() for k, v in files.items() if k.endswith(".html")}
     private_roots = (PRIVATE_ROOT,) if any(c.is_private for c in site.circles) else ()
-    problems = check_output({**{k: b"" for k in files}, **pages}, site.project.base_path, private_roots, sources)
+    problems = check_output({**{k: b"" for k in files}, **pages}, site.project.base_path, private_roots, sources,
+                            site.project.origin, site.project.root)
     if problems:
         raise CirclepressError(problems)
 
@@ -181,7 +183,7 @@ def _build(project: Project, strict: bool, now: datetime, progress: Callable[[in
             render = state.render if state else RenderMemo(hold=False)
             site = load_site(project, strict=strict, memo=memo)
             secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
-            sources: dict[str, str] | None = {} if strict else None  # for the output check's messages
+            sources: dict | None = {} if strict else None  # for the output check's messages
             memos: list[bytes] = []  # the state's largest part, pickled while the workers render
             files = render_site(site, now, secret, out, progress, memo=render, sources=sources, jobs=jobs,
                                 sink=None if strict else staging, meanwhile=lambda: memos.extend(memo.parts()))
@@ -191,6 +193,7 @@ def _build(project: Project, strict: bool, now: datetime, progress: Callable[[in
         if staging is None:
             # Written in place: until the new state is saved, no state may vouch for the output
             # (a build stopped half way leaves the next one a full build, in this process or another).
+            check_writable([out, project.root / STATE_DIR], project)
             forget_state(project.root)
             touched = update_site(files, out, project)
             rows, changed = restat(rows, out, touched), len(touched)

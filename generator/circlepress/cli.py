@@ -77,11 +77,14 @@ def build_command(root: Path, out: Path | None, strict: bool, base_url: str | No
             sys.exit(1)
         click.echo("Stopped watching.", err=True)
         return
+    project = None
     try:
         project = load_project(root, base_url=base_url, output=out)
         result = build(project, strict=strict, progress=progress, waiting=_waiting)
     except CirclepressError as exc:
         _fail(exc)
+    except OSError as exc:  # the disk, not the sources: full, read-only, or a file moved mid-build
+        _fail(CirclepressError([Problem.from_os_error(exc, project.shown if project else str)]))
     _report(result.warnings)
     click.echo(_built(result, project))
 

@@ -51,15 +51,20 @@ class Problem:
         return _visible(f"{text} ({self.hint})" if self.hint else text)
 
     @classmethod
-    def from_template_error(cls, exc: Exception, template: str, shown=str) -> Problem:
-        """A Jinja error located in the template file (and line) that raised it."""
+    def from_template_error(cls, exc: Exception, template: str, shown=str, page: str = "") -> Problem:
+        """Any error a template raised, located in the template file (and line) that raised it;
+        `page` is the output being rendered."""
         name, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
         if not name:  # a runtime error: Jinja rewrites the traceback to template lines
             frames = [(f.f_code.co_filename, n) for f, n in traceback.walk_tb(exc.__traceback__)]
             name, line = next(((f, n) for f, n in reversed(frames) if f.endswith((".html", ".xml", ".txt"))),
                               (template, 1))
+        from jinja2 import TemplateError  # only now: a build with nothing to do loads no Jinja
+
+        what = (exc.message or exc) if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"  # one line
         return cls(Location(shown(Path(name)) if Path(name).is_absolute() else name, line or 1, 1),
-                   f"template error: {exc}", "fix the template, or remove the override to use the default theme's")
+                   f"template error: {what}" + (f", rendering {page}" if page else ""),
+                   "fix the template, or remove the override to use the default theme's")
 
     @classmethod
     def from_os_error(cls, exc: OSError, shown=str) -> Problem:

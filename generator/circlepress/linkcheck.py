@@ -3,9 +3,11 @@ written file, every #fragment exists, and no public page links to a private circ
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from html.parser import HTMLParser
-from urllib.parse import unquote, urlsplit
+from pathlib import Path
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from .errors import Location, Problem
 from .urls import output_file
@@ -31,15 +33,42 @@ class _Page(HTMLParser):
             self.links.append((values[attr], self.getpos()[0]))
 
 
-def _target(link: str, page: str, base_path: str) -> tuple[str, str] | None:
-    """(file, fragment) a local link names, relative to the output root; None for other hosts."""
-    parts = urlsplit(link)
+def _clean(path: str) -> str:
+    """An absolute URL path as a browser requests it: unquoted, '.' and '..' resolved."""
+    path = unquote(path) or "/"
+    clean = "/" + posixpath.normpath(path).lstrip("/")
+    return clean + ("/" if path.endswith("/") and clean != "/" else "")
+
+
+def _on_site(parts: SplitResult, origin: str) -> bool:
+    """Whether an absolute URL (http, https or protocol-relative) is on the site's host: its
+    name, and its port when the base URL gives one."""
+    site = urlsplit(origin)
+    try:
+        port = parts.port
+    except ValueError:  # not a port: not a URL the site could serve
+        return False
+    same_port = port in (None, 80, 443) if site.port is None else port == site.port
+    host = unquote(parts.hostname or "").rstrip(".")  # as browsers read `circles%2Eexample.org.`
+    return bool(origin) and parts.scheme.lower() in ("", "http", "https") and host == site.hostname and same_port
+
+
+def _target(link: str, page: str, base_path: str, origin: str = "") -> tuple[str, str] | None:
+    """(file, fragment) a local link names, relative to the output root; None for other sites.
+    A link to the site's own address (`https://host/base/...`, `//host/base/...`, http or
+    https) is local; other paths on its host are other sites (a GitHub user's other projects)."""
+    parts = urlsplit(link.replace("\\", "/"))  # backslashes: as browsers read http(s) and relative URLs
     if parts.scheme or parts.netloc:
-        return None
-    path = unquote(parts.path)
-    if not path:
-        return page, parts.fragment
+        path = _clean(parts.path)
+        if not _on_site(parts, origin) or not (path + "/").startswith(base_path):
+            return None
+    else:
+        path = unquote(parts.path)
+        if not path:
+            return page, parts.fragment
     if path.startswith("/"):
+        path = _clean(path)
+        path = base_path if path + "/" == base_path else path  # `/repo` is the base path `/repo/` too
         if not path.startswith(base_path):
             return "\0outside:" + path, parts.fragment
         resolved = path[len(base_path):]
@@ -50,15 +79,19 @@ def _target(link: str, page: str, base_path: str) -> tuple[str, str] | None:
 
 
 def check_output(files: dict[str, bytes], base_path: str, private_roots: tuple[str, ...],
-                 sources: dict[str, str]) -> list[Problem]:
-    """Every broken link, missing fragment and public link to a private circle, named by source page."""
+                 sources: dict[str, tuple[str, dict[str, Location], tuple[str, ...]]], origin: str = "",
+                 root: Path | None = None) -> list[Problem]:
+    """Every broken link, missing fragment and public link to a private circle, located where the
+    source writes it: its markdown, else the first place a source file of the page (under `root`)
+    holds the link's text (a circle.yaml value a template shows), else the page's source file."""
     pages = {path: _parse(data) for path, data in files.items() if path.endswith(".html")}
     problems = []
+    written = functools.lru_cache(maxsize=None)(lambda where: _read(root / where) if root else "")
     for path, page in sorted(pages.items()):
         is_private = path.startswith(private_roots)
-        where = sources.get(path, path)
+        where, located, searched = sources.get(path, (path, {}, ()))
         for link, line in page.links:
-            target = _target(link, path, base_path)
+            target = _target(link, path, base_path, origin)
             if target is None:
                 continue
             file, fragment = target
@@ -66,15 +99,33 @@ def check_output(files: dict[str, bytes], base_path: str, private_roots: tuple[s
                 message = f"link '{link}' leaves the site's base path {base_path}"
             elif file not in files:
                 message = f"link '{link}' points to {file}, which the build does not write"
-            elif fragment and file in pages and fragment not in pages[file].ids:
-                message = f"link '{link}': {file} has no element with id '{fragment}'"
             elif not is_private and file.startswith(private_roots):
                 message = f"link '{link}' points into a private circle from a public page"
+            elif fragment and file in pages and fragment not in pages[file].ids:
+                message = f"link '{link}': {file} has no element with id '{fragment}'"
             else:
                 continue
-            problems.append(Problem(Location(where), f"{path}:{line}: {message}",
+            found = (_find(written(name), name, link) for name in searched)
+            at = located.get(link) or next(filter(None, found), Location(where))
+            problems.append(Problem(at, f"{path}:{line}: {message}",
                                     "fix the link in this source, or the page it should reach"))
     return problems
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except (OSError, ValueError):  # not a file ("template x.html"), or gone
+        return ""
+
+
+def _find(text: str, where: str, link: str) -> Location | None:
+    """The first place `text` holds `link`."""
+    for number, line in enumerate(text.splitlines(), 1):
+        column = line.find(link)
+        if column >= 0:
+            return Location(where, number, column + 1)
+    return None
 
 
 def _parse(data: bytes) -> _Page:

@@ -20,7 +20,7 @@ from typing import Callable, Union
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
-from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.anchors.index import slugify
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
@@ -31,6 +31,7 @@ _SHORTCODE = re.compile(r"\{\{<\s*([a-z][a-z0-9-]*)((?:\s+[^\s>]+)*)\s*>\}\}")
 _SCHEMES = ("https", "http", "mailto", "tel")
 _SLOT = "\x00"
 _NORMALIZE = MarkdownIt().normalizeLink  # percent-encodes what a link may hold raw (e.g. non-ASCII)
+NOTES = "\x01notes\x01"  # in footnotes' ids, until the page they are filled into numbers each body's
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,14 @@ class PageLink:
     location: Location
 
 
+@dataclass(frozen=True)
+class Anchor:
+    """A heading's id, made unique on the page it is filled into: the theme's own ids (`main`,
+    `menu`) and the page's other headings, from any markdown on it, keep theirs."""
+
+    slug: str
+
+
 Slot = Union[Shortcode, PageLink]
 
 
@@ -59,13 +68,15 @@ Slot = Union[Shortcode, PageLink]
 class Fragments:
     """Rendered HTML split around slots: str parts are final, slots are filled later."""
 
-    parts: tuple[Union[str, Slot], ...]
+    parts: tuple[Union[str, Slot, Anchor], ...]
+    source: str = ""  # the file it was parsed from, as messages show it
+    links: tuple[tuple[str, Location], ...] = ()  # each link and image it makes (page links aside) and where
 
     @property
     def slots(self) -> tuple[Slot, ...]:
-        return tuple(p for p in self.parts if not isinstance(p, str))
+        return tuple(p for p in self.parts if isinstance(p, (Shortcode, PageLink)))
 
-    def fill(self, render_slot: Callable[[Slot], str]) -> str:
+    def fill(self, render_slot: Callable[[Union[Slot, Anchor]], str]) -> str:
         """The final HTML, with each slot replaced by `render_slot(slot)`."""
         return "".join(p if isinstance(p, str) else render_slot(p) for p in self.parts)
 
@@ -110,7 +121,6 @@ def _inline_shortcode(state: StateInline, silent: bool) -> bool:
 def _parser() -> MarkdownIt:
     md = (MarkdownIt("commonmark", {"html": False, "typographer": True})
           .enable(["table", "strikethrough", "replacements", "smartquotes"])
-          .use(anchors_plugin, min_level=2, max_level=3)
           .use(footnote_plugin)
           .use(tasklists_plugin))
     md.validateLink = lambda url: True  # unsafe schemes are reported, not silently dropped
@@ -127,10 +137,12 @@ class _Collector:
     def __init__(self, path: str, source_dir: str, first_line: int, lines: list[str], first_column: int | None):
         self.path, self.source_dir, self.first_line, self.lines = path, source_dir, first_line, lines
         self.first_column = first_column
-        self.slots: list[Slot] = []
+        self.slots: list[Union[Slot, Anchor]] = []
         self.problems: list[Problem] = []
+        self.links: list[tuple[str, Location]] = []
+        self.cursor = (0, 0)  # (line, column) just after the last link found
 
-    def slot(self, slot: Slot) -> str:
+    def slot(self, slot: Union[Slot, Anchor]) -> str:
         self.slots.append(slot)
         return f"{_SLOT}{len(self.slots) - 1}{_SLOT}"
 
@@ -140,9 +152,13 @@ class _Collector:
         return Location(self.path, self.first_line + line, column + (self.first_column - 1 if line == 0 else 0))
 
     def visit(self, tokens: list, line: int = 0) -> None:
-        for token in tokens:
+        for i, token in enumerate(tokens):
             here = token.map[0] if token.map else line
-            if token.type == "shortcode":
+            if token.type == "heading_open" and token.tag in ("h2", "h3"):
+                title = "".join(child.content for child in tokens[i + 1].children or ()
+                                if child.type in ("text", "code_inline"))
+                token.attrSet("id", self.slot(Anchor(slugify(title) or "section")))
+            elif token.type == "shortcode":
                 meta = token.meta
                 loc = self.location(here + meta.get("newlines", 0), meta["column"])
                 token.meta = {"slot": self.slot(Shortcode(meta["name"], meta["args"], loc, meta["block"]))}
@@ -152,25 +168,29 @@ class _Collector:
                 self.visit(token.children, here)
 
     def link_location(self, line: int, url: str) -> Location:
-        """Where `url` is written, searching from the block's first line: as a link's `(destination)`
-        first, so `//host/x` is not found inside an earlier `https://host/x`; as written, else by its
-        start (an entity may stand for a character)."""
+        """Where `url` is written, searched from the block's first line after the links already found
+        (links are visited in the order they are written): as a link's `(destination)` first, so
+        `//host/x` is not found inside an earlier `https://host/x`; whole, else by its start (an
+        entity may stand for a character)."""
+        start = max((line, 0), self.cursor)
         for needle, skip in (("(" + url, 1), (url, 0), ("(" + url[:20], 1), (url[:20], 0)):
-            for offset, text in enumerate(self.lines[line:line + 50]):
-                column = text.find(needle)
+            for offset, text in enumerate(self.lines[start[0]:start[0] + 50]):
+                column = text.find(needle, start[1] if offset == 0 else 0)
                 if column >= 0:
-                    return self.location(line + offset, column + 1 + skip)
+                    self.cursor = (start[0] + offset, column + len(needle))
+                    return self.location(start[0] + offset, column + 1 + skip)
         return self.location(line)
 
     def check_link(self, token, attr: str, line: int) -> None:
         written = str(token.attrGet(attr) or "")
+        where = self.link_location(line, written)  # once: each search moves the cursor past the link
         if problem := link_problem(written, _SCHEMES, relative=True):
-            self.problems.append(Problem(self.link_location(line, written), *problem))
+            self.problems.append(Problem(where, *problem))
             token.attrSet(attr, "#")
             return
         if attr == "src" and (SCHEME.match(written) or written.replace("\\", "/").startswith("//")):  # browsers read \ as /
             self.problems.append(Problem(
-                self.link_location(line, written), f"image '{written[:60]}' is on another host, and the pages' "
+                where, f"image '{written[:60]}' is on another host, and the pages' "
                 "Content-Security-Policy blocks it", "copy the image into content/ and give its path",
                 Severity.WARNING))
         url = _NORMALIZE(written)
@@ -178,7 +198,9 @@ class _Collector:
         path, _, fragment = url.partition("#")
         if not SCHEME.match(url) and path.endswith(".md") and not path.startswith("/"):
             target = posixpath.normpath(posixpath.join(self.source_dir, path))
-            token.attrSet(attr, self.slot(PageLink(target, fragment, self.link_location(line, written))))
+            token.attrSet(attr, self.slot(PageLink(target, fragment, where)))
+        else:
+            self.links.append((url, where))
 
 
 def parse_markdown(text: str, path: str, *, source_dir: str = "", first_line: int = 1,
@@ -194,7 +216,7 @@ def parse_markdown(text: str, path: str, *, source_dir: str = "", first_line: in
     tokens = md.parse(text, {})
     collector = _Collector(path, source_dir, first_line, text.splitlines(), first_column)
     collector.visit(tokens)
-    html = md.renderer.render(tokens, md.options, {})
+    html = md.renderer.render(tokens, md.options, {"docId": NOTES})
     parts: list[Union[str, Slot]] = []
     for i, piece in enumerate(html.split(_SLOT)):
         if i % 2 == 0:
@@ -202,4 +224,4 @@ def parse_markdown(text: str, path: str, *, source_dir: str = "", first_line: in
                 parts.append(piece)
         else:
             parts.append(collector.slots[int(piece)])
-    return Parsed(Fragments(tuple(parts)), tuple(collector.problems))
+    return Parsed(Fragments(tuple(parts), path, tuple(collector.links)), tuple(collector.problems))

@@ -97,7 +97,7 @@ def _work(conn: Connection, theirs: list[Connection], share: list[tuple[int, Pat
         conn.send(({path: sink.rows[path] for path in files}, render.deps, render.groups, memo.parts()))
     except (EOFError, BrokenPipeError):  # the main process is gone: nobody to report to
         pass
-    except CirclepressError as exc:
+    except (CirclepressError, OSError) as exc:  # OSError: the disk (full, say), reported as such
         _report(conn, exc)
     except BaseException:  # noqa: BLE001 - reported by the main process, which raises it
         _report(conn, RuntimeError("a build worker failed:\n" + traceback.format_exc()))

@@ -6,6 +6,7 @@ so it only ever replaces a folder it wrote itself, and never deletes a file it d
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -36,8 +37,40 @@ def _save_manifest(project: Project, manifest: dict[str, list[str]]) -> None:
     write_private(path, json.dumps(manifest, indent=1, sort_keys=True))
 
 
-def _existing_files(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()}
+def _walk(folder: Path) -> tuple[set[str], list[Path], list[str]]:
+    """A folder's files, its folders (itself first) and its symbolic links, no link followed."""
+    files: set[str] = set()
+    folders: list[Path] = []
+    links: list[str] = []
+    stack = [("", folder)]
+    while stack:
+        prefix, here = stack.pop()
+        folders.append(here)
+        with os.scandir(here) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    links.append(prefix + entry.name)
+                elif entry.is_dir(follow_symlinks=False):
+                    stack.append((prefix + entry.name + "/", Path(entry.path)))
+                else:
+                    files.add(prefix + entry.name)
+    return files, folders, sorted(links)
+
+
+def check_writable(folders: list[Path], project: Project) -> None:
+    """Refuse, before anything is written, a build that could not finish: a folder it writes in
+    (or the nearest one that exists, to make it in) is read-only, or is a file."""
+    problems = []
+    for folder in folders:
+        near = next(p for p in (folder, *folder.parents) if os.path.lexists(p))
+        if not near.is_dir():
+            problems.append(Problem(Location(project.shown(near)), "cannot write the site: this is a file, where "
+                                    "circlepress needs a folder", "move the file, or choose another folder with --out"))
+        elif not os.access(near, os.W_OK | os.X_OK):
+            problems.append(Problem(Location(project.shown(near)), "cannot write the site: this folder is read-only",
+                                    "make it writable (chmod -R u+w), or choose another folder with --out"))
+    if problems:
+        raise CirclepressError(list(dict.fromkeys(problems))[:20])
 
 
 def _is_within(path: Path, folder: Path) -> bool:
@@ -62,21 +95,30 @@ def check_output_dir(out: Path, project: Project) -> None:
         reason = "is inside a source folder"
     elif out.exists() and not out.is_dir():
         reason = "is a file"
-    elif out.is_dir() and any(out.iterdir()) and str(out) not in _read_manifest(project):
-        reason = "is not empty and was not written by circlepress"
+    if not reason:
+        files, folders, links = _walk(out) if out.is_dir() else (set(), [], [])
+        check_writable([out.parent, project.root / STATE_DIR, *folders], project)
+        if (files or links or folders[1:]) and str(out) not in _read_manifest(project):
+            reason = "is not empty and was not written by circlepress"
     if reason:
         raise CirclepressError([Problem(Location(shown), f"refusing to write the site here: the folder {reason}",
                                         "choose another folder with --out, e.g. --out _site")])
     if out.is_dir():
-        _refuse_foreign(out, sorted(_existing_files(out) - set(_read_manifest(project)[str(out)])))
+        _refuse_foreign(out, sorted(files - set(_read_manifest(project)[str(out)])), links, project)
 
 
-def _refuse_foreign(out: Path, names: list[str]) -> None:
-    """Stop before touching files someone else put in the output folder."""
-    if names:
-        raise CirclepressError([Problem(Location(str(out / name)), "file not written by circlepress",
-                                        "move it out of the output folder (static files go in the theme's "
-                                        "static/ folder or in content/)") for name in names[:20]])
+def _refuse_foreign(out: Path, names: list[str], links: list[str], project: Project) -> None:
+    """Stop before touching files (or symbolic links, which circlepress never makes) that someone
+    else put in the output folder."""
+    problems = [Problem(Location(project.shown(out / name)), "file not written by circlepress",
+                        "move it out of the output folder (static files go in the theme's "
+                        "static/ folder or in content/)") for name in names]
+    problems += [Problem(Location(project.shown(out / name)),
+                         "symbolic link not made by circlepress (it never makes one)",
+                         "remove the link or move it out of the output folder; nothing it points to is touched")
+                 for name in links]
+    if problems:
+        raise CirclepressError(problems[:20])
 
 
 Row = tuple[int, int]  # a written file's size and modification time, for the build state
@@ -91,8 +133,9 @@ class Staging:
         self.out, self.project = out.resolve(), project
         check_output_dir(self.out, project)
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        for stale in self.out.parent.glob(f".{self.out.name}{_TMP}*"):
-            shutil.rmtree(stale, ignore_errors=True)
+        for left in (_TMP, _OLD):  # by a build that was stopped
+            for stale in self.out.parent.glob(f".{self.out.name}{left}*"):
+                shutil.rmtree(stale, ignore_errors=True)
         self.folder = self.out.parent / f".{self.out.name}{_TMP}{os.getpid()}"
         self.folder.mkdir()
         self._made: set[Path] = {self.folder}
@@ -100,10 +143,13 @@ class Staging:
 
     def put(self, rel: str, data: bytes) -> Row:
         target = self.folder / rel
-        if target.parent not in self._made:  # one mkdir per folder, not per file
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(target.parent)
-        target.write_bytes(data)
+        try:
+            if target.parent not in self._made:  # one mkdir per folder, not per file
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(target.parent)
+            target.write_bytes(data)
+        except OSError as exc:  # named as the output file it was for, not the staging folder's
+            raise OSError(exc.errno, exc.strerror, str(self.out / rel)) from None
         stat = os.stat(target)
         return stat.st_size, stat.st_mtime_ns
 
@@ -112,16 +158,24 @@ class Staging:
         in. Returns every file's row."""
         try:
             rows = {**self.rows, **{rel: self.put(rel, data) for rel, data in files.items() if data is not None}}
+            # Recorded before the swap, with the old files: a build stopped half way (the disk
+            # full, say) leaves no file unaccounted for, whichever output is in place.
+            manifest = _read_manifest(self.project)
+            manifest[str(self.out)] = sorted({*manifest.get(str(self.out), []), *files})
+            _save_manifest(self.project, manifest)
             if self.out.exists():
                 old = self.out.parent / f".{self.out.name}{_OLD}{os.getpid()}"
                 os.rename(self.out, old)
-                os.rename(self.folder, self.out)
-                shutil.rmtree(old)
+                try:
+                    os.rename(self.folder, self.out)
+                except BaseException:
+                    os.rename(old, self.out)
+                    raise
+                shutil.rmtree(old, ignore_errors=True)  # writable (checked); a leftover goes with the next build
             else:
                 os.rename(self.folder, self.out)
         finally:
             self.abandon()
-        manifest = _read_manifest(self.project)
         manifest[str(self.out)] = sorted(files)
         _save_manifest(self.project, manifest)
         return rows
@@ -129,6 +183,36 @@ class Staging:
     def abandon(self) -> None:
         if self.folder.exists():
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _prune(path: Path, out: Path) -> None:
+    """Remove the folders above a removed file that it left empty, up to the output folder."""
+    for parent in path.parents:
+        if parent == out or (parent.is_dir() and any(parent.iterdir())):
+            break
+        if parent.is_dir():
+            parent.rmdir()
+
+
+def _linked(out: Path, paths: list[str]) -> list[str]:
+    """The symbolic links (which circlepress never makes) at or above `paths` in the output."""
+    seen: dict[str, bool] = {}
+    for rel in paths:
+        parts = rel.split("/")
+        for depth in range(1, len(parts) + 1):
+            part = "/".join(parts[:depth])
+            if part not in seen:
+                seen[part] = (out / part).is_symlink()
+            if seen[part]:
+                break
+    return sorted(part for part, link in seen.items() if link)
 
 
 def write_site(files: dict[str, bytes], out: Path, project: Project) -> dict[str, Row]:
@@ -149,38 +233,36 @@ def update_site(files: dict[str, bytes | None], out: Path, project: Project) -> 
     manifest = _read_manifest(project)
     before, after = set(manifest.get(str(out), [])), set(files)
     new = after - before
-    _refuse_foreign(out, sorted(rel for rel in new if os.path.lexists(out / rel)))
+    linked = _linked(out, [rel for rel, data in files.items() if data is not None] + sorted(before - after))
+    foreign = sorted(rel for rel in new if os.path.lexists(out / rel) and rel not in linked)
+    _refuse_foreign(out, foreign, linked, project)
+    touched = [rel for rel, data in files.items() if data is not None and not _holds(out / rel, data)]
+    check_writable(sorted({(out / rel).parent for rel in (*touched, *(before - after))}), project)
     recorded = before
     if new:  # recorded before they are written: a build stopped half way leaves no file unaccounted for
         recorded = before | after
         manifest[str(out)] = sorted(recorded)
         _save_manifest(project, manifest)
-    touched: list[str] = []
-    for rel, data in files.items():
-        if data is None:
-            continue
-        target = out / rel
-        try:
-            if target.read_bytes() == data:
-                continue
-        except OSError:
+    staged: list[Path] = []
+    try:
+        for rel in touched:
+            target = out / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}{_TMP}{os.getpid()}")
-        try:
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
-        except BaseException:  # a disk error, or Ctrl-C: no half-written file is left behind
-            tmp.unlink(missing_ok=True)
-            raise
-        touched.append(rel)
+            staged.append(target.with_name(f".{target.name}{_TMP}{os.getpid()}"))
+            staged[-1].write_bytes(files[rel])
+        for tmp, rel in zip(staged, touched):  # every file is written before any replaces its old one
+            os.replace(tmp, out / rel)
+    except BaseException:  # a disk error, or Ctrl-C: no half-written file is left behind
+        with contextlib.suppress(OSError):  # what it can: the error that stopped the build is the one to report
+            for tmp in staged:
+                tmp.unlink(missing_ok=True)
+                _prune(tmp, out)
+        raise
     for rel in sorted(before - after, reverse=True):
         path = out / rel
         path.unlink(missing_ok=True)
         touched.append(rel)
-        for parent in path.parents:
-            if parent == out or any(parent.iterdir()):
-                break
-            parent.rmdir()
+        _prune(path, out)
     if recorded != after:
         manifest[str(out)] = sorted(after)
         _save_manifest(project, manifest)
