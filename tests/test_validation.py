@@ -253,16 +253,22 @@ def run(root: Path, *args: str) -> Result:
     return runner.invoke(main, [*args, "--root", str(root)])
 
 
+
+def assert_check_and_build_refuse(root: Path, tmp_path: Path, expected: list[str]) -> None:
+    """`check` and `build` print exactly `expected`, exit 1, and the build writes nothing."""
+    assert failure_lines(check(root)) == expected
+    out = tmp_path / "out"
+    assert failure_lines(run(root, "build", "--out", str(out))) == expected
+    assert not out.exists()
+
+
 def test_a_line_break_in_a_url_is_a_located_error_in_check_and_build(make_site, tmp_path: Path) -> None:
     circle = VALID_CIRCLE.replace("  place: Room 1\n", '  place: Room 1\n  online: "https://meet.example.org/x'
                                   '\\r\\nATTACH:https://evil.example/p"\n')
     root = make_site({"sites/lab-a/circle.yaml": circle})
     expected = ["sites/lab-a/circle.yaml:10:11: 'online' holds \\r (a control character) at character 27 (delete it: "
                 "invisible and direction-changing characters make text show other than it reads)"]
-    assert failure_lines(check(root)) == expected
-    out = tmp_path / "out"
-    assert failure_lines(run(root, "build", "--out", str(out))) == expected
-    assert not out.exists()
+    assert_check_and_build_refuse(root, tmp_path, expected)
 
 
 @pytest.mark.parametrize("url", ["https://meet.example.org/\u200bx", "https://meet.example.org/\u2066x",
@@ -393,10 +399,7 @@ def test_a_20_mb_description_is_a_located_error_and_nothing_is_written(make_site
     root = make_site({"sites/lab-a/circle.yaml": circle})
     expected = ["sites/lab-a/circle.yaml:2:1: the file is larger than 1 MB, the most a source file may hold; this "
                 "line is past it (split it, or shorten long values)"]
-    assert failure_lines(check(root)) == expected
-    out = tmp_path / "out"
-    assert failure_lines(run(root, "build", "--out", str(out))) == expected
-    assert not out.exists()
+    assert_check_and_build_refuse(root, tmp_path, expected)
 
 
 @pytest.mark.parametrize("name", ["circlepress.yaml", "content/index.md", "sites/lab-a/extra.md"])
