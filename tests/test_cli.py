@@ -75,3 +75,21 @@ def test_new_circle_writes_a_valid_commented_circle(make_site):
     reserved = run("new", "circle", "nul", "--root", str(root))  # issue 13 item 16
     assert reserved.exit_code == 1 and "uses the device name 'NUL'" in reserved.output
     assert not (root / "sites" / "nul").exists()
+
+
+def _without_ortools(root, *args: str):
+    """Run the CLI in a fresh process where `import ortools` fails as in an install without the extra."""
+    import subprocess
+    import sys
+    code = "import sys; sys.modules['ortools'] = None; from circlepress.cli import main; main()"
+    return subprocess.run([sys.executable, "-c", code, *args, "--root", str(root)], capture_output=True, text=True)
+
+
+def test_plan_without_the_plan_extra_names_the_install_command_and_build_still_works(make_site, tmp_path):
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE.replace("facilitators: [bo]", "facilitators: []")})
+    planned = _without_ortools(root, "plan", "a")
+    assert planned.returncode == 1 and "Traceback" not in planned.stderr, planned.stderr
+    assert planned.stderr.splitlines()[0] == ("sites/a/circle.yaml:1:1: `circlepress plan` needs OR-Tools, which is "
+                                              "not installed (install it with: pip install \"circlepress[plan]\")")
+    built = _without_ortools(root, "build", "--out", str(tmp_path / "out"))
+    assert built.returncode == 0, built.stderr
