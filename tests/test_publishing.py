@@ -62,7 +62,8 @@ def test_new_programme_builds_checks_clean_and_ignores_its_output(tmp_path):
     folder = tmp_path / "our-programme"
     made = run("new", str(folder))
     assert made.exit_code == 0, made.output
-    for name in ("circlepress.yaml", ".gitignore", "README.md", ".github/workflows/pages.yml",
+    for name in ("circlepress.yaml", ".gitignore", ".gitattributes", "recipients.txt", "README.md",
+                 ".github/workflows/pages.yml",
                  f"vendor/{WHEEL_NAME}", "vendor/SHA256SUMS",
                  "pages-requirements.txt", "content/index.md", "content/steps/08-make-a-calendar.md",
                  "sites/our-first-circle/circle.yaml", "schema/circle.schema.json"):
@@ -77,6 +78,13 @@ def test_new_programme_builds_checks_clean_and_ignores_its_output(tmp_path):
     assert ignored.returncode == 0 and "_site/index.html" in ignored.stdout
     tracked = subprocess.run(["git", "-C", str(folder), "check-ignore", f"vendor/{WHEEL_NAME}"])
     assert tracked.returncode == 1  # the wheel is committed: the workflow installs it
+    diff = subprocess.run(["git", "-C", str(folder), "check-attr", "diff", "sites/a/circle.yaml.age"],
+                          capture_output=True, text=True)
+    assert diff.stdout.strip() == "sites/a/circle.yaml.age: diff: circlepress"
+    readme = (folder / "README.md").read_text()
+    for step in ("circlepress keys new", "recipients.txt", "circlepress seal --all", "CIRCLEPRESS_AGE_KEY",
+                 "github-pages", "**public**", "circlepress new --upgrade ."):
+        assert step in readme, step
     again = run("new", str(folder))
     assert again.exit_code == 1 and "not empty" in again.output
 

@@ -148,6 +148,8 @@ def new_programme(folder: Path, today: date | None = None) -> list[str]:
     files = {
         "circlepress.yaml": (STARTER / "circlepress.yaml").read_text("utf-8"),
         ".gitignore": (STARTER / "gitignore").read_text("utf-8"),
+        ".gitattributes": (STARTER / "gitattributes").read_text("utf-8"),
+        "recipients.txt": (STARTER / "recipients.txt").read_text("utf-8"),
         "README.md": (STARTER / "README.md").read_text("utf-8"),
         ".github/workflows/pages.yml": (STARTER / "workflows" / "pages.yml").read_text("utf-8"),
         "schema/circle.schema.json": circle_json_schema(),
