@@ -116,6 +116,12 @@ def test_a_new_programme_installs_and_builds_as_its_workflow_is_written(tmp_path
     again = bash(f"circlepress new {tmp_path / 'second'}", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert (tmp_path / "second/vendor" / WHEEL_NAME).read_bytes() == (programme / "vendor" / WHEEL_NAME).read_bytes()
+    installed = bash("python -c 'import circlepress.cli as c; print(c.__file__)'").stdout.strip()
+    with open(installed, "a") as changed:
+        changed.write("# changed after install\n")
+    refused = bash(f"circlepress new {tmp_path / 'third'}", cwd=tmp_path)
+    assert refused.returncode == 1 and "cli.py:1:1: this file differs from the circlepress wheel" in refused.stderr
+    assert "Traceback" not in refused.stderr and not (tmp_path / "third").exists()
     with (programme / "vendor" / WHEEL_NAME).open("ab") as wheel:
         wheel.write(b"\0")
     tampered = bash(_steps(programme, ("Install circlepress",))[0]["run"])
