@@ -75,3 +75,43 @@ def test_new_circle_writes_a_valid_commented_circle(make_site):
     reserved = run("new", "circle", "nul", "--root", str(root))  # issue 13 item 16
     assert reserved.exit_code == 1 and "uses the device name 'NUL'" in reserved.output
     assert not (root / "sites" / "nul").exists()
+
+
+def _without_ortools(root, *args: str):
+    """Run the CLI in a fresh process where `import ortools` fails as in an install without the extra."""
+    import subprocess
+    import sys
+    code = "import sys; sys.modules['ortools'] = None; from circlepress.cli import main; main()"
+    return subprocess.run([sys.executable, "-c", code, *args, "--root", str(root)], capture_output=True, text=True)
+
+
+def test_plan_without_the_plan_extra_names_the_install_command_and_build_still_works(make_site, tmp_path):
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE.replace("facilitators: [bo]", "facilitators: []")})
+    planned = _without_ortools(root, "plan", "a")
+    assert planned.returncode == 1 and "Traceback" not in planned.stderr, planned.stderr
+    assert planned.stderr.splitlines()[0] == ("sites/a/circle.yaml:1:1: `circlepress plan` needs OR-Tools, which is "
+                                              "not installed (install it with: pip install \"circlepress[plan]\")")
+    built = _without_ortools(root, "build", "--out", str(tmp_path / "out"))
+    assert built.returncode == 0, built.stderr
+
+
+def test_new_upgrade_vendors_this_circlepress_into_an_existing_programme(tmp_path):
+    import subprocess
+    from circlepress.selfwheel import WHEEL_NAME
+    programme = tmp_path / "ours"
+    assert run("new", str(programme)).exit_code == 0
+    vendor = programme / "vendor"
+    (vendor / WHEEL_NAME).rename(vendor / "circlepress-0.0.9-py3-none-any.whl")
+    (vendor / "SHA256SUMS").write_text("0" * 64 + "  circlepress-0.0.9-py3-none-any.whl\n")
+    (programme / "pages-requirements.txt").write_text("./vendor/circlepress-0.0.9-py3-none-any.whl\n")
+    (programme / "circlepress.yaml").write_text("title: Ours\n")
+    result = run("new", "--upgrade", str(programme))
+    assert result.exit_code == 0, result.output
+    assert f"its workflow now installs circlepress {__version__}" in result.output
+    assert sorted(p.name for p in vendor.iterdir()) == ["SHA256SUMS", WHEEL_NAME]
+    checked = subprocess.run(["sha256sum", "--check", "--strict", "SHA256SUMS"], cwd=vendor, capture_output=True, text=True)
+    assert checked.returncode == 0 and f"{WHEEL_NAME}: OK" in checked.stdout
+    assert f"./vendor/{WHEEL_NAME}\n" in (programme / "pages-requirements.txt").read_text()
+    assert (programme / "circlepress.yaml").read_text() == "title: Ours\n"  # nothing else touched
+    refused = run("new", "--upgrade", str(tmp_path))
+    assert refused.exit_code == 1 and "circlepress.yaml:1:1: this is not a programme folder" in refused.output

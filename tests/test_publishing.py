@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from circlepress.cli import main
+from circlepress.selfwheel import WHEEL_NAME
 
 from conftest import REPO, VALID_CIRCLE, require_tool
 from private_support import keys_for
@@ -36,15 +40,31 @@ def test_the_pages_workflow_is_valid_and_has_no_zizmor_findings(workflow):
     assert "@v" not in text.replace("# v", "")  # every action pinned to a commit SHA
 
 
+def _install_step(workflow: dict) -> dict:
+    return next(s for s in workflow["jobs"]["build"]["steps"] if s.get("name", "").startswith("Install circlepress"))
+
+
 def test_this_repository_publishes_with_the_same_workflow_new_programmes_get():
-    assert (REPO / ".github/workflows/pages.yml").read_text() == STARTER_WORKFLOW.read_text()
+    """The same workflow but for the install step: this repository installs its own source, not a vendored wheel."""
+    ours, starter = (yaml.safe_load(p.read_text()) for p in (REPO / ".github/workflows/pages.yml", STARTER_WORKFLOW))
+    check = "(cd vendor && sha256sum --check --strict SHA256SUMS)\n"
+    assert check in _install_step(starter)["run"]
+    assert _install_step(ours)["run"] == _install_step(starter)["run"].replace(check, "")
+    _install_step(ours).clear(), _install_step(starter).clear()
+    assert ours == starter
+    build = starter["jobs"]["build"]
+    assert build["environment"] == "github-pages" and "CIRCLEPRESS_SECRET" not in STARTER_WORKFLOW.read_text()
+    setup = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
+    assert setup["with"]["cache"] == "pip" and setup["with"]["cache-dependency-path"] == "pages-requirements.txt"
 
 
-def test_new_programme_builds_checks_clean_and_ignores_its_secret(tmp_path):
+def test_new_programme_builds_checks_clean_and_ignores_its_output(tmp_path):
     folder = tmp_path / "our-programme"
     made = run("new", str(folder))
     assert made.exit_code == 0, made.output
-    for name in ("circlepress.yaml", ".gitignore", "README.md", ".github/workflows/pages.yml",
+    for name in ("circlepress.yaml", ".gitignore", ".gitattributes", "recipients.txt", "README.md",
+                 ".github/workflows/pages.yml",
+                 f"vendor/{WHEEL_NAME}", "vendor/SHA256SUMS",
                  "pages-requirements.txt", "content/index.md", "content/steps/08-make-a-calendar.md",
                  "sites/our-first-circle/circle.yaml", "schema/circle.schema.json"):
         assert (folder / name).is_file(), name
@@ -53,11 +73,59 @@ def test_new_programme_builds_checks_clean_and_ignores_its_secret(tmp_path):
     built = run("build", "--root", str(folder), "--strict", "--base-url", "https://someone.github.io/our-programme/")
     assert built.exit_code == 0, built.output
     subprocess.run(["git", "init", "-q", str(folder)], check=True)
-    ignored = subprocess.run(["git", "-C", str(folder), "check-ignore", ".circlepress/secret", "_site/index.html"],
+    ignored = subprocess.run(["git", "-C", str(folder), "check-ignore", ".circlepress/state", "_site/index.html"],
                              capture_output=True, text=True)
-    assert ignored.returncode == 0 and ".circlepress/secret" in ignored.stdout
+    assert ignored.returncode == 0 and "_site/index.html" in ignored.stdout
+    tracked = subprocess.run(["git", "-C", str(folder), "check-ignore", f"vendor/{WHEEL_NAME}"])
+    assert tracked.returncode == 1  # the wheel is committed: the workflow installs it
+    diff = subprocess.run(["git", "-C", str(folder), "check-attr", "diff", "sites/a/circle.yaml.age"],
+                          capture_output=True, text=True)
+    assert diff.stdout.strip() == "sites/a/circle.yaml.age: diff: circlepress"
+    readme = (folder / "README.md").read_text()
+    for step in ("circlepress keys new", "recipients.txt", "circlepress seal --all", "CIRCLEPRESS_AGE_KEY",
+                 "github-pages", "**public**", "circlepress new --upgrade ."):
+        assert step in readme, step
     again = run("new", str(folder))
     assert again.exit_code == 1 and "not empty" in again.output
+
+
+def _steps(programme, names: tuple[str, ...]) -> list[dict]:
+    steps = yaml.safe_load((programme / ".github/workflows/pages.yml").read_text())["jobs"]["build"]["steps"]
+    return [next(s for s in steps if s.get("name", "").startswith(name)) for name in names]
+
+
+def test_a_new_programme_installs_and_builds_as_its_workflow_is_written(tmp_path):
+    """The workflow's install and build steps, run as written in a fresh venv: the vendored wheel is
+    checked and installed (its dependencies from the index, no OR-Tools), and builds the programme.
+    That install then makes a programme of its own whose wheel has the same bytes; a changed wheel stops."""
+    programme = tmp_path / "our-programme"
+    assert run("new", str(programme)).exit_code == 0
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env |= {"PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}", "BASE_URL": "https://someone.github.io/our-programme"}
+
+    def bash(script: str, cwd=programme):
+        return subprocess.run(["bash", "-e", "-c", script], cwd=cwd, env=env, capture_output=True, text=True)
+
+    for step in _steps(programme, ("Install circlepress", "Build")):
+        done = bash(step["run"])
+        assert done.returncode == 0, step["run"] + "\n" + done.stdout + done.stderr
+    assert (programme / "_site/index.html").is_file()
+    assert bash("python -c 'import ortools'").returncode == 1  # the publishing install stays light
+    again = bash(f"circlepress new {tmp_path / 'second'}", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "second/vendor" / WHEEL_NAME).read_bytes() == (programme / "vendor" / WHEEL_NAME).read_bytes()
+    installed = bash("python -c 'import circlepress.cli as c; print(c.__file__)'").stdout.strip()
+    with open(installed, "a") as changed:
+        changed.write("# changed after install\n")
+    refused = bash(f"circlepress new {tmp_path / 'third'}", cwd=tmp_path)
+    assert refused.returncode == 1 and "cli.py:1:1: this file differs from the circlepress wheel" in refused.stderr
+    assert "Traceback" not in refused.stderr and not (tmp_path / "third").exists()
+    with (programme / "vendor" / WHEEL_NAME).open("ab") as wheel:
+        wheel.write(b"\0")
+    tampered = bash(_steps(programme, ("Install circlepress",))[0]["run"])
+    assert tampered.returncode != 0 and f"{WHEEL_NAME}: FAILED" in tampered.stdout, tampered.stdout
 
 
 def _project_with(make_site, page: str):

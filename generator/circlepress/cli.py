@@ -250,21 +250,27 @@ class _NewGroup(click.Group):
         return super().resolve_command(ctx, args)
 
 
-@main.group("new", cls=_NewGroup)
+@main.group("new", cls=_NewGroup, context_settings={"ignore_unknown_options": True})
 def new_group() -> None:
     """Start a programme (`circlepress new DIR`) or a circle (`circlepress new circle SLUG`)."""
 
 
 @new_group.command("programme")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def new_programme_command(folder: Path) -> None:
+@click.option("--upgrade", is_flag=True,
+              help="In an existing programme FOLDER: vendor this circlepress's wheel for its workflow, nothing else.")
+def new_programme_command(folder: Path, upgrade: bool) -> None:
     """Create FOLDER: a programme repository ready to push to GitHub and publish on Pages."""
-    from .scaffold import new_programme
+    from .scaffold import new_programme, upgrade_programme
 
     try:
-        written = new_programme(folder)
+        written = upgrade_programme(folder) if upgrade else new_programme(folder)
     except CirclepressError as exc:
         _fail(exc)
+    if upgrade:
+        click.echo(f"Wrote {', '.join(written)} in {folder}: its workflow now installs circlepress {__version__}. "
+                   "Commit them, then push.")
+        return
     click.echo(f"Wrote {len(written)} files to {folder}. Next: cd {folder}; circlepress serve --open. "
                "To publish, follow its README.md.")
 

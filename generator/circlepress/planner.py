@@ -13,12 +13,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ortools.sat.python import cp_model
-
 from .errors import CirclepressError, Problem
 from .schedule import Meeting, add_months, held, meetings
 from .schema import CircleSpec, Member
 from .source import Document
+
+
+PLAN_EXTRA = 'pip install "circlepress[plan]"'
+
+
+def _cp_model(doc: Document):
+    """OR-Tools' CP-SAT module (an extra), or a problem at the circle naming the command that installs it."""
+    try:
+        from ortools.sat.python import cp_model
+    except ImportError:
+        raise CirclepressError([Problem(doc.locate(()), "`circlepress plan` needs OR-Tools, which is not installed",
+                                        f"install it with: {PLAN_EXTRA}")]) from None
+    return cp_model
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,7 @@ def _precheck(spec: CircleSpec, doc: Document, open_: list[Meeting], fixed_year:
 
 def plan(spec: CircleSpec, doc: Document, per_session: int | None = None) -> Plan:
     """Fill in facilitators for every open session; raise a located problem when no plan exists."""
+    cp_model = _cp_model(doc)
     per_session = per_session or spec.planning.facilitators_per_session
     schedule = held(meetings(spec))
     open_ = [m for m in schedule if not m.facilitators]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
-
-from . import __version__
 
 from .circles import CIRCLE_FILE, slug_problem
 from .config import Project
@@ -13,6 +12,7 @@ from .errors import CirclepressError, Location, Problem
 from .resources import packaged
 from .schedule import add_months
 from .schema import circle_json_schema
+from .selfwheel import WHEEL_NAME, wheel_of_self
 
 CIRCLE_TEMPLATE = """\
 {schema}# The circle's data. `circlepress check` tells you what is missing or wrong.
@@ -104,30 +104,61 @@ def new_circle(project: Project, slug: str, today: date | None = None) -> str:
 
 
 STARTER = Path(__file__).resolve().parent / "starter"
+VENDOR = "vendor"
+REQUIREMENTS = "pages-requirements.txt"
+
+
+def vendored_files() -> dict[str, bytes]:
+    """The wheel of this circlepress for vendor/, its SHA256SUMS line, and the requirements file naming it."""
+    wheel = wheel_of_self()
+    requirements = (f"# What the publishing workflow installs: the circlepress wheel committed in {VENDOR}/ (its\n"
+                    f"# sha256 is checked first, against {VENDOR}/SHA256SUMS), and its dependencies from PyPI.\n"
+                    "# To move to another circlepress, install it, then run `circlepress new --upgrade .`\n"
+                    f"./{VENDOR}/{WHEEL_NAME}\n")
+    return {f"{VENDOR}/{WHEEL_NAME}": wheel,
+            f"{VENDOR}/SHA256SUMS": f"{hashlib.sha256(wheel).hexdigest()}  {WHEEL_NAME}\n".encode("ascii"),
+            REQUIREMENTS: requirements.encode("utf-8")}
+
+
+def upgrade_programme(folder: Path) -> list[str]:
+    """Vendor this circlepress into an existing programme: the new wheel, SHA256SUMS and requirements
+    written first, then older vendored wheels removed. Returns the files written."""
+    if not (folder / "circlepress.yaml").is_file():
+        raise CirclepressError([Problem(Location(str(folder / "circlepress.yaml")), "this is not a programme folder",
+                                        "run `circlepress new --upgrade` in the folder that holds circlepress.yaml")])
+    files = vendored_files()
+    for name, payload in files.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(target.name + ".new")
+        temporary.write_bytes(payload)
+        temporary.replace(target)
+    for old in (folder / VENDOR).glob("circlepress-*.whl"):
+        if old.name != WHEEL_NAME:
+            old.unlink()
+    return sorted(files)
 
 
 def new_programme(folder: Path, today: date | None = None) -> list[str]:
     """A programme repository to push to GitHub: config, the handbook to tailor, one circle,
-    the Pages workflow, a .gitignore covering the secret, and a README for the coordinator."""
+    the Pages workflow with the wheel of this circlepress it installs, and a README for the coordinator."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise CirclepressError([Problem(Location(str(folder)), "the folder exists and is not empty",
                                         "choose a new folder name; nothing was changed")])
     files = {
         "circlepress.yaml": (STARTER / "circlepress.yaml").read_text("utf-8"),
         ".gitignore": (STARTER / "gitignore").read_text("utf-8"),
+        ".gitattributes": (STARTER / "gitattributes").read_text("utf-8"),
+        "recipients.txt": (STARTER / "recipients.txt").read_text("utf-8"),
         "README.md": (STARTER / "README.md").read_text("utf-8"),
         ".github/workflows/pages.yml": (STARTER / "workflows" / "pages.yml").read_text("utf-8"),
-        "pages-requirements.txt": (f"# What the publishing workflow installs. If circlepress {__version__} is not "
-                                   "on your package\n# index, point this at its repository instead, for example:\n"
-                                   f"# circlepress @ git+https://github.com/OWNER/circlepress@v{__version__}\n"
-                                   f"circlepress=={__version__}\n"),
         "schema/circle.schema.json": circle_json_schema(),
         ".vscode/settings.json": '{\n  "yaml.schemas": {"./schema/circle.schema.json": ["sites/*/circle.yaml"]}\n}\n',
         "sites/our-first-circle/circle.yaml": circle_template(
             "our-first-circle", today or date.today(),
             "# yaml-language-server: $schema=../../schema/circle.schema.json\n"),
     }
-    data = {name: text.encode("utf-8") for name, text in files.items()}
+    data = {name: text.encode("utf-8") for name, text in files.items()} | vendored_files()
     content = packaged("content")
     for path in sorted(content.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
