@@ -83,7 +83,8 @@ def load_site(project: Project, *, strict: bool = False, memo: Memo = NoMemo()) 
     Warnings become errors under `strict`. With a `memo`, unchanged files are not read again.
     """
     guide = load_guide(project, memo)
-    circles, found = load_circles(project.sites_dir, project.shown, guide.steps, guide.agreement, memo)
+    circles, found = load_circles(project.sites_dir, project.shown, guide.steps, guide.agreement, memo,
+                                  require_sealed=project.config.require_sealed)
     problems = list(guide.problems) + list(found)
     if guide.handbook is not None:
         problems += circle_page_problems(project, circles)

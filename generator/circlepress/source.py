@@ -345,6 +345,11 @@ def read_text(path: Path, shown: str) -> str:
     except OSError as exc:
         raise CirclepressError([Problem(Location(shown), f"cannot read the file: {exc.strerror or exc}",
                                         "check that it is a file you can read, then build again")]) from None
+    return decode_text(data, shown)
+
+
+def decode_text(data: bytes, shown: str) -> str:
+    """A source file's bytes as text (a sealed file's once opened), held to the size limit and UTF-8."""
     if len(data) > MAX_FILE_BYTES:
         raise CirclepressError([Problem(Location(shown, data.count(b"\n", 0, MAX_FILE_BYTES + 1) + 1, 1),
                                         f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB, the most a source "

@@ -1,0 +1,108 @@
+"""Sealing circles' folders (`seal`, `reseal`), and finding private plaintext that git tracks."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from .agefiles import AGE_SUFFIX, RECIPIENTS_FILE, decrypt, encrypt, is_sealed, read_source, recipients
+from .circles import Circle, circle_files, circle_folders
+from .config import Project
+from .errors import CirclepressError, Location, Problem, Severity
+from .localfiles import write_private
+
+
+def _folder_of(project: Project, slug: str, circles: tuple[Circle, ...]) -> Path:
+    by_name = project.sites_dir / slug
+    if by_name.is_dir():
+        return by_name
+    for circle in circles:
+        if circle.slug == slug:
+            return (project.root / circle.source).parent
+    raise CirclepressError([Problem(Location(project.shown(project.sites_dir)), f"there is no circle '{slug}'",
+                                    "see `circlepress links` for the circles' names")])
+
+
+def _sealable(folder: Path) -> list[Path]:
+    """Every plaintext file of a circle's folder, recipients.txt and editors' scratch files aside."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and not is_sealed(p) and p.name != RECIPIENTS_FILE
+                  and not p.name.startswith("."))
+
+
+def seal_folder(project: Project, folder: Path) -> list[Path]:
+    """Seal every plaintext file of `folder` to its recipients; each plaintext is removed only
+    after its sealed file is written and read back (opened with this run's identity)."""
+    to = recipients(project.root, folder, project.shown)
+    plain = _sealable(folder)
+    clashes = [Problem(Location(project.shown(p)), f"{p.name}{AGE_SUFFIX} is there too",
+                       "keep one of them, then seal again") for p in plain if p.with_name(p.name + AGE_SUFFIX).exists()]
+    if clashes:
+        raise CirclepressError(clashes)
+    written = []
+    for path in plain:
+        data = path.read_bytes()
+        sealed = path.with_name(path.name + AGE_SUFFIX)
+        write_private(sealed, encrypt(data, to), mode=0o644)
+        if decrypt(sealed.read_bytes(), project.shown(sealed)) != data:
+            sealed.unlink()
+            raise CirclepressError([Problem(Location(project.shown(sealed)), "the sealed file did not read back "
+                                            "as the plaintext; the plaintext is kept", "seal it again")])
+        path.unlink()
+        written.append(sealed)
+    return written
+
+
+def seal(project: Project, slugs: list[str], every_private: bool) -> list[Path]:
+    """`circlepress seal SLUG...` or `--all` (every private circle): the sealed files written."""
+    from .load import load_site
+
+    circles = load_site(project).circles if every_private or any(
+        not (project.sites_dir / s).is_dir() for s in slugs) else ()
+    folders = [(project.root / c.source).parent for c in circles if c.is_private] if every_private \
+        else [_folder_of(project, slug, circles) for slug in slugs]
+    recipients(project.root, project.sites_dir, project.shown)  # the recipients' problems before any write
+    return [path for folder in folders for path in seal_folder(project, folder)]
+
+
+def reseal(project: Project) -> list[Path]:
+    """Re-encrypt every sealed file to its circle's recipients as they are now. (X25519 stanzas do
+    not say whom they are for, so every sealed file is written again.)"""
+    jobs, problems = [], []
+    for folder in circle_folders(project.sites_dir):
+        sealed = sorted(p for p in folder.iterdir() if p.is_file() and is_sealed(p))
+        if not sealed:
+            continue
+        try:
+            to = recipients(project.root, folder, project.shown)
+            jobs += [(path, read_source(path, project.shown(path)), to) for path in sealed]
+        except CirclepressError as exc:
+            problems += exc.problems
+    if problems:  # nothing is written unless every file can be
+        raise CirclepressError(problems)
+    for path, text, to in jobs:
+        write_private(path, encrypt(text.encode("utf-8"), to), mode=0o644)
+    return [path for path, _, _ in jobs]
+
+
+def tracked_plaintext(project: Project, circles: tuple[Circle, ...]) -> list[Problem]:
+    """Private circles' plaintext files that git tracks (errors under require_sealed, else warnings)."""
+    folders = [(project.root / c.source).parent for c in circles if c.is_private]
+    if not folders:
+        return []
+    try:
+        listed = subprocess.run(["git", "-C", str(project.root), "ls-files", "-z", "--full-name", "--",
+                                 *map(str, folders)], capture_output=True, check=True).stdout
+        top = subprocess.run(["git", "-C", str(project.root), "rev-parse", "--show-toplevel"],
+                             capture_output=True, check=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):  # no git, or not a repository: nothing is tracked
+        return []
+    severity = Severity.ERROR if project.config.require_sealed else Severity.WARNING
+    inside = {f.resolve() for f in folders}
+    problems = []
+    for name in filter(None, listed.decode("utf-8", "replace").split("\0")):
+        path = Path(top) / name
+        if not is_sealed(path) and path.name != RECIPIENTS_FILE and path.parent.resolve() in inside:
+            problems.append(Problem(Location(project.shown(path)), "git tracks this private circle's plaintext file",
+                                    f"seal the circle, then `git rm --cached {project.shown(path)}` (old commits "
+                                    "still hold it: rotate the circle's keys too)", severity))
+    return problems
