@@ -97,8 +97,17 @@ def _open_problem(path: Path) -> Problem | None:
     return None
 
 
+def _stat(path: str) -> tuple[int, ...] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_mode, found.st_size, found.st_mtime_ns, found.st_ino
+
+
 @functools.cache
-def _identities(key_text: str | None, key_file: str | None, default: str) -> Identities:
+def _identities(key_text: str | None, key_file: str | None, default: str, stat_key: object) -> Identities:
+    """The identities for these settings (`stat_key`: the file's stat, so a fixed file is read again)."""
     if key_text:
         tried = f"the identity from {KEY_ENV}"
         try:
@@ -123,8 +132,9 @@ def _identities(key_text: str | None, key_file: str | None, default: str) -> Ide
 def identities() -> Identities:
     """This run's identities: CIRCLEPRESS_AGE_KEY's text, else CIRCLEPRESS_AGE_KEY_FILE, else the
     default file; read once per process (build workers, forked, inherit them)."""
-    return _identities(os.environ.get(KEY_ENV) or None, os.environ.get(KEY_FILE_ENV) or None,
-                       str(default_key_file()))
+    key_text, key_file = os.environ.get(KEY_ENV) or None, os.environ.get(KEY_FILE_ENV) or None
+    default = str(default_key_file())
+    return _identities(key_text, key_file, default, None if key_text else _stat(key_file or default))
 
 
 def decrypt(data: bytes, shown: str) -> bytes:
@@ -230,5 +240,4 @@ def new_identity(path: Path, force: bool = False) -> str:
     public = str(key.to_public())
     stamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     write_private(path, f"# created: {stamp}\n# public key: {public}\n{key}\n")
-    _identities.cache_clear()
     return public
