@@ -305,3 +305,32 @@ def keygen_or_new(path: Path) -> str:
     shutil.copy(path.parent / "made/circlepress/age/keys.txt", path)
     os.chmod(path, 0o600)
     return made.stdout.splitlines()[1] + "\n"
+
+
+def test_serve_rebuilds_when_a_sealed_file_changes(tmp_path, monkeypatch):
+    from serve_support import Server
+
+    root, key = _sealed_project(tmp_path, monkeypatch)
+    server = Server(root, env={"CIRCLEPRESS_AGE_KEY_FILE": str(key), "SOURCE_DATE_EPOCH": "1800000000"})
+    try:
+        start = server.wait_for(lambda s: s["build"] >= 1 and not s["errors"])["build"]
+        folder = next(p for p in server.lines if "/p/" in p).split("/p/")[1].split("/")[0]
+        before = server.get(f"p/{folder}/")[2]
+        (root / "sites/lab/circle.yaml.age").unlink()  # a changed circle, sealed again
+        (root / "sites/lab/circle.yaml").write_text(PRIVATE_CIRCLE.replace("Room 1", "Room 2"))
+        assert cli("seal", "lab", "--root", str(root)).exit_code == 0
+        state = server.wait_for(lambda s: s["build"] > start and not s["errors"])
+        status, headers, after = server.get(f"p/{folder}/")
+        assert status == 200 and int(headers["X-Circlepress-Build"]) == state["build"] and after != before
+    finally:
+        server.stop()
+
+
+def test_seal_refuses_what_you_could_not_open_again(tmp_path, monkeypatch):
+    someone_else = cli("keys", "new", env={"XDG_CONFIG_HOME": str(tmp_path / "other")}).stdout.splitlines()[1]
+    root = project(tmp_path / "p", someone_else)
+    assert _errors(cli("seal", "lab", "--root", str(root))) == [
+        "recipients.txt:1:1: there is no identity (none set, and no identity file), so you could not open the "
+        "sealed files again; nothing was sealed (add your public key (`circlepress keys show`) to "
+        "recipients.txt, or run `circlepress keys new`)"]
+    assert sorted(p.name for p in (root / "sites/lab").iterdir()) == ["circle.yaml", "reading.md"]

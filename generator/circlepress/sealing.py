@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from .agefiles import AGE_SUFFIX, RECIPIENTS_FILE, decrypt, encrypt, is_sealed, read_source, recipients
+from .agefiles import AGE_SUFFIX, RECIPIENTS_FILE, decrypt, encrypt, identities, is_sealed, read_source, recipients
 from .circles import Circle, circle_files, circle_folders
 from .config import Project
 from .errors import CirclepressError, Location, Problem, Severity
@@ -29,6 +29,19 @@ def _sealable(folder: Path) -> list[Path]:
                   and not p.name.startswith("."))
 
 
+def _can_open(project: Project, folder: Path, to: list) -> None:
+    """Refuse to seal what this run's identity could not open again (before anything is written)."""
+    try:
+        decrypt(encrypt(b"probe", to), project.shown(folder))
+    except CirclepressError:
+        found = identities()
+        why = f"{found.tried} is not among the recipients" if found.keys else f"there is {found.tried}"
+        raise CirclepressError([Problem(Location(project.shown(project.root / RECIPIENTS_FILE)),
+                                        f"{why}, so you could not open the sealed files again; nothing was sealed",
+                                        "add your public key (`circlepress keys show`) to recipients.txt, or "
+                                        "run `circlepress keys new`")]) from None
+
+
 def seal_folder(project: Project, folder: Path) -> list[Path]:
     """Seal every plaintext file of `folder` to its recipients; each plaintext is removed only
     after its sealed file is written and read back (opened with this run's identity)."""
@@ -38,6 +51,7 @@ def seal_folder(project: Project, folder: Path) -> list[Path]:
                        "keep one of them, then seal again") for p in plain if p.with_name(p.name + AGE_SUFFIX).exists()]
     if clashes:
         raise CirclepressError(clashes)
+    _can_open(project, folder, to)
     written = []
     for path in plain:
         data = path.read_bytes()
