@@ -91,6 +91,19 @@ def test_files_age_wrote_are_read(tmp_path, age_cli, monkeypatch):
                    input=PAGE.replace("Only", "Still only").encode(), check=True)
     build(load_project(root), now=NOW)
     assert "Still only <em>members</em>" in opened(root / "_site")
+    links = cli("links", "--root", str(root), "--base-url", "https://example.org/")
+    assert links.exit_code == 0 and "lab [private] Test Circle\n  https://example.org/p/" in links.stdout
+
+
+def test_ssh_keys_seal_and_open(tmp_path, monkeypatch):
+    require_tool(shutil.which("ssh-keygen") is not None, "ssh-keygen (Debian package openssh-client)")
+    key = tmp_path / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    root = project(tmp_path / "p", (tmp_path / "id_ed25519.pub").read_text().strip())
+    monkeypatch.setenv("CIRCLEPRESS_AGE_KEY_FILE", str(key))
+    assert cli("seal", "lab", "--root", str(root)).exit_code == 0
+    checked = cli("check", "--root", str(root))
+    assert checked.exit_code == 0, checked.stderr
 
 
 def test_files_circlepress_wrote_open_with_age(tmp_path, age_cli, monkeypatch):

@@ -16,7 +16,7 @@ from pyrage import ssh, x25519
 
 from .errors import CirclepressError, Location, Problem
 from .localfiles import ensure_private_dir, write_private
-from .source import decode_text, read_text
+from .source import decode_text, read_source_bytes, read_text
 
 AGE_SUFFIX = ".age"
 RECIPIENTS_FILE = "recipients.txt"
@@ -165,14 +165,8 @@ def decrypt(data: bytes, shown: str) -> bytes:
 def read_source(path: Path, shown: str) -> str:
     """A circle source file's text, whether plain or sealed; problems inside a sealed file are
     located at the `.age` path with the plaintext's lines and columns."""
-    if not is_sealed(path):
-        return read_text(path, shown)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CirclepressError([Problem(Location(shown), f"cannot read the file: {exc.strerror or exc}",
-                                        "check that it is a file you can read, then build again")]) from None
-    return decode_text(decrypt(data, shown), shown)
+    data = read_source_bytes(path, shown)
+    return decode_text(decrypt(data, shown) if is_sealed(path) else data, shown)
 
 
 def parse_recipients(text: str, where: str) -> list:
