@@ -347,3 +347,15 @@ def test_seal_refuses_what_you_could_not_open_again(tmp_path, monkeypatch):
         "sealed files again; nothing was sealed (add your public key (`circlepress keys show`) to "
         "recipients.txt, or run `circlepress keys new`)"]
     assert sorted(p.name for p in (root / "sites/lab").iterdir()) == ["circle.yaml", "reading.md"]
+
+
+def test_seal_finds_every_folders_problems_before_writing(tmp_path, monkeypatch):
+    root, _ = _sealed_project(tmp_path, monkeypatch)
+    (root / "sites/open/circle.yaml.age").write_bytes(b"")  # the other circle: kept both ways
+    (root / "sites/lab/circle.yaml").write_text(PRIVATE_CIRCLE)
+    (root / "sites/lab/circle.yaml.age").unlink()
+    (root / "sites/lab/recipients.txt").write_text("not-a-key\n")
+    lines = _errors(cli("seal", "lab", "open", "--root", str(root)))
+    assert [line.split(": ", 1)[0] for line in lines] == ["sites/lab/recipients.txt:1:1",
+                                                          "sites/open/circle.yaml:1:1"]
+    assert (root / "sites/lab/circle.yaml").is_file() and (root / "sites/open/circle.yaml").is_file()

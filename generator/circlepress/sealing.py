@@ -42,9 +42,8 @@ def _can_open(project: Project, folder: Path, to: list) -> None:
                                         "run `circlepress keys new`")]) from None
 
 
-def seal_folder(project: Project, folder: Path) -> list[Path]:
-    """Seal every plaintext file of `folder` to its recipients; each plaintext is removed only
-    after its sealed file is written and read back (opened with this run's identity)."""
+def _plan(project: Project, folder: Path) -> tuple[list, list[Path]]:
+    """A folder's recipients and the plaintext files to seal, or every problem that stops it."""
     to = recipients(project.root, folder, project.shown)
     plain = _sealable(folder)
     clashes = [Problem(Location(project.shown(p)), f"{p.name}{AGE_SUFFIX} is there too",
@@ -52,6 +51,11 @@ def seal_folder(project: Project, folder: Path) -> list[Path]:
     if clashes:
         raise CirclepressError(clashes)
     _can_open(project, folder, to)
+    return to, plain
+
+
+def _seal_files(project: Project, to: list, plain: list[Path]) -> list[Path]:
+    """Seal each file; its plaintext is removed only after the sealed file is written and read back."""
     written = []
     for path in plain:
         data = path.read_bytes()
@@ -67,15 +71,23 @@ def seal_folder(project: Project, folder: Path) -> list[Path]:
 
 
 def seal(project: Project, slugs: list[str], every_private: bool) -> list[Path]:
-    """`circlepress seal SLUG...` or `--all` (every private circle): the sealed files written."""
+    """`circlepress seal SLUG...` or `--all` (every private circle): the sealed files written.
+    Every folder's problems (recipients, files kept both ways) are found before anything is written."""
     from .load import load_site
 
     circles = load_site(project).circles if every_private or any(
         not (project.sites_dir / s).is_dir() for s in slugs) else ()
     folders = [(project.root / c.source).parent for c in circles if c.is_private] if every_private \
         else [_folder_of(project, slug, circles) for slug in slugs]
-    recipients(project.root, project.sites_dir, project.shown)  # the recipients' problems before any write
-    return [path for folder in folders for path in seal_folder(project, folder)]
+    plans, problems = [], []
+    for folder in dict.fromkeys(folders):
+        try:
+            plans.append(_plan(project, folder))
+        except CirclepressError as exc:
+            problems += [p for p in exc.problems if p not in problems]
+    if problems:
+        raise CirclepressError(problems)
+    return [path for to, plain in plans for path in _seal_files(project, to, plain)]
 
 
 def reseal(project: Project) -> list[Path]:
