@@ -300,9 +300,12 @@ def test_check_reports_private_plaintext_git_tracks(tmp_path, monkeypatch):
     assert "sites/lab/circle.yaml:1:1: warning: git tracks this private circle's plaintext file" in checked.stderr
     assert "sites/open" not in checked.stderr and "recipients.txt" not in checked.stderr
     (root / "circlepress.yaml").write_text("require_sealed: true\n")
-    lines = _errors(cli("check", "--root", str(root)))
-    assert lines == [f"sites/lab/{name}:1:1: this private circle's file is not sealed, and require_sealed is on "
-                     "(run `circlepress seal lab`)" for name in ("circle.yaml", "reading.md")]
+    lines = _errors(cli("check", "--root", str(root)))  # each file: on disk in plaintext, and tracked by git
+    assert [line.split(" (")[0] for line in lines] == [
+        f"sites/lab/{name}:1:1: {what}" for name in ("circle.yaml", "reading.md")
+        for what in ("this private circle's file is not sealed, and require_sealed is on",
+                     "git tracks this private circle's plaintext file")]
+    assert lines[0].endswith("(run `circlepress seal lab`)")
     monkeypatch.setenv("CIRCLEPRESS_AGE_KEY_FILE", str(tmp_path / "me.txt"))
     (root / "recipients.txt").write_text(keygen_or_new(tmp_path / "me.txt"))
     assert cli("seal", "lab", "--root", str(root)).exit_code == 0  # sealed, but git still has the plaintext

@@ -125,21 +125,15 @@ def _quiet(done: int, total: int) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check_command(root: Path, strict: bool) -> None:
     """Validate the handbook, every circle and the config without writing anything."""
-    from .load import load_site
-
-    from .sealing import tracked_plaintext
+    from .load import check_site
 
     try:
-        project = load_project(root)
-        site = load_site(project, strict=strict)
-        tracked = tracked_plaintext(project, site.circles)
-        if any(p.is_error or strict for p in tracked):
-            raise CirclepressError([p.as_error() if strict else p for p in (*site.warnings, *tracked)])
+        site = check_site(load_project(root), strict=strict)
     except CirclepressError as exc:
         _fail(exc)
-    _report(site.warnings + tuple(tracked))
+    _report(site.warnings)
     click.echo(f"OK: {_count(len(site.handbook.pages), 'handbook page')}, {_count(len(site.circles), 'circle')}, "
-               f"{_count(len(site.warnings) + len(tracked), 'warning')}.")
+               f"{_count(len(site.warnings), 'warning')}.")
 
 
 @main.command("links")
