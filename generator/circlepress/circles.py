@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
+from .agefiles import AGE_SUFFIX, identities, plain_name, read_source
 from .errors import CirclepressError, Location, Problem, Severity
 from .handbook import PageMeta, collisions
 from .markdown import Fragments, PageLink, Shortcode, parse_markdown
@@ -17,11 +18,12 @@ from .schedule import Meeting, add_months, held, meetings, term_end
 
 from .strength import PASSPHRASE_GUESSES, weakness
 from .schema import MAX_SESSIONS, SESSIONS_HINT, CircleSpec, StepProgress
-from .source import Document, escaping_link, load_yaml, read_text, split_front_matter
+from .source import Document, escaping_link, load_yaml, split_front_matter
 from .urls import NAME_HINT, name_problem
 from .validation import suggest, validate
 
 CIRCLE_FILE = "circle.yaml"
+PAGE_SUFFIX = ".md"
 SAFE_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # used with fullmatch only
 RESERVED_PAGES = {"index", "calendar", "topics", "agreement", "steps"}
 MIN_COMPLETE_SESSIONS = 3
@@ -201,12 +203,35 @@ def _field_markdown(text: str | None, doc: Document, loc: tuple, problems: list[
     return parsed.fragments
 
 
-def _load_pages(folder: Path, shown: Shown) -> tuple[list[CirclePage], list[Problem]]:
+def is_circle_file(name: str) -> bool:
+    """Whether a file name is one of a circle's sources: circle.yaml or a page, plain or sealed."""
+    name = plain_name(name)
+    return name == CIRCLE_FILE or name.endswith(PAGE_SUFFIX)
+
+
+def circle_files(folder: Path, shown: Shown) -> tuple[list[Path], list[Problem]]:
+    """A circle folder's source files (circle.yaml first, then its pages by name), each plain or
+    sealed, and a problem for each file kept both ways (a folder named x.md is no page)."""
+    try:
+        with os.scandir(folder) as entries:
+            names = {e.name for e in entries if e.is_file() and is_circle_file(e.name)}
+    except OSError:
+        names = set()
+    problems = [Problem(Location(shown(folder / name)), f"the folder also holds the plaintext {plain_name(name)}",
+                        f"keep one: delete {plain_name(name)} once the sealed file is current, or delete "
+                        f"{name} and run `circlepress seal`")
+                for name in sorted(names) if name.endswith(AGE_SUFFIX) and plain_name(name) in names]
+    kept = sorted((n for n in names if not (n.endswith(AGE_SUFFIX) and plain_name(n) in names)),
+                  key=lambda n: (plain_name(n) != CIRCLE_FILE, n))
+    return [folder / n for n in kept], problems
+
+
+def _load_pages(paths: list[Path], shown: Shown) -> tuple[list[CirclePage], list[Problem]]:
     pages, problems = [], []
-    for path in sorted(p for p in folder.glob("*.md") if p.is_file()):  # a folder named x.md is no page
-        name = path.stem
+    for path in paths:
+        name = plain_name(path.name).removesuffix(PAGE_SUFFIX)
         try:
-            front = split_front_matter(read_text(path, shown(path)), shown(path))
+            front = split_front_matter(read_source(path, shown(path)), shown(path))
             meta = validate(PageMeta, front.meta)
         except CirclepressError as exc:
             problems += exc.problems
@@ -231,14 +256,16 @@ def _load_pages(folder: Path, shown: Shown) -> tuple[list[CirclePage], list[Prob
 
 
 def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_agreement: Fragments | None,
-                *, with_pages: bool = True, digest: str = "") -> tuple[Circle | None, list[Problem]]:
-    """Read and check one `circle.yaml` (and the pages beside it); None when it has errors.
+                *, with_pages: bool = True, digest: str = "",
+                pages: list[Path] | None = None) -> tuple[Circle | None, list[Problem]]:
+    """Read and check one `circle.yaml` (plain or sealed, and the pages beside it, or `pages`);
+    None when it has errors.
 
     `steps` are the handbook's step numbers, None when the handbook itself failed to load.
     """
     folder = path.parent
     try:
-        doc = load_yaml(read_text(path, shown(path)), shown(path))
+        doc = load_yaml(read_source(path, shown(path)), shown(path))
         spec = validate(CircleSpec, doc)
     except CirclepressError as exc:
         return None, list(exc.problems)
@@ -255,7 +282,9 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     if own is None and default_agreement is None and steps is not None:
         problems.append(_err(doc, ("agreement",), "the circle has no agreement text and the handbook has no "
                              "agreement.md", "add 'agreement: text:' or content/agreement.md"))
-    pages, page_problems = _load_pages(folder, shown) if with_pages else ([], [])
+    if with_pages and pages is None:
+        pages = circle_files(folder, shown)[0][1:]
+    pages, page_problems = _load_pages(pages, shown) if with_pages else ([], [])
     problems += page_problems
     if any(p.is_error for p in problems):
         return None, problems
@@ -286,26 +315,30 @@ def handbook_facts(steps: frozenset[int] | None, default_agreement: Fragments | 
 
 def load_circle_folder(folder: Path, shown: Shown, steps: frozenset[int] | None,
                        default_agreement: Fragments | None, memo: Memo = NoMemo(),
-                       facts: str | None = None) -> tuple[Circle | None, list[Problem]]:
+                       facts: str | None = None, *, require_sealed: bool = False
+                       ) -> tuple[Circle | None, list[Problem]]:
     """One circle's folder; with a `memo`, not read again while its files (and the handbook
-    facts, `handbook_facts`: given, it is not made again for every circle) are unchanged."""
-    try:
-        with os.scandir(folder) as entries:
-            files = {e.name for e in entries if e.is_file()}
-    except OSError:
-        files = set()
-    if CIRCLE_FILE not in files:
+    facts, `handbook_facts`: given, it is not made again for every circle) are unchanged.
+    Under `require_sealed`, a private circle's plaintext files are errors."""
+    files, both = circle_files(folder, shown)
+    if both:
+        return None, both
+    if not files or plain_name(files[0].name) != CIRCLE_FILE:
         return None, [Problem(Location(shown(folder)), f"folder has no {CIRCLE_FILE}",
                               "add one with `circlepress new circle SLUG`, or move the folder out of sites/")]
-    pages = sorted(folder / name for name in files if name.endswith(".md"))
-    escapes = [e for e in (escaping_link(folder / name, folder, shown(folder / name))
-                           for name in sorted(files) if name == CIRCLE_FILE or name.endswith(".md")) if e]
+    escapes = [e for e in (escaping_link(path, folder, shown(path)) for path in files) if e]
     if escapes:  # a file linking out of its circle's folder is never published as the circle's
         return None, escapes
     facts = facts if facts is not None else handbook_facts(steps, default_agreement)
-    stamp = value_stamp(memo.content_stamp(folder / CIRCLE_FILE, *pages), facts)
-    return memo.get(("circle", str(folder)), stamp, lambda: load_circle(
-        folder / CIRCLE_FILE, shown, steps, default_agreement, digest=stamp))
+    sealed = any(path.name.endswith(AGE_SUFFIX) for path in files)  # what opens them is an input too
+    stamp = value_stamp(memo.content_stamp(*files), facts, identities().public_keys() if sealed else None)
+    circle, problems = memo.get(("circle", str(folder)), stamp, lambda: load_circle(
+        files[0], shown, steps, default_agreement, digest=stamp, pages=files[1:]))
+    if require_sealed and circle is not None and circle.is_private:
+        problems = problems + [Problem(Location(shown(path)), "this private circle's file is not sealed, and "
+                                       "require_sealed is on", f"run `circlepress seal {circle.slug}`")
+                               for path in files if not path.name.endswith(AGE_SUFFIX)]
+    return circle, problems
 
 
 def duplicate_slugs(circles: list[tuple[str, str, Location]]) -> list[Problem]:
@@ -322,7 +355,8 @@ def duplicate_slugs(circles: list[tuple[str, str, Location]]) -> list[Problem]:
 
 
 def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None, default_agreement: Fragments | None,
-                 memo: Memo = NoMemo()) -> tuple[tuple[Circle, ...], tuple[Problem, ...]]:
+                 memo: Memo = NoMemo(), *, require_sealed: bool = False
+                 ) -> tuple[tuple[Circle, ...], tuple[Problem, ...]]:
     """Every circle under `sites_dir` that loaded, sorted by slug, and every problem found
     (errors and warnings) in folder order.
 
@@ -334,7 +368,8 @@ def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None, de
     folders = circle_folders(sites_dir)
     problems += folder_collisions(folders, shown)
     for folder in folders:
-        circle, found = load_circle_folder(folder, shown, steps, default_agreement, memo, facts)
+        circle, found = load_circle_folder(folder, shown, steps, default_agreement, memo, facts,
+                                           require_sealed=require_sealed)
         problems += found
         if circle is not None:
             circles.append(circle)

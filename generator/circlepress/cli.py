@@ -128,10 +128,10 @@ def _quiet(done: int, total: int) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check_command(root: Path, strict: bool) -> None:
     """Validate the handbook, every circle and the config without writing anything."""
-    from .load import load_site
+    from .load import check_site
 
     try:
-        site = load_site(load_project(root), strict=strict)
+        site = check_site(load_project(root), strict=strict)
     except CirclepressError as exc:
         _fail(exc)
     _report(site.warnings)
@@ -287,3 +287,96 @@ def new_circle_command(root: Path, slug: str) -> None:
     except CirclepressError as exc:
         _fail(exc)
     click.echo(f"Wrote {path}. Fill it in, then run `circlepress check`.")
+
+
+@main.group("keys")
+def keys_group() -> None:
+    """This computer's age identity, which opens sealed circles."""
+
+
+@keys_group.command("new")
+@click.option("--force", is_flag=True, help="Replace an identity file that is already there.")
+def keys_new_command(force: bool) -> None:
+    """Write a new identity to the default identity file (0600) and print its public key."""
+    from .agefiles import RECIPIENTS_FILE, default_key_file, new_identity
+
+    path = default_key_file()
+    try:
+        public = new_identity(path, force)
+    except CirclepressError as exc:
+        _fail(exc)
+    click.echo(f"Wrote a new identity to {path}. Its public key:\n{public}\n"
+               f"Add that line to {RECIPIENTS_FILE}, and have someone who can read the sealed circles run "
+               "`circlepress reseal`.")
+
+
+@keys_group.command("show")
+def keys_show_command() -> None:
+    """Print the public key of the identity circlepress uses (CIRCLEPRESS_AGE_KEY, ..._FILE or the default file)."""
+    from .agefiles import identities
+
+    found = identities()
+    if found.problem is not None:
+        _fail(CirclepressError([found.problem]))
+    if not found.public_keys():
+        click.echo(f"No identity: {found.tried}. Run `circlepress keys new`.", err=True)
+        sys.exit(1)
+    for key in found.public_keys():
+        click.echo(key)
+    click.echo(f"(from {found.tried.removeprefix('the ')})", err=True)
+
+
+@main.command("seal")
+@_root_option
+@click.argument("slugs", nargs=-1, metavar="SLUG...")
+@click.option("--all", "every_private", is_flag=True, help="Seal every private circle.")
+def seal_command(root: Path, slugs: tuple[str, ...], every_private: bool) -> None:
+    """Encrypt every file of the circles' folders to recipients.txt; the plaintext is removed."""
+    from .sealing import seal
+
+    if not slugs and not every_private:
+        raise click.UsageError("name the circles to seal, or pass --all")
+    try:
+        project = load_project(root)
+        written = seal(project, list(slugs), every_private)
+    except CirclepressError as exc:
+        _fail(exc)
+    for path in written:
+        click.echo(f"Sealed {project.shown(path)}")
+    click.echo(f"Sealed {_count(len(written), 'file')}; commit them (the plaintext is gone).")
+
+
+@main.command("reseal")
+@_root_option
+def reseal_command(root: Path) -> None:
+    """Re-encrypt every sealed file to the recipients as they are now (after adding or removing one)."""
+    from .sealing import reseal
+
+    try:
+        project = load_project(root)
+        written = reseal(project)
+    except CirclepressError as exc:
+        _fail(exc)
+    click.echo(f"Resealed {_count(len(written), 'file')} to the recipients as they are now. Files in old "
+               "commits still open with removed keys: run `circlepress rotate SLUG` as well.")
+
+
+@main.command("decrypt")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def decrypt_command(file: Path) -> None:
+    """Print a sealed file's plaintext (git's textconv: `git config diff.circlepress.textconv "circlepress decrypt"`)."""
+    from .agefiles import decrypt
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        _fail(CirclepressError([Problem.from_os_error(exc)]))
+    try:
+        plain = decrypt(data, str(file)) if data else b""
+    except CirclepressError as exc:
+        _fail(exc)
+    sys.stdout.buffer.write(plain)
+
+
+if __name__ == "__main__":
+    main()

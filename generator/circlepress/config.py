@@ -49,6 +49,7 @@ class SiteConfig(Model):
     output: str = Field("_site", min_length=1)
     content: str = Field("content", min_length=1)
     sites: str = Field("sites", min_length=1)
+    require_sealed: bool = False  # a private circle's plaintext circle.yaml or page is an error
 
 
 def split_base_url(base_url: str) -> tuple[str, str]:

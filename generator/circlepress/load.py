@@ -77,14 +77,28 @@ def finish(project: Project, guide: Guide, circles: tuple[Circle, ...], problems
     return Site(project, guide.handbook, guide.example, circles, tuple(problems))
 
 
+def _loaded(project: Project, memo: Memo) -> tuple[Guide, tuple[Circle, ...], list[Problem]]:
+    guide = load_guide(project, memo)
+    circles, found = load_circles(project.sites_dir, project.shown, guide.steps, guide.agreement, memo,
+                                  require_sealed=project.config.require_sealed)
+    problems = list(guide.problems) + list(found)
+    if guide.handbook is not None:
+        problems += circle_page_problems(project, circles)
+    return guide, circles, problems
+
+
 def load_site(project: Project, *, strict: bool = False, memo: Memo = NoMemo()) -> Site:
     """Load and validate every source; raise once with every problem found.
 
     Warnings become errors under `strict`. With a `memo`, unchanged files are not read again.
     """
-    guide = load_guide(project, memo)
-    circles, found = load_circles(project.sites_dir, project.shown, guide.steps, guide.agreement, memo)
-    problems = list(guide.problems) + list(found)
-    if guide.handbook is not None:
-        problems += circle_page_problems(project, circles)
-    return finish(project, guide, circles, problems, strict)
+    return finish(project, *_loaded(project, memo), strict)
+
+
+def check_site(project: Project, *, strict: bool = False) -> Site:
+    """What `circlepress check` reports: `load_site`'s problems, and private circles' plaintext
+    files that git tracks (errors under require_sealed, else warnings)."""
+    from .sealing import tracked_plaintext
+
+    guide, circles, problems = _loaded(project, NoMemo())
+    return finish(project, guide, circles, problems + tracked_plaintext(project, circles), strict)

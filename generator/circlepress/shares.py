@@ -77,7 +77,8 @@ def _work(conn: Connection, theirs: list[Connection], share: list[tuple[int, Pat
         found = []
         facts = handbook_facts(guide.steps, guide.agreement)
         for index, folder in share:
-            circle, problems = load_circle_folder(folder, project.shown, guide.steps, guide.agreement, memo, facts)
+            circle, problems = load_circle_folder(folder, project.shown, guide.steps, guide.agreement, memo, facts,
+                                                  require_sealed=project.config.require_sealed)
             if circle is None:
                 found.append(_Found(index, problems))
                 continue

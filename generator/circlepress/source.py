@@ -340,11 +340,20 @@ def published_files(folder: Path, shown: Callable[[Path], str], *, within: Path 
 def read_text(path: Path, shown: str) -> str:
     """Read a UTF-8 source file, reporting undecodable bytes with their position (and a file
     that cannot be read: gone since it was listed, say, during an editor's save)."""
+    return decode_text(read_source_bytes(path, shown), shown)
+
+
+def read_source_bytes(path: Path, shown: str) -> bytes:
+    """A source file's bytes, or a located problem when it cannot be read."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise CirclepressError([Problem(Location(shown), f"cannot read the file: {exc.strerror or exc}",
                                         "check that it is a file you can read, then build again")]) from None
+
+
+def decode_text(data: bytes, shown: str) -> str:
+    """A source file's bytes as text (a sealed file's once opened), held to the size limit and UTF-8."""
     if len(data) > MAX_FILE_BYTES:
         raise CirclepressError([Problem(Location(shown, data.count(b"\n", 0, MAX_FILE_BYTES + 1) + 1, 1),
                                         f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB, the most a source "
