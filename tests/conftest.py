@@ -33,14 +33,10 @@ sessions:
 """
 
 
-# A fixed site secret for tests, so private circles' addresses and ciphertexts are reproducible.
-TEST_SECRET = "test-secret-for-circlepress-only-0123456789"
-
-
 @pytest.fixture(autouse=True)
-def site_secret(monkeypatch):
-    monkeypatch.setenv("CIRCLEPRESS_SECRET", TEST_SECRET)
-    return TEST_SECRET
+def no_site_secret(monkeypatch):
+    """No test inherits a CIRCLEPRESS_SECRET (the retired site secret) from the shell that runs it."""
+    monkeypatch.delenv("CIRCLEPRESS_SECRET", raising=False)
 
 
 def write_files(root: Path, files: dict[str, str]) -> Path:

@@ -168,6 +168,20 @@ def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
     return problems
 
 
+def access_problems(spec: CircleSpec, doc: Document, slug: str) -> list[Problem]:
+    """A private circle needs its own `access.key`; `access.version` (the site secret's era) is gone."""
+    rotate = f"run `circlepress rotate {slug}` to write a new random key (the circle's link changes)"
+    problems = []
+    if "version" in spec.access.model_fields_set:
+        problems.append(_err(doc, ("access", "version"), "'version' is no longer used: a private circle's "
+                             "link comes from its own random 'key'", f"delete the line, then {rotate}", key=True))
+    if spec.visibility == "private" and spec.access.key is None:
+        at = ("access",) if "access" in spec.model_fields_set else ("visibility",) \
+            if "visibility" in spec.model_fields_set else ()
+        problems.append(_err(doc, at, "this private circle has no 'access: key:'", rotate, key=bool(at)))
+    return problems
+
+
 def _rotation_warnings(spec: CircleSpec, doc: Document, schedule: tuple[Meeting, ...]) -> list[Problem]:
     problems: list[Problem] = []
     year_end = add_months(spec.term.start, 12)
@@ -248,6 +262,7 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     if problem := slug_problem(slug):
         problems.append(_err(doc, ("slug",) if spec.slug else (), problem[0],
                              problem[1] + "; rename the folder or set 'slug:'"))
+    problems += access_problems(spec, doc, slug)
     topics = tuple(Topic(t.title, _field_markdown(t.notes, doc, ("topics", i, "notes"), problems),
                          t.proposed_by and next((m.name for m in spec.members if m.id == t.proposed_by), None))
                    for i, t in enumerate(spec.topics))
