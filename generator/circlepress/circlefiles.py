@@ -13,7 +13,7 @@ from .errors import CirclepressError, Location, Problem
 from .localfiles import write_private
 from .privacy import new_key
 from .roundtrip import with_key
-from .source import read_text
+from .source import load_yaml, read_text
 from .validation import suggest
 
 
@@ -63,7 +63,8 @@ def rotate_circle(project: Project, slug: str) -> Rotated:
         if checked is None:
             raise CirclepressError(found)
         if not checked.is_private:
-            raise CirclepressError([Problem(Location(shown), f"'{slug}' is a public circle: it has no private "
+            at = load_yaml(new_text, shown).locate(("visibility",))
+            raise CirclepressError([Problem(at, f"'{slug}' is a public circle: it has no private "
                                             "link to rotate", "set 'visibility: private' first if it should have one")])
         loaded.append(checked)
 
