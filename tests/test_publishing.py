@@ -40,7 +40,7 @@ def test_this_repository_publishes_with_the_same_workflow_new_programmes_get():
     assert (REPO / ".github/workflows/pages.yml").read_text() == STARTER_WORKFLOW.read_text()
 
 
-def test_new_programme_builds_checks_clean_and_ignores_its_secret(tmp_path):
+def test_new_programme_builds_checks_clean_and_ignores_its_state(tmp_path):
     folder = tmp_path / "our-programme"
     made = run("new", str(folder))
     assert made.exit_code == 0, made.output
@@ -53,9 +53,9 @@ def test_new_programme_builds_checks_clean_and_ignores_its_secret(tmp_path):
     built = run("build", "--root", str(folder), "--strict", "--base-url", "https://someone.github.io/our-programme/")
     assert built.exit_code == 0, built.output
     subprocess.run(["git", "init", "-q", str(folder)], check=True)
-    ignored = subprocess.run(["git", "-C", str(folder), "check-ignore", ".circlepress/secret", "_site/index.html"],
+    ignored = subprocess.run(["git", "-C", str(folder), "check-ignore", ".circlepress/build-state", "_site/index.html"],
                              capture_output=True, text=True)
-    assert ignored.returncode == 0 and ".circlepress/secret" in ignored.stdout
+    assert ignored.returncode == 0 and ".circlepress/build-state" in ignored.stdout
     again = run("new", str(folder))
     assert again.exit_code == 1 and "not empty" in again.output
 
@@ -76,7 +76,7 @@ def _project_with(make_site, page: str):
                                                "a public page"),
 ])
 def test_strict_build_checks_the_output_and_names_the_source(make_site, tmp_path, body, message):
-    token = keys_for("lab").token
+    token = keys_for("early-independence").token  # the example's circle, copied to sites/lab with its key
     root = _project_with(make_site, body.format(token=token))
     out = tmp_path / "out"
     assert run("build", "--root", str(root), "--out", str(out)).exit_code == 0  # not strict: no output check
