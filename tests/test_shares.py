@@ -127,7 +127,7 @@ def test_a_private_circle_without_a_key_stops_a_shared_build(project):
     message = failure(project, jobs=2)
     assert message == failure(project, jobs=1)
     assert ("sites/extra-1/circle.yaml:2:1: this private circle has no 'access: key:' (run `circlepress rotate "
-            "extra-1` to write a new random key (the circle's link changes))") in message.splitlines()
+            "extra-1` to write a new random key; the circle's link changes)") in message.splitlines()
     assert not (project / "_site").exists()
     assert multiprocessing.active_children() == []
 

@@ -16,7 +16,7 @@ from .memo import Memo, NoMemo, value_stamp
 from .schedule import Meeting, add_months, held, meetings, term_end
 
 from .strength import PASSPHRASE_GUESSES, weakness
-from .schema import MAX_SESSIONS, SESSIONS_HINT, CircleSpec, StepProgress
+from .schema import KEY_PATTERN, MAX_SESSIONS, SESSIONS_HINT, CircleSpec, StepProgress
 from .source import Document, escaping_link, load_yaml, read_text, split_front_matter
 from .urls import NAME_HINT, name_problem
 from .validation import suggest, validate
@@ -169,17 +169,21 @@ def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
 
 
 def access_problems(spec: CircleSpec, doc: Document, slug: str) -> list[Problem]:
-    """A private circle needs its own `access.key`; `access.version` (the site secret's era) is gone."""
-    rotate = f"run `circlepress rotate {slug}` to write a new random key (the circle's link changes)"
-    problems = []
+    """A private circle needs its own well-formed `access.key` (never shown in a message);
+    `access.version` (from the days of the site secret) is gone."""
+    rotate = f"run `circlepress rotate {slug}` to write a new random key; the circle's link changes"
     if "version" in spec.access.model_fields_set:
-        problems.append(_err(doc, ("access", "version"), "'version' is no longer used: a private circle's "
-                             "link comes from its own random 'key'", f"delete the line, then {rotate}", key=True))
+        return [_err(doc, ("access", "version"), "'version' is no longer used: a private circle's link comes "
+                     "from its own random 'key'", f"run `circlepress rotate {slug}`: it removes this line and writes a new random key; the circle's link "
+                     "changes", key=True)]
+    if spec.access.key is not None and not KEY_PATTERN.fullmatch(spec.access.key):
+        return [_err(doc, ("access", "key"), "'key' is not a circle key (43 letters, digits, '-' or '_')", rotate)]
     if spec.visibility == "private" and spec.access.key is None:
         at = ("access",) if "access" in spec.model_fields_set else ("visibility",) \
             if "visibility" in spec.model_fields_set else ()
-        problems.append(_err(doc, at, "this private circle has no 'access: key:'", rotate, key=bool(at)))
-    return problems
+        default = "" if "visibility" in spec.model_fields_set else " (circles are private unless they say otherwise)"
+        return [_err(doc, at, f"this private circle has no 'access: key:'{default}", rotate, key=bool(at))]
+    return []
 
 
 def _rotation_warnings(spec: CircleSpec, doc: Document, schedule: tuple[Meeting, ...]) -> list[Problem]:

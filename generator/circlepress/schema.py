@@ -59,16 +59,8 @@ def _check_zone(value: str) -> str:
     return value
 
 
-def _check_key(value: str) -> str:
-    if not KEY_PATTERN.fullmatch(value):  # the value is a secret: never in the message
-        raise PydanticCustomError("bad_key", "'key' is not a circle key (43 letters, digits, '-' or '_')",
-                                  {"hint": "run `circlepress rotate` with the circle's slug to write a new one "
-                                   "(its link changes)"})
-    return value
-
-
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
-CircleKey = Annotated[str, AfterValidator(_check_key), Field(json_schema_extra={"pattern": "^[A-Za-z0-9_-]{43}$"})]
+CircleKey = Annotated[str, Field(json_schema_extra={"pattern": "^[A-Za-z0-9_-]{43}$"})]  # checked in `circles.access_problems`
 Url = Annotated[str, AfterValidator(_check_url), Field(max_length=2000, json_schema_extra={"format": "uri"})]
 MemberId = Annotated[str, AfterValidator(_check_id), Field(max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 MAX_LINE = 200  # a name, title, place or topic: one line of text
