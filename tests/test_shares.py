@@ -122,6 +122,16 @@ def test_a_render_error_in_a_share_is_located_and_leaves_the_previous_output(pro
     assert multiprocessing.active_children() == []
 
 
+def test_a_copied_circle_with_the_same_key_is_found_by_a_shared_build(project):
+    """sites/extra-3 copied from sites/extra-1, key and all: both would publish at one address."""
+    (project / "sites/extra-3/circle.yaml").write_text((project / "sites/extra-1/circle.yaml").read_text()
+                                                       .replace("Extra Circle 1", "Extra Circle 3"))
+    message = failure(project, jobs=2)
+    assert message == failure(project, jobs=1)
+    assert ("sites/extra-3/circle.yaml:13:8: this circle has the same access key as sites/extra-1/circle.yaml "
+            "(run `circlepress rotate extra-3` to give it its own)") in message
+
+
 def test_a_private_circle_without_a_key_stops_a_shared_build(project):
     (project / "sites/extra-1/circle.yaml").write_text(EXTRA.format(n=1, visibility="private"))
     message = failure(project, jobs=2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -61,6 +62,13 @@ class Circle:
     slug_at: Location
     url: str  # site-relative folder: circles/<slug>/, or a secret folder for a private circle
     digest: str = ""  # of its files and the handbook facts it was checked against
+    key_at: Location | None = None  # where a private circle's access.key is set
+
+    @property
+    def key_id(self) -> str | None:
+        """A digest that tells a private circle's key from another's (not the key itself)."""
+        key = self.spec.access.key if self.is_private else None
+        return hashlib.sha256(key.encode()).hexdigest()[:32] if key else None
 
     @property
     def is_private(self) -> bool:
@@ -279,7 +287,8 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     if any(p.is_error for p in problems):
         return None, problems
     circle = Circle(slug, spec, shown(path), schedule, topics, own or default_agreement,
-                    own is None, tuple(pages), doc.locate(("slug",)), f"circles/{slug}/", digest)
+                    own is None, tuple(pages), doc.locate(("slug",)), f"circles/{slug}/", digest,
+                    doc.locate(("access", "key")))
     return circle, problems
 
 
@@ -327,6 +336,22 @@ def load_circle_folder(folder: Path, shown: Shown, steps: frozenset[int] | None,
         folder / CIRCLE_FILE, shown, steps, default_agreement, digest=stamp))
 
 
+def duplicate_keys(circles: list[tuple[str | None, str, str, Location | None]]) -> list[Problem]:
+    """Each circle's (key digest or None, slug, source, where its key is set), in folder order: a
+    key used again (a circle folder copied to start another) would publish both at one address."""
+    seen: dict[str, str] = {}
+    problems = []
+    for key_id, slug, source, at in circles:
+        if key_id is None:
+            continue
+        if key_id in seen:
+            problems.append(Problem(at, f"this circle has the same access key as {seen[key_id]}",
+                                    f"run `circlepress rotate {slug}` to give it its own"))
+        else:
+            seen[key_id] = source
+    return problems
+
+
 def duplicate_slugs(circles: list[tuple[str, str, Location]]) -> list[Problem]:
     """Each circle's (slug, source, where its slug is set), in folder order: a slug used again."""
     seen: dict[str, str] = {}
@@ -358,4 +383,5 @@ def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None, de
         if circle is not None:
             circles.append(circle)
     problems += duplicate_slugs([(c.slug, c.source, c.slug_at) for c in circles])
+    problems += duplicate_keys([(c.key_id, c.slug, c.source, c.key_at) for c in circles])
     return tuple(sorted(circles, key=lambda c: c.slug)), tuple(problems)

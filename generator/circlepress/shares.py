@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Callable
 
 from .assemble import RenderMemo, render_site, site_files
-from .circles import Circle, circle_folders, duplicate_slugs, folder_collisions, handbook_facts, load_circle_folder
+from .circles import (Circle, circle_folders, duplicate_keys, duplicate_slugs, folder_collisions, handbook_facts,
+                      load_circle_folder)
 from .config import Project
 from .errors import CirclepressError, Location, Problem
 from .load import Guide, circle_page_problems, finish
@@ -46,7 +47,8 @@ class _Found:
     slug: str | None = None  # None: the circle has errors
     source: str = ""
     slug_at: Location | None = None
-    private: bool = False
+    key_id: str | None = None
+    key_at: Location | None = None
     card: PublicCircle | None = None
 
 
@@ -81,8 +83,8 @@ def _work(conn: Connection, theirs: list[Connection], share: list[tuple[int, Pat
                 found.append(_Found(index, problems))
                 continue
             circles.append(circle)
-            found.append(_Found(index, problems, circle.slug, circle.source, circle.slug_at, circle.is_private,
-                                public_card(circle)))
+            found.append(_Found(index, problems, circle.slug, circle.source, circle.slug_at, circle.key_id,
+                                circle.key_at, public_card(circle)))
         shortcodes = circle_page_problems(project, tuple(circles)) if guide.handbook is not None else []
         conn.send((found, shortcodes))
         go = conn.recv()
@@ -198,6 +200,7 @@ def build_shared(project: Project, guide: Guide, now: datetime, staging: Staging
         found = sorted((f for share, _ in loaded for f in share), key=lambda f: f.index)
         problems = list(guide.problems) + [p for f in found for p in f.problems]
         problems += duplicate_slugs([(f.slug, f.source, f.slug_at) for f in found if f.slug is not None])
+        problems += duplicate_keys([(f.key_id, f.slug, f.source, f.key_at) for f in found if f.slug is not None])
         problems += folder_collisions(folders, project.shown)
         problems += [p for _, shortcodes in loaded for p in shortcodes]
         try:
