@@ -17,6 +17,7 @@ from circlepress.config import load_project
 from circlepress.serve import live_page
 
 from conftest import REPO, record_render_processes
+from private_support import test_key
 from serve_support import Server
 
 EPOCH = "1800000000"  # the server's build time, so a clean build can be compared with it
@@ -198,7 +199,8 @@ def test_the_start_up_message_lists_at_most_ten_private_links(tmp_path, monkeypa
     private = (REPO / "sites/early-independence/circle.yaml").read_text()
     for i in range(PREVIEW_LINKS + 2):
         (tmp_path / "sites" / f"c{i:02d}").mkdir(parents=True)
-        (tmp_path / "sites" / f"c{i:02d}" / "circle.yaml").write_text(private)
+        (tmp_path / "sites" / f"c{i:02d}" / "circle.yaml").write_text(  # each its own key: copies may not share one
+            private.replace(test_key("early-independence"), test_key(f"c{i:02d}")))
     live = LiveSite(tmp_path, "/repo/")
     live.rebuild()
     lines = _preview_links(live, "http://127.0.0.1:8000")
