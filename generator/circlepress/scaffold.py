@@ -115,7 +115,7 @@ STARTER = Path(__file__).resolve().parent / "starter"
 
 def new_programme(folder: Path, today: date | None = None) -> list[str]:
     """A programme repository to push to GitHub: config, the handbook to tailor, one circle,
-    the Pages workflow, a .gitignore covering the secret, and a README for the coordinator."""
+    the Pages workflow, a .gitignore covering local state, and a README for the coordinator."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise CirclepressError([Problem(Location(str(folder)), "the folder exists and is not empty",
                                         "choose a new folder name; nothing was changed")])
