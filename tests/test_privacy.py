@@ -258,8 +258,8 @@ def test_a_leftover_site_secret_is_one_warning_that_blocks_nothing(make_site, tm
     result = CliRunner().invoke(main, ["build", "--strict", "--root", str(root), "--out", str(tmp_path / "out")], env=env)
     assert result.exit_code == 0, result.output
     warning = ("$CIRCLEPRESS_SECRET:1:1: warning: $CIRCLEPRESS_SECRET and .circlepress/secret: the site secret is no "
-               "longer used (each private circle's key is its circle.yaml's access.key) (delete the variable (and its "
-               "repository secret) and the file .circlepress/secret)")
+               "longer used (each private circle's key is its circle.yaml's access.key) (remove it from the workflow and "
+               "the repository's secrets; delete .circlepress/secret)")
     assert result.output.count("site secret is no longer used") == 1 and warning in result.output
     assert "an-old-site-secret" not in result.output
     assert _built_folders(tmp_path / "out") == {keys_for("lab").token}  # the old secret changes nothing

@@ -233,6 +233,6 @@ def leftover_secret(root: Path, environ: dict[str, str] | os._Environ = os.envir
     if not found:
         return None
     return Problem(Location(found[0]), f"{' and '.join(found)}: the site secret is no longer used (each private "
-                   "circle's key is its circle.yaml's access.key)", "delete "
-                   + " and ".join(["the variable (and its repository secret)" if f.startswith("$") else f"the file {f}"
-                                   for f in found]), Severity.WARNING)
+                   "circle's key is its circle.yaml's access.key)", "; ".join(
+                       "remove it from the workflow and the repository's secrets" if f.startswith("$")
+                       else f"delete {f}" for f in found), Severity.WARNING)
