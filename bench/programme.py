@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import random
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,6 +17,11 @@ TOPICS = ["Networking beyond your field", "Supervising students", "Funding for i
           "Science communication", "Careers outside the lab", "Writing a first grant", "Negotiating a position",
           "Work and life", "Leading a meeting", "Peer review"]
 ZONES = ["Europe/London", "Europe/Madrid", "America/New_York", "Europe/Berlin"]
+
+
+def bench_key(i: int) -> str:
+    """Circle i's fixed access.key (from its number, not the random stream: the circles stay as they were)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(f"circlepress bench key {i}".encode()).digest()).rstrip(b"=").decode()
 
 
 def circle_yaml(i: int, rng: random.Random) -> str:
@@ -49,6 +56,7 @@ progress:
 links:
   chat: https://chat.example.org/circle-{i:04d}
   evaluation: https://forms.example.org/circle-{i:04d}
+access: {{key: {bench_key(i)}}}
 """
 
 

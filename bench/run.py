@@ -38,7 +38,6 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 VENV = HERE / ".venv"
 PEERS = ["mkdocs==1.6.1", "pelican==4.12.0", "markdown==3.7"]
-SECRET = "benchmark-secret-yQyThBLDycnWNPKpwEAT9iCGNukHmDpmt65xLntkn3g"
 MEASURE = """
 import resource, sys, atexit
 def peak():
@@ -67,7 +66,7 @@ def timed(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None, t
     return {"seconds": seconds, "peak_mb": int(peak.group(1)) / 1024 if peak else None}
 
 
-ENV = {"CIRCLEPRESS_SECRET": SECRET, "SOURCE_DATE_EPOCH": "1800000000"}
+ENV = {"SOURCE_DATE_EPOCH": "1800000000"}
 
 
 def retopic(text: str, label: str) -> str:

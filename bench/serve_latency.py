@@ -24,6 +24,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from programme import bench_key  # beside this script: python puts its folder on the path
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -32,7 +34,7 @@ def make_programme(root: Path, circles: int) -> None:
     for i in range(circles):
         text = template.replace("name: Imaging and Data Circle", f"name: Circle {i:04d}")
         if i % 2:
-            text = text.replace("visibility: public", "visibility: private")
+            text = text.replace("visibility: public", "visibility: private") + f"access: {{key: {bench_key(i)}}}\n"
         (root / "sites" / f"circle-{i:04d}").mkdir(parents=True)
         (root / "sites" / f"circle-{i:04d}" / "circle.yaml").write_text(text)
     (root / "circlepress.yaml").write_text("title: Benchmark programme\nbase_url: /repo/\n")
@@ -79,7 +81,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="circlepress-bench-"))
     make_programme(work, args.circles)
-    env = {**os.environ, "CIRCLEPRESS_SECRET": "benchmark-secret-yQyThBLDycnWNPKpwEAT9iCGNukHmDpmt65xLntkn3g"}
+    env = dict(os.environ)
     proc = subprocess.Popen([sys.executable, "-c", "from circlepress.cli import main; main()", "serve",
                              "--root", str(work), "--port", "0"], stderr=subprocess.PIPE, text=True, env=env)
     try:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from conftest import NOW, REPO, TEST_SECRET
+from conftest import NOW, REPO
 
 BASE_URL = "/repo/"
 SITE_DIR_NAME = "repo"  # served from its parent, so the site lives under /repo/
@@ -43,7 +43,7 @@ VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 def build_example_site(parent: Path) -> Path:
     """Build the repository's example site into `parent/repo` with the CLI; return that folder."""
     out = parent / SITE_DIR_NAME
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(NOW.timestamp())), "CIRCLEPRESS_SECRET": TEST_SECRET}
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))}
     cmd = [sys.executable, "-c", "from circlepress.cli import main; main()",
            "build", "--root", str(REPO), "--out", str(out), "--base-url", BASE_URL]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)

@@ -33,14 +33,13 @@ sessions:
 """
 
 
-# A fixed site secret for tests, so private circles' addresses and ciphertexts are reproducible.
-TEST_SECRET = "test-secret-for-circlepress-only-0123456789"
-
-
 @pytest.fixture(autouse=True)
-def site_secret(monkeypatch):
-    monkeypatch.setenv("CIRCLEPRESS_SECRET", TEST_SECRET)
-    return TEST_SECRET
+def no_keys_from_the_shell(monkeypatch, tmp_path_factory):
+    """No test inherits a CIRCLEPRESS_SECRET (the retired site secret), an age identity or the
+    user's default identity file from the shell that runs it."""
+    for name in ("CIRCLEPRESS_SECRET", "CIRCLEPRESS_AGE_KEY", "CIRCLEPRESS_AGE_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
 
 
 def write_files(root: Path, files: dict[str, str]) -> Path:

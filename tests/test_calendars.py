@@ -169,6 +169,7 @@ def test_a_monthly_rule_is_expanded_with_moves_extras_and_cancellations(make_sit
           - {date: 2027-03-18, moved_from: 2027-03-11, topic: Moved a week, facilitators: [ana]}
           - {date: 2027-04-08, cancelled: true}
           - {date: 2027-04-22, topic: An extra session, facilitators: [ana]}
+        visibility: public
         """
     site = load_site(load_project(make_site({"sites/rule/circle.yaml": circle})))
     got = [(m.date, m.key, m.topic, m.cancelled) for m in meetings(site.circles[0].spec)]

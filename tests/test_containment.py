@@ -9,10 +9,11 @@ import pytest
 
 from click.testing import CliRunner
 from conftest import VALID_CIRCLE
+from private_support import private
 
 from circlepress.cli import main
 
-PRIVATE_CIRCLE = VALID_CIRCLE.replace("visibility: public", "visibility: private").replace("Test Circle", "Secret Roster")
+PRIVATE_CIRCLE = private(VALID_CIRCLE.replace("Test Circle", "Secret Roster"), "lab-a")
 
 
 def _run(root: Path, *args: str):

@@ -14,7 +14,7 @@ from circlepress.config import load_project
 from circlepress.render import CSP
 
 from browser_support import html_files, serve
-from conftest import NOW, REPO, TEST_SECRET
+from conftest import NOW, REPO
 from private_support import keys_for
 from test_browser import browser, served  # noqa: F401 - shared module fixtures
 from test_private_browser import PRIVATE, link, wait_opened
@@ -98,9 +98,7 @@ def tracked(tmp_path_factory):
     step = root / "content/steps/08-make-a-calendar.md"
     text = step.read_text("utf-8") + f"\nA pixel: ![]({PIXEL})\n"
     step.write_text(text, "utf-8")
-    with pytest.MonkeyPatch.context() as env:  # module fixtures come before the autouse secret
-        env.setenv("CIRCLEPRESS_SECRET", TEST_SECRET)
-        result = build(load_project(root, output=root / "_site"), now=NOW)
+    result = build(load_project(root, output=root / "_site"), now=NOW)
     return root / "_site", [w.format() for w in result.warnings], len(text.splitlines())
 
 

@@ -1,5 +1,5 @@
-""".circlepress/ holds the site secret and the last build's state, every circle's plaintext and
-passphrase in it: whatever the umask, only its owner can open any of it (files 0600, folders
+""".circlepress/ holds the last build's state, every circle's plaintext, key and passphrase in
+it: whatever the umask, only its owner can open any of it (files 0600, folders
 0700), and so can only they read the temporary copy of a circle's YAML that `plan --write` makes."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from circlepress.cli import main
 from circlepress.errors import CirclepressError
 from circlepress.localfiles import write_private
 
+from private_support import test_key
 from serve_support import Server
 
 PLANNABLE = """\
@@ -28,13 +29,13 @@ members:
   - {id: bo, name: Bo}
   - {id: cy, name: Cy}
 """
+PLANNABLE += f"access: {{key: {test_key('p')}}}\n"  # private: the key that its folder and pages derive from
 
 
 @pytest.fixture
 def no_umask(tmp_path, monkeypatch):
-    """umask 0 (so any file made without an explicit mode is world-readable), no secret in the
-    environment (the build makes .circlepress/secret), and a cache folder of this test's own."""
-    monkeypatch.delenv("CIRCLEPRESS_SECRET")
+    """umask 0 (so any file made without an explicit mode is world-readable) and a cache folder
+    of this test's own."""
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     old = os.umask(0)
@@ -63,7 +64,7 @@ def test_everything_a_build_and_a_plan_write_is_private_whatever_the_umask(make_
     root = make_site({"sites/p/circle.yaml": PLANNABLE})
     build(root)
     state = root / ".circlepress"
-    assert {"secret", "build-state", "build-summary.json", "outputs.json"} <= {p.name for p in state.iterdir()}
+    assert {"build-state", "build-summary.json", "outputs.json"} <= {p.name for p in state.iterdir()}
     assert_private(state)
     assert_private(tmp_path / "cache/circlepress")  # the key that signs the state
     circle = root / "sites/p/circle.yaml"
@@ -110,13 +111,14 @@ def test_a_private_write_never_shows_anyone_else_the_file(tmp_path):
     assert target.read_text() == "new\n" and sorted(p.name for p in tmp_path.iterdir()) == ["circle.yaml"]
 
 
-def test_serve_makes_the_secret_private(make_site, no_umask):
-    """The dev server makes .circlepress/secret too (here in a process started under umask 0)."""
+def test_serve_serves_a_private_circle_and_writes_no_secret(make_site, no_umask):
+    """The dev server (here in a process started under umask 0) needs no site secret: it makes none."""
     root = make_site({"sites/p/circle.yaml": PLANNABLE})
-    server = Server(root, env={"CIRCLEPRESS_SECRET": ""})
+    server = Server(root)
     try:
         assert server.state()["errors"] == []
     finally:
         server.stop()
-    assert (root / ".circlepress/secret").is_file()
-    assert_private(root / ".circlepress")
+    assert not (root / ".circlepress/secret").exists()
+    if (root / ".circlepress").exists():
+        assert_private(root / ".circlepress")

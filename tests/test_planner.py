@@ -140,6 +140,7 @@ def test_impossible_plans_name_the_rule(make_site):
         sessions:
           - {date: 2027-01-14, topic: One}
           - {date: 2027-02-11, topic: Two}
+        visibility: public
         """
     root = make_site({"sites/r/circle.yaml": two_unavailable})
     before = (root / "sites/r/circle.yaml").read_text()
@@ -178,6 +179,7 @@ sessions:
     facilitators: [cy]
   - date: 2027-02-11
     topic: Networking
+visibility: public   # a private circle would need its access.key too
 """
 
 

@@ -1,12 +1,10 @@
-"""Private circles: keys, sealing, the site secret, leak scans and `circlepress links`."""
+"""Private circles: keys from each circle's own access.key, sealing, rotation, leak scans and `circlepress links`."""
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import re
-import stat
 import subprocess
 from datetime import date, timedelta
 
@@ -20,19 +18,19 @@ from circlepress.cli import main
 from circlepress.config import load_project
 from circlepress.errors import CirclepressError
 from circlepress.schema import MAX_MEMBERS, MAX_SESSIONS
-from circlepress.privacy import (PAD_FLOOR, SECRET_FILE, b64, derive_keys, envelope, load_secret, pad,
-                                 page_aad, read_sealed, seal, seal_page, unpack, unpad, unseal)
+from circlepress.privacy import (PAD_FLOOR, b64, derive_keys, envelope, new_key, pad, page_aad, read_sealed, seal,
+                                 seal_page, unb64, unpack, unpad, unseal)
 from circlepress.privacy import open_page as open_sealed
 
-from conftest import NOW, REPO, TEST_SECRET, VALID_CIRCLE
-from private_support import keys_for, open_page, payload
+from conftest import NOW, REPO, VALID_CIRCLE
+from private_support import keys_for, open_page, payload, private, test_key
 
-SECRET = TEST_SECRET.encode()
+KEY = unb64(test_key("lab"))
 PRIVATE = "early-independence"
 
 
 def test_round_trip_and_every_tampering_fails_cleanly():
-    keys = derive_keys(SECRET, "lab", 1)
+    keys = derive_keys(KEY, None)
     sealed = seal_page(keys, envelope(keys, None), "calendar/index.html", "<p>Hello</p>")
     content_key = unseal(keys.link_key, "circlepress:wrap:v1:" + keys.token, sealed["wrap"])
     assert content_key == keys.content_key
@@ -43,29 +41,35 @@ def test_round_trip_and_every_tampering_fails_cleanly():
     with pytest.raises(InvalidTag):
         unseal(content_key, aad, tampered)
     with pytest.raises(InvalidTag):  # a wrong key
-        unseal(derive_keys(SECRET, "other", 1).content_key, aad, sealed["page"])
+        unseal(derive_keys(unb64(test_key("other")), None).content_key, aad, sealed["page"])
     with pytest.raises(InvalidTag):  # the right ciphertext served at another page's path
         unseal(content_key, page_aad(keys.token, "topics/index.html"), sealed["page"])
     with pytest.raises(InvalidTag):  # a wrong link key cannot unwrap the content key
-        unseal(derive_keys(SECRET, "lab", 2).link_key, "circlepress:wrap:v1:" + keys.token, sealed["wrap"])
+        unseal(derive_keys(KEY, "quiet river seven lanterns").link_key, "circlepress:wrap:v1:" + keys.token, sealed["wrap"])
 
 
 def test_nonces_are_synthetic_never_reused_for_other_content():
-    key = derive_keys(SECRET, "lab", 1).content_key
+    key = derive_keys(KEY, None).content_key
     same = [seal(key, "p", b"page one") for _ in range(2)]
     assert same[0] == same[1]  # unchanged content: byte-identical between builds
     nonces = {seal(key, aad, text)["iv"] for aad in ("p", "q") for text in (b"page one", b"page two", b"")}
     assert len(nonces) == 6
 
 
-def test_addresses_are_stable_long_and_rotated_by_the_link_version():
-    first, again, rotated = derive_keys(SECRET, "lab", 1), derive_keys(SECRET, "lab", 1), derive_keys(SECRET, "lab", 2)
+def test_addresses_are_stable_long_and_depend_only_on_the_key_and_passphrase():
+    """No slug, folder or number goes in: only the key itself brings an old address back, and a
+    changed passphrase (or a first one) changes the folder and every key."""
+    first, again = derive_keys(KEY, None), derive_keys(bytes(KEY), None)
     assert first == again
     assert len(first.token) == 24 and len(first.link_key) == 32 and len(first.content_key) == 32
-    assert rotated.token != first.token and rotated.link_key != first.link_key
-    assert rotated.content_key != first.content_key
-    assert derive_keys(b"another-site-secret-0123456789abcdef", "lab", 1).token != first.token
-    assert "lab" not in first.token
+    other = derive_keys(unb64(new_key()), None)
+    assert other.token != first.token and other.link_key != first.link_key and other.content_key != first.content_key
+    for passphrase in ("quiet river seven lanterns", "based native left including"):
+        changed = derive_keys(KEY, passphrase)
+        assert changed.token != first.token and changed.content_key != first.content_key
+        assert changed.salt != first.salt and changed.page_key != first.page_key
+    assert derive_keys(KEY, "quiet river seven lanterns") != derive_keys(KEY, "based native left including")
+    assert len({new_key() for _ in range(50)}) == 50 and all(len(new_key()) == 43 for _ in range(5))
 
 
 def _private_values(spec) -> list[str]:
@@ -124,32 +128,65 @@ def test_builds_are_reproducible_with_private_circles(tmp_path):
     assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
 
 
-def test_rotating_the_link_version_moves_the_circle_and_old_links_fail(make_site, tmp_path):
-    private = VALID_CIRCLE.replace("visibility: public", "visibility: private")
-    root = make_site({"sites/lab/circle.yaml": private})
+def _built_folders(out) -> set[str]:
+    return {p.name for p in (out / "p").iterdir()}
+
+
+def test_a_new_key_moves_the_circle_and_only_the_same_key_brings_a_folder_back(make_site, tmp_path):
+    """Renaming sites/lab to sites/cohort-2028 with `slug: lab`, or reverting a rotation's key,
+    gives the folder of whatever key the circle holds: the old one only if the old key comes back."""
+    old_key, new = test_key("lab"), new_key()
+    root = make_site({"sites/lab/circle.yaml": private(VALID_CIRCLE, "lab")})
     build(load_project(root, output=tmp_path / "v1"), now=NOW)
-    (root / "sites/lab/circle.yaml").write_text(private + "access:\n  version: 2\n")
+    circle = root / "sites/lab/circle.yaml"
+    circle.write_text(circle.read_text().replace(old_key, new))
     build(load_project(root, output=tmp_path / "v2"), now=NOW)
-    old, new = keys_for("lab", 1), keys_for("lab", 2)
-    assert (tmp_path / "v1" / old.url).is_dir() and not (tmp_path / "v2" / old.url).exists()
-    assert (tmp_path / "v2" / new.url).is_dir()
-    assert "Test Circle" in open_page(tmp_path / "v2", "lab", version=2)
+    old_keys, new_keys = keys_for("lab"), keys_for("lab", key=new)
+    assert _built_folders(tmp_path / "v1") == {old_keys.token} and _built_folders(tmp_path / "v2") == {new_keys.token}
+    assert "Test Circle" in open_page(tmp_path / "v2", "lab", key=new)
     with pytest.raises(InvalidTag):
-        open_page(tmp_path / "v2", "lab", version=2, link_key=old.link_key)
+        open_page(tmp_path / "v2", "lab", key=new, link_key=old_keys.link_key)
+    (root / "sites/lab").rename(root / "sites/cohort-2028")
+    moved = root / "sites/cohort-2028/circle.yaml"
+    moved.write_text("slug: lab\n" + moved.read_text())
+    build(load_project(root, output=tmp_path / "renamed"), now=NOW)
+    assert _built_folders(tmp_path / "renamed") == {new_keys.token}  # the new key's folder, not the old one
+    moved.write_text(moved.read_text().replace("slug: lab\n", "slug: cohort-2028\n"))
+    build(load_project(root, output=tmp_path / "reslugged"), now=NOW)
+    assert _built_folders(tmp_path / "reslugged") == {new_keys.token}  # another slug: the same key, the same folder
+    moved.write_text(moved.read_text().replace(new, old_key))  # what `git revert` of the rotation does
+    build(load_project(root, output=tmp_path / "reverted"), now=NOW)
+    assert _built_folders(tmp_path / "reverted") == {old_keys.token}
+
+
+def test_a_changed_passphrase_changes_the_folder_and_the_content_key(make_site, tmp_path):
+    """A member who copied the content key from sessionStorage opens nothing published after."""
+    root = make_site({"sites/lab/circle.yaml": private(VALID_CIRCLE, "lab", "quiet river seven lanterns")})
+    build(load_project(root, output=tmp_path / "a"), now=NOW)
+    circle = root / "sites/lab/circle.yaml"
+    circle.write_text(circle.read_text().replace("quiet river seven lanterns", "based native left including"))
+    build(load_project(root, output=tmp_path / "b"), now=NOW)
+    first, second = keys_for("lab", "quiet river seven lanterns"), keys_for("lab", "based native left including")
+    assert _built_folders(tmp_path / "a") == {first.token} and _built_folders(tmp_path / "b") == {second.token}
+    data = payload((tmp_path / "b" / second.url / "index.html").read_text())
+    with pytest.raises(InvalidTag):
+        open_sealed(first.content_key, data, "index.html")
+    assert "Test Circle" in open_sealed(second.content_key, data, "index.html")
 
 
 def test_passphrase_circles_open_with_pbkdf2(make_site, tmp_path):
-    circle = VALID_CIRCLE.replace("visibility: public", "visibility: private")
-    root = make_site({"sites/lab/circle.yaml": circle + "access:\n  passphrase: quiet river seven lanterns\n"})
+    root = make_site({"sites/lab/circle.yaml": private(VALID_CIRCLE, "lab", "quiet river seven lanterns")})
     build(load_project(root, output=tmp_path / "out"), now=NOW)
-    shell = (tmp_path / "out" / keys_for("lab").url / "index.html").read_text()
+    shell = (tmp_path / "out" / keys_for("lab", "quiet river seven lanterns").url / "index.html").read_text()
     wrap = payload(shell)["wrap"]
     assert wrap["kind"] == "passphrase" and wrap["iterations"] >= 600_000 and len(wrap["salt"]) >= 22
     assert "Test Circle" in open_page(tmp_path / "out", "lab", passphrase="quiet river seven lanterns")
     with pytest.raises(InvalidTag):
-        open_page(tmp_path / "out", "lab", passphrase="wrong words entirely")
-    with pytest.raises(InvalidTag):
-        open_page(tmp_path / "out", "lab")  # the link key does not open a passphrase circle
+        open_page(tmp_path / "out", "lab", passphrase="wrong words entirely",
+                  circle_passphrase="quiet river seven lanterns")
+    with pytest.raises(InvalidTag):  # the link key does not open a passphrase circle
+        open_page(tmp_path / "out", "lab", circle_passphrase="quiet river seven lanterns",
+                  link_key=keys_for("lab", "quiet river seven lanterns").link_key)
 
 
 def test_a_rebuild_derives_no_passphrase_key_for_an_unchanged_circle(make_site, tmp_path, monkeypatch):
@@ -159,9 +196,8 @@ def test_a_rebuild_derives_no_passphrase_key_for_an_unchanged_circle(make_site, 
 
     import circlepress.privacy as privacy
 
-    circle = VALID_CIRCLE.replace("visibility: public", "visibility: private")
-    root = make_site({"sites/lab/circle.yaml": circle + "access:\n  passphrase: quiet river seven lanterns\n",
-                      "sites/other/circle.yaml": circle})
+    circle = private(VALID_CIRCLE, "lab", "quiet river seven lanterns")
+    root = make_site({"sites/lab/circle.yaml": circle, "sites/other/circle.yaml": private(VALID_CIRCLE, "other")})
     build(load_project(root), now=NOW)
     rounds = []
     real = hashlib.pbkdf2_hmac
@@ -171,8 +207,7 @@ def test_a_rebuild_derives_no_passphrase_key_for_an_unchanged_circle(make_site, 
     other.write_text(other.read_text().replace("Test Circle", "Other Circle"))
     assert build(load_project(root), now=NOW).changed > 0
     assert rounds == []
-    (root / "sites/lab/circle.yaml").write_text(circle.replace("Test Circle", "Renamed Circle")
-                                                + "access:\n  passphrase: quiet river seven lanterns\n")
+    (root / "sites/lab/circle.yaml").write_text(circle.replace("Test Circle", "Renamed Circle"))
     build(load_project(root), now=NOW)
     assert rounds == [privacy.PBKDF2_ITERATIONS]
     assert "Renamed Circle" in open_page(root / "_site", "lab", passphrase="quiet river seven lanterns")
@@ -212,88 +247,24 @@ def test_four_random_words_are_a_strong_passphrase(make_site, passphrase):
     assert load_site(load_project(root)).circles[0].spec.access.passphrase == passphrase
 
 
-# --- the site secret --------------------------------------------------------------------
+# --- the retired site secret ------------------------------------------------------------
 
 
-def test_secret_file_is_made_once_private_and_never_printed(tmp_path, monkeypatch):
-    monkeypatch.delenv("CIRCLEPRESS_SECRET")
-    monkeypatch.delenv("CI", raising=False)
-    root = tmp_path / "project"
-    (root / "sites/lab").mkdir(parents=True)
-    (root / "sites/lab/circle.yaml").write_text(VALID_CIRCLE.replace("visibility: public", "visibility: private"))
-    result = CliRunner().invoke(main, ["build", "--root", str(root)], env={"CI": ""})
+def test_a_leftover_site_secret_is_one_warning_that_blocks_nothing(make_site, tmp_path):
+    root = make_site({"sites/lab/circle.yaml": private(VALID_CIRCLE, "lab")})
+    (root / ".circlepress").mkdir()
+    (root / ".circlepress/secret").write_text("an-old-site-secret-" + "x" * 40 + "\n")
+    env = {"CIRCLEPRESS_SECRET": "an-old-site-secret-from-the-workflow-0123456789"}
+    result = CliRunner().invoke(main, ["build", "--strict", "--root", str(root), "--out", str(tmp_path / "out")], env=env)
     assert result.exit_code == 0, result.output
-    secret_file = root / SECRET_FILE
-    secret = secret_file.read_text().strip()
-    assert len(secret) >= 43 and stat.S_IMODE(secret_file.stat().st_mode) == 0o600
-    assert secret not in result.output
-    assert load_secret(root, {}) == secret.encode()  # the same secret next time: links stay stable
-
-
-def test_ci_without_the_secret_fails_and_publishes_nothing(make_site, monkeypatch, tmp_path):
-    monkeypatch.delenv("CIRCLEPRESS_SECRET")
-    root = make_site({"sites/lab/circle.yaml": VALID_CIRCLE.replace("visibility: public", "visibility: private")})
-    result = CliRunner().invoke(main, ["build", "--root", str(root), "--out", str(tmp_path / "out")],
-                                env={"CI": "true"})
-    assert result.exit_code == 1
-    assert "$CIRCLEPRESS_SECRET:1:1: private circles need the site secret, and CIRCLEPRESS_SECRET is not set" \
-        in result.output
-    assert not (tmp_path / "out").exists() and not (root / SECRET_FILE).exists()
-
-
-def test_short_secret_is_refused_without_being_shown(monkeypatch, tmp_path):
-    with pytest.raises(CirclepressError) as info:
-        load_secret(tmp_path, {"CIRCLEPRESS_SECRET": "hunter2"})
-    assert "hunter2" not in str(info.value) and "shorter than 32 characters" in str(info.value)
-
-
-WEAK_SECRET = "some 10^{} guesses where 10^24 are needed"
-TOKEN_FIX = "(use a long random value, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
-
-
-@pytest.mark.parametrize(("secret", "why"), [
-    ("a" * 40, WEAK_SECRET.format(2) + ': repeats like "aaa" are easy to guess'),
-    ("abc" * 14, WEAK_SECRET.format(2) + ': repeats like "abcabcabc" are only slightly harder to guess than "abc"'),
-    ("password1234" * 3, WEAK_SECRET.format(4) + ': repeats like "abcabcabc" are only slightly harder to guess '
-                                                 'than "abc"'),
-    ("0123456789abcdefghijklmnopqrstuvwxyz", WEAK_SECRET.format(4) + ': sequences like "abc" or "6543" are easy '
-                                                                     "to guess"),
-    ("1" * 200, WEAK_SECRET.format(2) + ': repeats like "aaa" are easy to guess'),  # longer than zxcvbn judges
-])
-def test_weak_secret_is_refused_without_being_shown(tmp_path, secret, why):
-    with pytest.raises(CirclepressError) as info:
-        load_secret(tmp_path, {"CIRCLEPRESS_SECRET": secret})
-    assert str(info.value) == f"$CIRCLEPRESS_SECRET:1:1: the site secret is too easy to guess, {why} {TOKEN_FIX}"
-    assert secret[:12] not in str(info.value)
-
-
-def test_weak_secret_file_is_refused(tmp_path):
-    (tmp_path / SECRET_FILE).parent.mkdir()
-    (tmp_path / SECRET_FILE).write_text("x" * 48 + "\n")
-    with pytest.raises(CirclepressError) as info:
-        load_secret(tmp_path, {})
-    assert str(info.value) == (".circlepress/secret:1:1: the site secret is too easy to guess, "
-                               f'{WEAK_SECRET.format(2)}: repeats like "aaa" are easy to guess (delete '
-                               ".circlepress/secret to have a new one made (private links change))")
-
-
-@pytest.mark.parametrize("make", [lambda: secrets.token_urlsafe(32), lambda: secrets.token_hex(16),
-                                  lambda: secrets.token_urlsafe(96), lambda: TEST_SECRET])
-def test_random_secrets_are_strong(tmp_path, make):
-    for _ in range(20):
-        secret = make()
-        assert load_secret(tmp_path, {"CIRCLEPRESS_SECRET": secret}) == secret.encode()
-
-
-def test_secret_file_must_be_ignored_by_git(tmp_path):
-    root = tmp_path / "repo"
-    root.mkdir()
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    with pytest.raises(CirclepressError, match="git does not ignore it"):
-        load_secret(root, {})
-    assert not (root / SECRET_FILE).exists()
-    (root / ".gitignore").write_text("/.circlepress/\n")
-    assert len(load_secret(root, {})) >= 32
+    warning = ("$CIRCLEPRESS_SECRET:1:1: warning: $CIRCLEPRESS_SECRET and .circlepress/secret: the site secret is no "
+               "longer used (each private circle's key is its circle.yaml's access.key) (remove it from the workflow and "
+               "the repository's secrets; delete .circlepress/secret)")
+    assert result.output.count("site secret is no longer used") == 1 and warning in result.output
+    assert "an-old-site-secret" not in result.output
+    assert _built_folders(tmp_path / "out") == {keys_for("lab").token}  # the old secret changes nothing
+    clean = CliRunner().invoke(main, ["check", "--root", str(REPO)], env={"CIRCLEPRESS_SECRET": None})
+    assert clean.exit_code == 0 and "site secret" not in clean.output
 
 
 # --- circlepress links ------------------------------------------------------------------
@@ -305,7 +276,33 @@ def test_links_lists_public_urls_and_private_share_links(tmp_path):
     keys = keys_for(PRIVATE)
     assert f"https://circles.example.org/repo/{keys.url}#k={b64(keys.link_key)}" in result.output
     assert "https://circles.example.org/repo/circles/imaging-and-data/" in result.output
-    assert TEST_SECRET not in result.output
+    assert test_key(PRIVATE) not in result.output
+
+
+def test_links_prints_the_same_link_with_no_environment_and_no_secret_file(tmp_path):
+    """Wherever the circle can be read: another folder, another user's environment, no state."""
+    import shutil
+    import sys
+
+    programme = tmp_path / "copy"
+    shutil.copytree(REPO / "sites", programme / "sites")
+    shutil.copytree(REPO / "content", programme / "content")
+    (programme / "circlepress.yaml").write_text((REPO / "circlepress.yaml").read_text())
+
+    def links(cwd, root, env) -> str:
+        done = subprocess.run([sys.executable, "-m", "circlepress.cli", "links", "--root", str(root),
+                               "--base-url", "https://circles.example.org/repo/"], cwd=cwd, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    path = os.environ["PATH"]
+    python_path = os.environ.get("PYTHONPATH", "")
+    one = links(REPO, REPO, {"PATH": path, "PYTHONPATH": python_path, "HOME": str(tmp_path)})
+    two = links(tmp_path, programme, {"PATH": path, "PYTHONPATH": python_path, "HOME": "/nonexistent", "CI": "true"})
+    keys = keys_for(PRIVATE)
+    assert one == two and f"https://circles.example.org/repo/{keys.url}#k={b64(keys.link_key)}" in one
+    assert not (programme / ".circlepress").exists()
 
 
 def test_links_draws_a_qr_code_in_the_terminal_and_as_svg(tmp_path):
@@ -336,12 +333,6 @@ def test_links_qr_prints_only_the_chosen_circles_link():
     assert unknown.exit_code == 2 and PRIVATE not in unknown.output
 
 
-def test_secret_env_is_read_from_the_environment_not_a_file(tmp_path):
-    assert load_secret(tmp_path, {"CIRCLEPRESS_SECRET": TEST_SECRET, "CI": "true"}) == SECRET
-    assert not (tmp_path / SECRET_FILE).exists()
-    assert os.environ["CIRCLEPRESS_SECRET"] == TEST_SECRET
-
-
 def _counted_circle(members: int, sessions: int) -> str:
     """A private circle with this many members and sessions, each written as a real one might be."""
     people = "\n".join(f"  - {{id: m{i}, name: Firstname Lastname-{i}, role: 'Postdoc, year {i}', "
@@ -350,7 +341,7 @@ def _counted_circle(members: int, sessions: int) -> str:
                      f"as principal investigator {i}, facilitators: [m{i % members}]}}" for i in range(sessions))
     return (f"name: Counted Circle\ntimezone: Europe/London\nterm: {{start: 2027-01-01, months: 6}}\n"
             f"defaults: {{start: '16:00', place: Seminar room 2, online: 'https://meet.example.org/counted'}}\n"
-            f"members:\n{people}\nsessions:\n{rows}\n")
+            f"members:\n{people}\nsessions:\n{rows}\naccess: {{key: {test_key('lab')}}}\n")
 
 
 def test_sealed_page_sizes_do_not_tell_how_many_members_or_sessions(make_site, tmp_path):
@@ -375,7 +366,7 @@ def test_padding_round_trips_and_rejects_what_it_did_not_make():
 
 def test_a_page_sealed_before_padding_is_still_read_for_its_calendar():
     """The previous build's calendar (for SEQUENCE numbers) may be in the unpadded format 1."""
-    keys = derive_keys(SECRET, "lab", 1)
+    keys = derive_keys(KEY, None)
     aad = page_aad(keys.token, "calendar/index.html")
     old = {"v": 1, "circle": keys.token, "wrap": {}, "page": seal(keys.content_key, aad, b"<p>old</p>")}
     shell = f'<script type="application/json" id="circlepress-sealed">{json.dumps(old)}</script>'
@@ -410,8 +401,7 @@ def test_an_edit_reseals_every_page_of_the_circle_and_a_comment_none(make_site, 
 
 def test_a_private_circles_own_pages_are_published_under_names_of_its_keys(make_site, tmp_path):
     """sites/lab/leaving-smith-lab.md: no published path says 'leaving' or 'smith'; the menu finds it."""
-    private = VALID_CIRCLE.replace("visibility: public", "visibility: private")
-    root = make_site({"sites/lab/circle.yaml": private,
+    root = make_site({"sites/lab/circle.yaml": private(VALID_CIRCLE, "lab"),
                       "sites/lab/leaving-smith-lab.md": "---\ntitle: Leaving the lab\n---\nWhat we know so far.\n"})
     out = tmp_path / "out"
     build(load_project(root, output=out), now=NOW)
@@ -422,3 +412,79 @@ def test_a_private_circles_own_pages_are_published_under_names_of_its_keys(make_
     assert re.fullmatch(r"[A-Za-z0-9_-]{16}", folder)
     assert "What we know so far." in open_page(out, "lab", f"{folder}/index.html")
     assert f"{folder}/index.html" in [p.removeprefix(keys_for("lab").url) for p in paths]
+
+
+# --- circlepress rotate -----------------------------------------------------------------
+
+
+def _key_in(path) -> str:
+    return re.search(r"^  key: ([A-Za-z0-9_-]{43})$", path.read_text(), re.M).group(1)
+
+
+def test_rotate_writes_a_new_key_keeps_comments_and_the_old_folder_is_gone_after_the_next_build(make_site):
+    text = private(VALID_CIRCLE, "lab").replace("members:\n", "# who is in it\nmembers:  # ten at most\n")
+    root = make_site({"sites/lab/circle.yaml": text})
+    assert build(load_project(root), now=NOW).changed
+    old = keys_for("lab")
+    assert _built_folders(root / "_site") == {old.token}
+    result = CliRunner().invoke(main, ["rotate", "lab", "--root", str(root), "--base-url", "https://c.example.org/"])
+    assert result.exit_code == 0, result.output
+    circle = root / "sites/lab/circle.yaml"
+    key = _key_in(circle)
+    new = keys_for("lab", key=key)
+    assert key != test_key("lab") and key not in result.output
+    assert circle.read_text() == text.replace(test_key("lab"), key)  # only the key changed: comments and layout kept
+    assert result.output.splitlines() == [
+        "Wrote a new key to sites/lab/circle.yaml. The new link:",
+        f"  https://c.example.org/{new.url}#k={b64(new.link_key)}",
+        "The old link stops working once the site is built and published again."]
+    links = CliRunner().invoke(main, ["links", "--root", str(root), "--base-url", "https://c.example.org/"])
+    assert f"https://c.example.org/{new.url}#k={b64(new.link_key)}" in links.output  # as `links` prints it
+    build(load_project(root), now=NOW)
+    assert _built_folders(root / "_site") == {new.token}  # the old link's folder is gone
+    assert "Test Circle" in open_page(root / "_site", "lab", key=key)
+
+
+def test_rotate_mends_a_circle_without_a_key_or_with_the_old_version(make_site):
+    body = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+    root = make_site({"sites/a/circle.yaml": body, "sites/b/circle.yaml": body + "access:\n  version: 3  # v3\n",
+                      "sites/c/circle.yaml": body + "access: {passphrase: quiet river seven lanterns}\n"})
+    with pytest.raises(CirclepressError):
+        load_site(load_project(root))
+    for slug in "abc":
+        result = CliRunner().invoke(main, ["rotate", slug, "--root", str(root)])
+        assert result.exit_code == 0, result.output
+    assert "version" not in (root / "sites/b/circle.yaml").read_text()
+    assert "members also need the circle's passphrase" in result.output and "#k=" not in result.output
+    site = load_site(load_project(root))
+    assert [c.spec.access.passphrase for c in site.circles] == [None, None, "quiet river seven lanterns"]
+    assert len({_key_in(root / f"sites/{s}/circle.yaml") for s in "ab"}) == 2
+
+
+def test_rotate_refuses_a_public_circle_an_unknown_one_and_a_broken_one_writing_nothing(make_site):
+    broken = private(VALID_CIRCLE, "bad").replace("facilitators: [bo]", "facilitators: [zed]")
+    root = make_site({"sites/pub/circle.yaml": VALID_CIRCLE, "sites/bad/circle.yaml": broken})
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    public = CliRunner().invoke(main, ["rotate", "pub", "--root", str(root)])
+    assert public.exit_code == 1 and public.output.startswith(
+        "sites/pub/circle.yaml:2:13: 'pub' is a public circle: it has no private link to rotate")
+    unknown = CliRunner().invoke(main, ["rotate", "nope", "--root", str(root)])
+    assert unknown.exit_code == 1 and "sites/nope/circle.yaml:1:1: there is no circle 'nope' (allowed: bad, pub)" in unknown.output
+    bad = CliRunner().invoke(main, ["rotate", "bad", "--root", str(root)])
+    assert bad.exit_code == 1 and "sites/bad/circle.yaml:15:" in bad.output and "Traceback" not in bad.output
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_new_circle_writes_a_random_key_so_it_builds_at_once(make_site, tmp_path):
+    root = make_site({"circlepress.yaml": "title: T\n"})
+    for slug in ("one", "two"):
+        result = CliRunner().invoke(main, ["new", "circle", slug, "--root", str(root)])
+        assert result.exit_code == 0, result.output
+    keys = {_key_in(root / f"sites/{slug}/circle.yaml") for slug in ("one", "two")}
+    assert len(keys) == 2
+    assert build(load_project(root, output=tmp_path / "out"), now=NOW).circles == 2
+    assert _built_folders(tmp_path / "out") == {keys_for("x", key=k).token for k in keys}
+
+
+def test_the_example_sites_demo_key_is_the_tests_fixed_key():
+    assert _key_in(REPO / "sites" / PRIVATE / "circle.yaml") == test_key(PRIVATE)

@@ -14,7 +14,7 @@ from circlepress.privacy import b64, share_link
 
 from browser_support import CHROMIUM_ARGS, serve  # noqa: F401 - the launch flags live there
 from conftest import NOW, VALID_CIRCLE
-from private_support import keys_for, open_page
+from private_support import keys_for, open_page, private
 from test_browser import browser, served  # noqa: F401 - shared module fixtures
 
 PRIVATE = "early-independence"
@@ -142,12 +142,11 @@ def test_a_page_moved_to_another_path_does_not_open(served, tab, tmp_path):  # n
 
 
 def test_a_passphrase_opens_a_circle_that_chose_one(make_site, tab, tmp_path):
-    circle = VALID_CIRCLE.replace("visibility: public", "visibility: private")
-    circle += "access:\n  passphrase: quiet river seven lanterns\n"
+    circle = private(VALID_CIRCLE, "lab-p", "quiet river seven lanterns")
     root = make_site({"sites/lab-p/circle.yaml": circle})
     out = tmp_path / "out"
     build(load_project(root, output=out), now=NOW)
-    keys = keys_for("lab-p")
+    keys = keys_for("lab-p", "quiet river seven lanterns")
     tab.goto((out / keys.url / "index.html").as_uri())
     wait_locked(tab)
     tab.fill("#unlock-input", "wrong words entirely here")
@@ -179,7 +178,7 @@ def opened_page(site, slug: str, title: str) -> tuple[str, str]:
 def test_an_anchor_shaped_like_a_key_scrolls_and_keeps_the_page_open(make_site, tab, tmp_path):
     """A heading's id can be 43 letters, digits and '-', as a bare key is: opening a page at that
     anchor, or following it inside an open page, shows the page and scrolls; the key stays kept."""
-    circle = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+    circle = private(VALID_CIRCLE, "lab-p")
     filler = "\n\n".join(f"Paragraph {i} of what the circle wrote down." for i in range(80))
     notes = f"---\ntitle: Notes\n---\n[Jump to the questions](#ID)\n\n{filler}\n\n## {HEADING}\n\nThe end.\n"
     root = make_site({"sites/lab-p/circle.yaml": circle, "sites/lab-p/notes.md": notes})
@@ -206,8 +205,7 @@ def test_an_anchor_shaped_like_a_key_scrolls_and_keeps_the_page_open(make_site, 
         tab.get_by_role("link", name="Topics", exact=True).click()
         wait_opened(tab, "Topics")  # the kept key still opens the circle's other pages
 def test_a_circles_own_page_opens_from_its_menu_at_an_address_of_its_keys(make_site, tab, tmp_path):
-    circle = VALID_CIRCLE.replace("visibility: public", "visibility: private")
-    root = make_site({"sites/lab/circle.yaml": circle,
+    root = make_site({"sites/lab/circle.yaml": private(VALID_CIRCLE, "lab"),
                       "sites/lab/leaving-smith-lab.md": "---\ntitle: Leaving the lab\n---\nWhat we know so far.\n"})
     out = tmp_path / "out"
     build(load_project(root, output=out), now=NOW)

@@ -73,9 +73,9 @@ def test_new_programme_builds_checks_clean_and_ignores_its_output(tmp_path):
     built = run("build", "--root", str(folder), "--strict", "--base-url", "https://someone.github.io/our-programme/")
     assert built.exit_code == 0, built.output
     subprocess.run(["git", "init", "-q", str(folder)], check=True)
-    ignored = subprocess.run(["git", "-C", str(folder), "check-ignore", ".circlepress/state", "_site/index.html"],
-                             capture_output=True, text=True)
-    assert ignored.returncode == 0 and "_site/index.html" in ignored.stdout
+    ignored = subprocess.run(["git", "-C", str(folder), "check-ignore", ".circlepress/build-state",
+                              "_site/index.html"], capture_output=True, text=True)
+    assert ignored.returncode == 0 and "_site/index.html" in ignored.stdout and ".circlepress/build-state" in ignored.stdout
     tracked = subprocess.run(["git", "-C", str(folder), "check-ignore", f"vendor/{WHEEL_NAME}"])
     assert tracked.returncode == 1  # the wheel is committed: the workflow installs it
     diff = subprocess.run(["git", "-C", str(folder), "check-attr", "diff", "sites/a/circle.yaml.age"],
@@ -145,7 +145,7 @@ def _project_with(make_site, page: str):
 ])
 def test_strict_build_checks_the_output_and_names_the_source(make_site, tmp_path, body, where, message):
     """Located where the source writes the link (its file, line and column)."""
-    token = keys_for("lab").token
+    token = keys_for("early-independence").token  # the example's circle, copied to sites/lab with its key
     root = _project_with(make_site, body.format(token=token))
     out = tmp_path / "out"
     assert run("build", "--root", str(root), "--out", str(out)).exit_code == 0  # not strict: no output check

@@ -14,10 +14,10 @@ import pytest
 from circlepress.assemble import render_site
 from circlepress.load import load_site
 from circlepress.config import load_project
-from circlepress.privacy import load_secret
 from circlepress.serve import live_page
 
-from conftest import REPO, TEST_SECRET, record_render_processes
+from conftest import REPO, record_render_processes
+from private_support import test_key
 from serve_support import Server
 
 EPOCH = "1800000000"  # the server's build time, so a clean build can be compared with it
@@ -36,7 +36,7 @@ def project(tmp_path):
 
 @pytest.fixture
 def server(project):
-    running = Server(project, env={"SOURCE_DATE_EPOCH": EPOCH, "CIRCLEPRESS_SECRET": TEST_SECRET})
+    running = Server(project, env={"SOURCE_DATE_EPOCH": EPOCH})
     yield running
     running.stop()
 
@@ -146,14 +146,13 @@ def test_after_edits_the_served_site_equals_a_clean_build(server, project):
     time.sleep(0.5)
     site = load_site(load_project(project))
     now = datetime.fromtimestamp(int(EPOCH), timezone.utc)
-    clean = render_site(site, now, TEST_SECRET.encode())
+    clean = render_site(site, now)
     served = {}
     for path in clean:
         status, _, body = server.get(path)
         assert status == 200, path
         served[path] = body
     assert served == {path: live_page(body) if path.endswith(".html") else body for path, body in clean.items()}
-    assert load_secret  # the same secret as the server's, passed through the environment
 
 
 def test_ctrl_c_stops_cleanly_and_writes_nothing(server, project):
@@ -197,11 +196,11 @@ def test_the_start_up_message_lists_at_most_ten_private_links(tmp_path, monkeypa
     """A programme of many private circles gets ten preview links and a pointer to the rest."""
     from circlepress.serve import LiveSite, PREVIEW_LINKS, _preview_links
 
-    monkeypatch.setenv("CIRCLEPRESS_SECRET", TEST_SECRET)
     private = (REPO / "sites/early-independence/circle.yaml").read_text()
     for i in range(PREVIEW_LINKS + 2):
         (tmp_path / "sites" / f"c{i:02d}").mkdir(parents=True)
-        (tmp_path / "sites" / f"c{i:02d}" / "circle.yaml").write_text(private)
+        (tmp_path / "sites" / f"c{i:02d}" / "circle.yaml").write_text(  # each its own key: copies may not share one
+            private.replace(test_key("early-independence"), test_key(f"c{i:02d}")))
     live = LiveSite(tmp_path, "/repo/")
     live.rebuild()
     lines = _preview_links(live, "http://127.0.0.1:8000")
@@ -217,7 +216,6 @@ def test_the_first_build_renders_across_cores_and_later_ones_reuse_it(project, m
     import circlepress.assemble as assemble
     from circlepress.serve import LiveSite
 
-    monkeypatch.setenv("CIRCLEPRESS_SECRET", TEST_SECRET)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
     pids = project / "pids"
@@ -297,7 +295,7 @@ def test_bind_to_every_interface_warns_and_keeps_the_live_status_local(project):
     address = other_address()
     if address is None:
         pytest.skip("this machine has no address but loopback")
-    running = Server(project, "--bind", "0.0.0.0", env={"CIRCLEPRESS_SECRET": TEST_SECRET})
+    running = Server(project, "--bind", "0.0.0.0")
     try:
         assert running.lines[0] == (
             "warning: --bind 0.0.0.0 makes this server reachable from every network this machine is on: anyone "
@@ -327,7 +325,7 @@ def test_bind_to_one_address_answers_that_address(project):
     address = other_address()
     if address is None:
         pytest.skip("this machine has no address but loopback")
-    running = Server(project, "--bind", address, env={"CIRCLEPRESS_SECRET": TEST_SECRET})
+    running = Server(project, "--bind", address)
     try:
         assert running.lines[0].startswith(f"warning: --bind {address} makes this server reachable from the "
                                            f"network of {address}: anyone there can read every page")
@@ -345,7 +343,6 @@ def test_any_exception_from_a_template_is_shown_located_and_the_last_good_site_s
     import circlepress.assemble as assemble
     from circlepress.serve import LiveSite
 
-    monkeypatch.setenv("CIRCLEPRESS_SECRET", TEST_SECRET)
     monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
     override = project / "themes/default/templates/circle/home.html"
     override.parent.mkdir(parents=True)

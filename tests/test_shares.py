@@ -17,6 +17,7 @@ from circlepress.errors import CirclepressError
 from circlepress.state import forget_state
 
 from conftest import NOW, REPO, left_by_a_killed_build
+from private_support import test_key
 from test_incremental import snapshot
 
 EXTRA = """name: Extra Circle {n}
@@ -33,6 +34,11 @@ sessions:
 """
 
 
+def extra(n: int, visibility: str) -> str:
+    """Extra circle `n`, with its own test key (used when it is private)."""
+    return EXTRA.format(n=n, visibility=visibility) + f"access:\n  key: {test_key(f'extra-{n}')}\n"
+
+
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """The example programme plus four circles of both kinds (one with a warning each)."""
@@ -43,7 +49,7 @@ def project(tmp_path, monkeypatch):
     for n in range(4):
         folder = root / f"sites/extra-{n}"
         folder.mkdir()
-        (folder / "circle.yaml").write_text(EXTRA.format(n=n, visibility="private" if n % 2 else "public"))
+        (folder / "circle.yaml").write_text(extra(n, "private" if n % 2 else "public"))
     (root / "circlepress.yaml").write_text("title: Test\nbase_url: https://circles.example.org/\n")
     return root
 
@@ -88,8 +94,8 @@ def test_the_state_a_shared_build_saves_serves_the_next_rebuild(project, tmp_pat
 def test_a_shared_build_reports_every_problem_as_one_process_does(project, tmp_path):
     build(load_project(project), now=NOW, jobs=2)
     before = snapshot(project / "_site")
-    (project / "sites/extra-1/circle.yaml").write_text(EXTRA.format(n=1, visibility="secret"))
-    (project / "sites/extra-3/circle.yaml").write_text("slug: extra-0\n" + EXTRA.format(n=3, visibility="public"))
+    (project / "sites/extra-1/circle.yaml").write_text(extra(1, "secret"))
+    (project / "sites/extra-3/circle.yaml").write_text("slug: extra-0\n" + extra(3, "public"))
     (project / "sites/empty").mkdir()
     (project / "sites/extra-2/notes.md").write_text("---\ntitle: Notes\n---\n{{< membres >}}\n")
     message = failure(project, jobs=2)
@@ -118,10 +124,22 @@ def test_a_render_error_in_a_share_is_located_and_leaves_the_previous_output(pro
     assert multiprocessing.active_children() == []
 
 
-def test_private_circles_without_the_secret_stop_a_shared_build(project, monkeypatch):
-    monkeypatch.setenv("CIRCLEPRESS_SECRET", "too short")
+def test_a_copied_circle_with_the_same_key_is_found_by_a_shared_build(project):
+    """sites/extra-3 copied from sites/extra-1, key and all: both would publish at one address."""
+    (project / "sites/extra-3/circle.yaml").write_text((project / "sites/extra-1/circle.yaml").read_text()
+                                                       .replace("Extra Circle 1", "Extra Circle 3"))
     message = failure(project, jobs=2)
-    assert message.startswith("$CIRCLEPRESS_SECRET:1:1: the site secret is shorter than 32 characters")
+    assert message == failure(project, jobs=1)
+    assert ("sites/extra-3/circle.yaml:13:8: this circle has the same access key as sites/extra-1/circle.yaml "
+            "(run `circlepress rotate extra-3` to give it its own)") in message
+
+
+def test_a_private_circle_without_a_key_stops_a_shared_build(project):
+    (project / "sites/extra-1/circle.yaml").write_text(EXTRA.format(n=1, visibility="private"))
+    message = failure(project, jobs=2)
+    assert message == failure(project, jobs=1)
+    assert ("sites/extra-1/circle.yaml:2:1: this private circle has no 'access: key:' (run `circlepress rotate "
+            "extra-1` to write a new random key; the circle's link changes)") in message.splitlines()
     assert not (project / "_site").exists()
     assert multiprocessing.active_children() == []
 
@@ -195,4 +213,4 @@ def test_more_workers_than_circles_still_report_progress(project):
 def test_workers_stop_when_the_main_process_is_killed(project):
     """Killed between loading and rendering, the main process leaves no worker waiting for it."""
     assert left_by_a_killed_build(project, "shares.SHARED_FROM = 1\n"
-                                  "shares.load_secret = lambda root: os.kill(os.getpid(), signal.SIGKILL)") == []
+                                  "shares.finish = lambda *args: os.kill(os.getpid(), signal.SIGKILL)") == []

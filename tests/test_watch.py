@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW, REPO, TEST_SECRET, record_render_processes
+from conftest import NOW, REPO, record_render_processes
 from test_incremental import clean_build, make_change, snapshot
 
 
@@ -24,7 +24,7 @@ class Watching:
     """`circlepress build --watch` in a subprocess, its output read line by line."""
 
     def __init__(self, root):
-        env = {**os.environ, "CIRCLEPRESS_SECRET": TEST_SECRET, "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))}
+        env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))}
         self.proc = subprocess.Popen([sys.executable, "-c", "from circlepress.cli import main; main()", "build",
                                       "--watch", "--root", str(root)], stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, env=env)
@@ -205,7 +205,7 @@ def test_ctrl_c_during_a_build_on_every_core_stops_everything(tmp_path):
     for i in range(25):  # enough pages for a later build to render on every core
         (root / f"sites/c{i:02d}").mkdir(parents=True)
         (root / f"sites/c{i:02d}/circle.yaml").write_text(example.replace("Imaging and Data Circle", f"Circle {i}"))
-    env = {**os.environ, "CIRCLEPRESS_SECRET": TEST_SECRET}
+    env = dict(os.environ)
     proc = subprocess.Popen([sys.executable, "-c", "from circlepress.cli import main; main()", "build", "--watch",
                              "--root", str(root)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=env, start_new_session=True,

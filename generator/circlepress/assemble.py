@@ -25,7 +25,7 @@ from .errors import CirclepressError, Location, Problem
 from .handbook import Handbook
 from .markdown import PageLink, Shortcode
 from .memo import value_stamp
-from .privacy import SECRET_ENV, Sealer, read_sealed
+from .privacy import Sealer, read_sealed, unb64
 from .render import Output, Renderer, make_environment
 from .site import PublicCircle, Site, circle_outputs, make_view, public_circles, site_pages
 from .sitemap import render_robots, render_sitemap
@@ -66,15 +66,12 @@ class RenderMemo:
         self.__init__(**state, hold=False)
 
 
-def make_sealer(site: Site, secret: bytes | None) -> Sealer | None:
-    """Keys for the private circles; refuses to go on without a secret rather than publish plaintext."""
-    private = [(c.slug, c.spec.access.version, c.spec.access.passphrase) for c in site.circles if c.is_private]
+def make_sealer(site: Site) -> Sealer | None:
+    """Keys for the private circles, each from its own `access.key` (a loaded private circle has one)."""
+    private = [(c.slug, unb64(c.spec.access.key), c.spec.access.passphrase) for c in site.circles if c.is_private]
     if not private:
         return None
-    if secret is None:
-        raise CirclepressError([Problem(Location(f"${SECRET_ENV}"), "private circles need the site secret",
-                                        "set CIRCLEPRESS_SECRET or build from the project folder")])
-    return Sealer(secret, private)
+    return Sealer(private)
 
 
 def publish_addresses(circles: tuple[Circle, ...], sealer: Sealer | None, memo: RenderMemo) -> tuple[Circle, ...]:
@@ -359,7 +356,7 @@ def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], c
     return results
 
 
-def render_site(site: Site, now: datetime, secret: bytes | None = None, previous_out: Path | None = None,
+def render_site(site: Site, now: datetime, previous_out: Path | None = None,
                 progress: Callable[[int, int], None] | None = None, memo: RenderMemo | None = None,
                 sources: dict[str, str] | None = None, jobs: int = 1,
                 sink: Staging | None = None, meanwhile: Callable[[], None] = lambda: None,
@@ -380,7 +377,7 @@ def render_site(site: Site, now: datetime, secret: bytes | None = None, previous
     project = site.project
     fresh = memo is None
     memo = memo or RenderMemo()
-    sealer = make_sealer(site, secret)
+    sealer = make_sealer(site)
     circles = publish_addresses(site.circles, sealer, memo)
     calendars = Calendars(circles, sealer, previous_out, now, memo)
     view = make_view(project.config, project.base_path, project.origin, site.handbook,

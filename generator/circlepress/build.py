@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from .config import CONFIG_NAME, Project
 from .errors import CirclepressError, Location, Problem, Severity
 from .memo import Memo, value_stamp
 from .linkcheck import check_output
-from .privacy import PRIVATE_ROOT, SECRET_ENV, SECRET_FILE, load_secret
+from .privacy import PRIVATE_ROOT
 from .resources import EXAMPLE_CIRCLE, packaged
 from .state import (BuildState, code_digest, forget_state, input_digest, load_state, load_summary, output_files,
                     output_signature, restat, save_state, save_summary)
@@ -82,11 +81,8 @@ def _check_output(files: dict[str, bytes | None], out: Path, site: Site,
 
 def _options(project: Project, strict: bool) -> str:
     """What the command line and environment chose that outputs depend on."""
-    secret = os.environ.get(SECRET_ENV, "")
-    if not secret and (project.root / SECRET_FILE).is_file():
-        secret = (project.root / SECRET_FILE).read_text("utf-8").strip()
     return value_stamp(__version__, code_digest(), str(project.output_dir), project.config, strict, project.theme_dirs,
-                       str(project.content_dir), str(project.sites_dir), hashlib.sha256(secret.encode()).hexdigest())
+                       str(project.content_dir), str(project.sites_dir))
 
 
 @contextlib.contextmanager
@@ -182,10 +178,9 @@ def _build(project: Project, strict: bool, now: datetime, progress: Callable[[in
         else:
             render = state.render if state else RenderMemo(hold=False)
             site = load_site(project, strict=strict, memo=memo)
-            secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
-            sources: dict | None = {} if strict else None  # for the output check's messages
+            sources: dict[str, str] | None = {} if strict else None  # for the output check's messages
             memos: list[bytes] = []  # the state's largest part, pickled while the workers render
-            files = render_site(site, now, secret, out, progress, memo=render, sources=sources, jobs=jobs,
+            files = render_site(site, now, out, progress, memo=render, sources=sources, jobs=jobs,
                                 sink=None if strict else staging, meanwhile=lambda: memos.extend(memo.parts()))
             circles = len(site.circles)
             if strict:  # check the output itself before anything is written
@@ -204,7 +199,7 @@ def _build(project: Project, strict: bool, now: datetime, progress: Callable[[in
             staging.abandon()
     pages = sum(1 for name in files if name.endswith(".html"))
     counts = (pages, len(files), circles)
-    options = _options(project, strict)  # again: this build may have made the local secret file
+    options = _options(project, strict)
     state = BuildState(options, inputs, output_signature(rows), counts, site.warnings, memo, render)
     save_state(project.root, state, memos)
     save_summary(project.root, state)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from .memo import Memo, NoMemo, value_stamp
 from .schedule import Meeting, add_months, held, meetings, term_end
 
 from .strength import PASSPHRASE_GUESSES, weakness
-from .schema import MAX_SESSIONS, SESSIONS_HINT, CircleSpec, StepProgress
+from .schema import KEY_PATTERN, MAX_SESSIONS, SESSIONS_HINT, CircleSpec, StepProgress
 from .source import Document, escaping_link, load_yaml, split_front_matter
 from .urls import NAME_HINT, name_problem
 from .validation import suggest, validate
@@ -63,6 +64,13 @@ class Circle:
     slug_at: Location
     url: str  # site-relative folder: circles/<slug>/, or a secret folder for a private circle
     digest: str = ""  # of its files and the handbook facts it was checked against
+    key_at: Location | None = None  # where a private circle's access.key is set
+
+    @property
+    def key_id(self) -> str | None:
+        """A digest that tells a private circle's key from another's (not the key itself)."""
+        key = self.spec.access.key if self.is_private else None
+        return hashlib.sha256(key.encode()).hexdigest()[:32] if key else None
 
     @property
     def is_private(self) -> bool:
@@ -170,6 +178,24 @@ def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
     return problems
 
 
+def access_problems(spec: CircleSpec, doc: Document, slug: str) -> list[Problem]:
+    """A private circle needs its own well-formed `access.key` (never shown in a message);
+    `access.version` (from the days of the site secret) is gone."""
+    rotate = f"run `circlepress rotate {slug}` to write a new random key; the circle's link changes"
+    if "version" in spec.access.model_fields_set:
+        return [_err(doc, ("access", "version"), "'version' is no longer used: a private circle's link comes "
+                     "from its own random 'key'", f"run `circlepress rotate {slug}`: it removes this line and writes a new random key; the circle's link "
+                     "changes", key=True)]
+    if spec.access.key is not None and not KEY_PATTERN.fullmatch(spec.access.key):
+        return [_err(doc, ("access", "key"), "'key' is not a circle key (43 letters, digits, '-' or '_')", rotate)]
+    if spec.visibility == "private" and spec.access.key is None:
+        at = ("access",) if "access" in spec.model_fields_set else ("visibility",) \
+            if "visibility" in spec.model_fields_set else ()
+        default = "" if "visibility" in spec.model_fields_set else " (circles are private unless they say otherwise)"
+        return [_err(doc, at, f"this private circle has no 'access: key:'{default}", rotate, key=bool(at))]
+    return []
+
+
 def _rotation_warnings(spec: CircleSpec, doc: Document, schedule: tuple[Meeting, ...]) -> list[Problem]:
     problems: list[Problem] = []
     year_end = add_months(spec.term.start, 12)
@@ -275,6 +301,7 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     if problem := slug_problem(slug):
         problems.append(_err(doc, ("slug",) if spec.slug else (), problem[0],
                              problem[1] + "; rename the folder or set 'slug:'"))
+    problems += access_problems(spec, doc, slug)
     topics = tuple(Topic(t.title, _field_markdown(t.notes, doc, ("topics", i, "notes"), problems),
                          t.proposed_by and next((m.name for m in spec.members if m.id == t.proposed_by), None))
                    for i, t in enumerate(spec.topics))
@@ -289,7 +316,8 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     if any(p.is_error for p in problems):
         return None, problems
     circle = Circle(slug, spec, shown(path), schedule, topics, own or default_agreement,
-                    own is None, tuple(pages), doc.locate(("slug",)), f"circles/{slug}/", digest)
+                    own is None, tuple(pages), doc.locate(("slug",)), f"circles/{slug}/", digest,
+                    doc.locate(("access", "key")))
     return circle, problems
 
 
@@ -341,6 +369,22 @@ def load_circle_folder(folder: Path, shown: Shown, steps: frozenset[int] | None,
     return circle, problems
 
 
+def duplicate_keys(circles: list[tuple[str | None, str, str, Location | None]]) -> list[Problem]:
+    """Each circle's (key digest or None, slug, source, where its key is set), in folder order: a
+    key used again (a circle folder copied to start another) would publish both at one address."""
+    seen: dict[str, str] = {}
+    problems = []
+    for key_id, slug, source, at in circles:
+        if key_id is None:
+            continue
+        if key_id in seen:
+            problems.append(Problem(at, f"this circle has the same access key as {seen[key_id]}",
+                                    f"run `circlepress rotate {slug}` to give it its own"))
+        else:
+            seen[key_id] = source
+    return problems
+
+
 def duplicate_slugs(circles: list[tuple[str, str, Location]]) -> list[Problem]:
     """Each circle's (slug, source, where its slug is set), in folder order: a slug used again."""
     seen: dict[str, str] = {}
@@ -374,4 +418,5 @@ def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None, de
         if circle is not None:
             circles.append(circle)
     problems += duplicate_slugs([(c.slug, c.source, c.slug_at) for c in circles])
+    problems += duplicate_keys([(c.key_id, c.slug, c.source, c.key_at) for c in circles])
     return tuple(sorted(circles, key=lambda c: c.slug)), tuple(problems)

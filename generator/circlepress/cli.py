@@ -153,13 +153,10 @@ def links_command(root: Path, base_url: str | None, qr_slug: str | None, svg: Pa
     """
     from .links import circle_links, qr_text, write_qr_svg
     from .load import load_site
-    from .privacy import load_secret
-
     try:
         project = load_project(root, base_url=base_url)
         site = load_site(project)
-        secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
-        links = circle_links(site, secret)
+        links = circle_links(site)
     except CirclepressError as exc:
         _fail(exc)
     if svg and not qr_slug:
@@ -182,6 +179,32 @@ def links_command(root: Path, base_url: str | None, qr_slug: str | None, svg: Pa
             click.echo(f"Wrote the QR code for {qr_slug} to {svg}")
         else:
             click.echo(qr_text(chosen.url))
+
+
+@main.command("rotate")
+@_root_option
+@click.argument("slug")
+@click.option("--base-url", default=None, metavar="URL",
+              help="Where the site lives, e.g. 'https://user.github.io/repo/' (links need the host).")
+def rotate_command(root: Path, slug: str, base_url: str | None) -> None:
+    """Give private circle SLUG a new random key, and so a new link (e.g. when a member leaves).
+
+    The old link stops working once the site is built and published again.
+    """
+    from .circlefiles import rotate_circle
+    from .links import circle_link
+
+    try:
+        project = load_project(root, base_url=base_url)
+        rotated = rotate_circle(project, slug)
+    except CirclepressError as exc:
+        _fail(exc)
+    link = circle_link(project, rotated.circle)
+    note = " (members also need the circle's passphrase)" if link.uses_passphrase else ""
+    click.echo(f"Wrote a new key to {rotated.path}. The new link:\n  {link.url}{note}")
+    click.echo("The old link stops working once the site is built and published again.")
+    if not project.origin:
+        click.echo("Note: this link has no host; pass --base-url https://... or set base_url.", err=True)
 
 
 @main.command("plan")
@@ -378,5 +401,5 @@ def decrypt_command(file: Path) -> None:
     sys.stdout.buffer.write(plain)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # `python -m circlepress.cli`, as from a source tree
     main()

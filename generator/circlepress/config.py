@@ -18,7 +18,7 @@ from .urls import unseen
 from .validation import validate
 
 CONFIG_NAME = "circlepress.yaml"
-STATE_DIR = ".circlepress"  # the build state, the site secret and the record of what was written
+STATE_DIR = ".circlepress"  # the build state and the record of what was written
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 
 

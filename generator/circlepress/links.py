@@ -8,9 +8,10 @@ from pathlib import Path
 
 import segno
 
-from .assemble import make_sealer
+from .circles import Circle
+from .config import Project
+from .privacy import derive_keys, share_link, unb64
 from .site import Site
-from .privacy import share_link
 
 
 @dataclass(frozen=True)
@@ -22,21 +23,22 @@ class CircleLink:
     url: str
 
 
-def circle_links(site: Site, secret: bytes | None, origin: str | None = None) -> list[CircleLink]:
+def circle_links(site: Site, origin: str | None = None) -> list[CircleLink]:
     """Public circles' URLs and private circles' full share links, with the base URL applied
     (or served from `origin`, e.g. the dev server's http://127.0.0.1:8000)."""
-    project = site.project
+    return [circle_link(site.project, circle, origin) for circle in site.circles]
+
+
+def circle_link(project: Project, circle: Circle, origin: str | None = None) -> CircleLink:
+    """One circle's address: a private one's from its own key alone (no secret, no environment)."""
     origin = project.origin if origin is None else origin
-    sealer = make_sealer(site, secret)
-    links = []
-    for circle in site.circles:
-        passphrase = bool(circle.spec.access.passphrase)
-        if circle.is_private:
-            url = share_link(origin, project.base_path, sealer.keys[circle.slug], passphrase)
-        else:
-            url = origin + project.base_path + circle.url
-        links.append(CircleLink(circle.slug, circle.spec.name, circle.is_private, passphrase, url))
-    return links
+    passphrase = circle.spec.access.passphrase
+    if circle.is_private:
+        keys = derive_keys(unb64(circle.spec.access.key), passphrase)
+        url = share_link(origin, project.base_path, keys, bool(passphrase))
+    else:
+        url = origin + project.base_path + circle.url
+    return CircleLink(circle.slug, circle.spec.name, circle.is_private, bool(passphrase), url)
 
 
 def qr_text(url: str) -> str:

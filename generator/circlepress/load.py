@@ -9,6 +9,7 @@ from .circles import Circle, load_circle, load_circles
 from .config import Project
 from .errors import CirclepressError, Problem
 from .handbook import Handbook, load_handbook
+from .privacy import leftover_secret
 from .memo import Memo, NoMemo, value_stamp
 from .render import check_shortcodes, make_environment
 from .resources import EXAMPLE_CIRCLE, packaged
@@ -69,9 +70,11 @@ def circle_page_problems(project: Project, circles: tuple[Circle, ...]) -> list[
 def finish(project: Project, guide: Guide, circles: tuple[Circle, ...], problems: list[Problem],
            strict: bool = False) -> Site:
     """The loaded site with its warnings, or every problem (in the order found) raised at once
-    when any is an error; warnings are errors under `strict`."""
+    when any is an error; warnings are errors under `strict` (not the one about a leftover site secret)."""
     if strict:
         problems = [p.as_error() for p in problems]
+    if leftover := leftover_secret(project.root):  # a warning even under `strict`: it blocks nothing
+        problems = problems + [leftover]
     if any(p.is_error for p in problems):
         raise CirclepressError(problems)
     return Site(project, guide.handbook, guide.example, circles, tuple(problems))

@@ -1,6 +1,6 @@
 """Files only their owner may open, whatever the umask: everything under `.circlepress/` (the
-site secret; the last build's state, which holds every circle's plaintext and passphrase) and
-the temporary copy of a circle's YAML that `plan --write` checks before it replaces the file."""
+last build's state, which holds every circle's plaintext, key and passphrase) and the temporary
+copy of a circle's YAML that `plan --write` and `rotate` check before it replaces the file."""
 
 from __future__ import annotations
 

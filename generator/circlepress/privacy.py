@@ -1,4 +1,4 @@
-"""Private circles: the site secret, each circle's secret address and keys, and sealed pages.
+"""Private circles: each circle's secret address and keys (from its own random key), and sealed pages.
 
 Every private page is encrypted with AES-256-GCM under the circle's content key. The
 content key is wrapped (an envelope) by the key in the share link, or by a key derived
@@ -21,7 +21,6 @@ import json
 import os
 import re
 import secrets
-import subprocess
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +30,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from .errors import CirclepressError, Location, Problem
-from .localfiles import create_private, ensure_private_dir
-from .strength import SECRET_GUESSES, weakness
+from .errors import Location, Problem, Severity
 
-SECRET_ENV = "CIRCLEPRESS_SECRET"
-SECRET_FILE = ".circlepress/secret"
-MIN_SECRET = 32
+KEY_BYTES = 32  # a circle's `access.key`: 32 random bytes, 43 characters of URL-safe base64
+LEFTOVER_ENV = "CIRCLEPRESS_SECRET"  # the site secret of earlier versions: no longer used
+LEFTOVER_FILE = ".circlepress/secret"
 PBKDF2_ITERATIONS = 600_000
 PRIVATE_ROOT = "p/"
 _PAGE_AAD = "circlepress:page:v1:"
@@ -55,7 +52,7 @@ def unb64(text: str) -> bytes:
 
 @dataclass(frozen=True)
 class CircleKeys:
-    """What one private circle's link version derives from the site secret."""
+    """What one private circle's key (and passphrase, if any) derives."""
 
     token: str  # the secret folder name, 144 bits
     link_key: bytes  # 256 bits, carried in the link's fragment
@@ -68,19 +65,27 @@ class CircleKeys:
         return f"{PRIVATE_ROOT}{self.token}/"
 
 
-def _derive(secret: bytes, purpose: str, slug: str, version: int, length: int) -> bytes:
-    info = f"circlepress|{purpose}|{slug}|{version}".encode()
-    return HKDF(algorithm=hashes.SHA256(), length=length, salt=b"circlepress-site-secret", info=info).derive(secret)
+def new_key() -> str:
+    """A fresh random circle key, as `access.key` holds it."""
+    return b64(secrets.token_bytes(KEY_BYTES))
+
+
+def _derive(key: bytes, purpose: str, way_in: str, length: int) -> bytes:
+    info = f"circlepress|{purpose}|{way_in}".encode()
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=b"circlepress-circle-key", info=info).derive(key)
 
 
 @functools.lru_cache(maxsize=4096)
-def derive_keys(secret: bytes, slug: str, version: int) -> CircleKeys:
-    """The circle's address and keys: stable across builds, new when `version` is raised."""
-    return CircleKeys(token=b64(_derive(secret, "address", slug, version, 18)),
-                      link_key=_derive(secret, "link", slug, version, 32),
-                      content_key=_derive(secret, "content", slug, version, 32),
-                      salt=_derive(secret, "salt", slug, version, 16),
-                      page_key=_derive(secret, "page-path", slug, version, 32))
+def derive_keys(key: bytes, passphrase: str | None) -> CircleKeys:
+    """The circle's address and keys, from its random `access.key` alone and the way in (the
+    link, or a digest of the passphrase): no slug, folder or number enters, so only the key
+    itself brings an old address back, and a changed passphrase changes the folder and every key."""
+    way_in = "passphrase:" + hashlib.sha256(passphrase.encode()).hexdigest() if passphrase else "link"
+    return CircleKeys(token=b64(_derive(key, "address", way_in, 18)),
+                      link_key=_derive(key, "link", way_in, 32),
+                      content_key=_derive(key, "content", way_in, 32),
+                      salt=_derive(key, "salt", way_in, 16),
+                      page_key=_derive(key, "page-path", way_in, 32))
 
 
 def page_folder(keys: CircleKeys, name: str) -> str:
@@ -192,9 +197,9 @@ def share_link(origin: str, base_path: str, keys: CircleKeys, passphrase: bool) 
 class Sealer:
     """Seals the pages of a site's private circles; one envelope per circle, made once."""
 
-    def __init__(self, secret: bytes, circles: list[tuple[str, int, str | None]]):
-        """`circles`: (slug, link version, passphrase or None) of each private circle."""
-        self.keys = {slug: derive_keys(secret, slug, version) for slug, version, _ in circles}
+    def __init__(self, circles: list[tuple[str, bytes, str | None]]):
+        """`circles`: (slug, key, passphrase or None) of each private circle."""
+        self.keys = {slug: derive_keys(key, passphrase) for slug, key, passphrase in circles}
         self.passphrases = {slug: passphrase for slug, _, passphrase in circles}
         self.wraps: dict[str, dict] = {}
 
@@ -217,55 +222,17 @@ class Sealer:
         return seal_page(keys, self.wrap(slug), path.removeprefix(keys.url), html, epoch)
 
 
-# The site secret -------------------------------------------------------------------
+# The site secret of earlier versions ------------------------------------------------
 
 
-def _is_ignored_by_git(root: Path, path: Path) -> bool | None:
-    """True/False inside a git work tree, None when git or the work tree is absent."""
-    try:
-        inside = subprocess.run(["git", "-C", str(root), "rev-parse", "--is-inside-work-tree"],
-                                capture_output=True, text=True, timeout=10)
-        if inside.returncode != 0:
-            return None
-        check = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", str(path)], timeout=10)
-        return check.returncode == 0
-    except (OSError, subprocess.SubprocessError):
+def leftover_secret(root: Path, environ: dict[str, str] | os._Environ = os.environ) -> Problem | None:
+    """A warning when the programme still sets CIRCLEPRESS_SECRET or keeps .circlepress/secret,
+    which nothing reads any more (each private circle's key is in its own circle.yaml)."""
+    found = [f"${LEFTOVER_ENV}"] if environ.get(LEFTOVER_ENV) else []
+    found += [LEFTOVER_FILE] if (root / LEFTOVER_FILE).is_file() else []
+    if not found:
         return None
-
-
-def load_secret(root: Path, environ: dict[str, str] | os._Environ = os.environ) -> bytes:
-    """The site secret from $CIRCLEPRESS_SECRET or .circlepress/secret (created on first use).
-
-    Under CI=true only the environment counts: a secret made up on a CI machine would
-    change every private link on every run. The secret is never printed.
-    """
-    value = environ.get(SECRET_ENV, "")
-    if value:
-        return _strong_secret(value, Location(f"${SECRET_ENV}"), "use a long random value, e.g. from "
-                              "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
-    if environ.get("CI", "").lower() == "true":
-        raise CirclepressError([Problem(Location(f"${SECRET_ENV}"), "private circles need the site secret, "
-                                        f"and {SECRET_ENV} is not set (CI=true)",
-                                        "add it as a repository secret and pass it to the build's environment")])
-    path = root / SECRET_FILE
-    if _is_ignored_by_git(root, path) is False:
-        raise CirclepressError([Problem(Location(".gitignore"), f"{SECRET_FILE} would hold the site secret "
-                                        "but git does not ignore it", "add the line /.circlepress/ to .gitignore")])
-    ensure_private_dir(path.parent)
-    try:
-        with create_private(path) as handle:
-            handle.write((secrets.token_urlsafe(48) + "\n").encode())
-    except FileExistsError:  # made before (or just now, by another build)
-        pass
-    return _strong_secret(path.read_text("utf-8").strip(), Location(SECRET_FILE),
-                          f"delete {SECRET_FILE} to have a new one made (private links change)")
-
-
-def _strong_secret(value: str, where: Location, fix: str) -> bytes:
-    """`value` as the site secret, unless it is short or easy to guess (it is never shown)."""
-    why = weakness(value, SECRET_GUESSES) if len(value) >= MIN_SECRET else None
-    if len(value) < MIN_SECRET or why:
-        problem = f"the site secret is too easy to guess, {why}" if why else \
-            f"the site secret is shorter than {MIN_SECRET} characters"
-        raise CirclepressError([Problem(where, problem, fix)])
-    return value.encode()
+    return Problem(Location(found[0]), f"{' and '.join(found)}: the site secret is no longer used (each private "
+                   "circle's key is its circle.yaml's access.key)", "; ".join(
+                       "remove it from the workflow and the repository's secrets" if f.startswith("$")
+                       else f"delete {f}" for f in found), Severity.WARNING)

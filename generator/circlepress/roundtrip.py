@@ -44,3 +44,17 @@ def with_facilitators(text: str, assignments: tuple[Assignment, ...]) -> str:
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()
+
+
+def with_key(text: str, key: str) -> str:
+    """`text` with `access.key` set to `key` (and the retired `access.version` dropped)."""
+    yaml = _yaml()
+    data = yaml.load(text)
+    access = data.get("access")
+    if not isinstance(access, dict):
+        access = data["access"] = CommentedMap()
+    access.pop("version", None)
+    access["key"] = key
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()

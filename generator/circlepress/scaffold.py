@@ -9,6 +9,7 @@ from pathlib import Path
 from .circles import CIRCLE_FILE, slug_problem
 from .config import Project
 from .errors import CirclepressError, Location, Problem
+from .privacy import new_key
 from .resources import packaged
 from .schedule import add_months
 from .schema import circle_json_schema
@@ -75,6 +76,12 @@ links:
   # chat: https://chat.example.org/your-circle
   # evaluation: https://forms.example.org/your-form
   other: []
+
+# The circle's own random key: its private link comes from it. Never share this file;
+# `circlepress rotate SLUG` writes a new one (the old link then stops working).
+access:
+  key: {key}
+  # passphrase: four or more random words   # members type it instead of a key in the link
 """
 
 
@@ -84,7 +91,7 @@ def circle_template(slug: str, today: date, schema: str = "") -> str:
     name = slug.replace("-", " ").title() + " Circle"
     sessions = [add_months(start, i).replace(day=10).isoformat() for i in range(3)]
     return CIRCLE_TEMPLATE.format(name=name, start=start.isoformat(), first=sessions[0], second=sessions[1],
-                                  third=sessions[2], schema=schema)
+                                  third=sessions[2], schema=schema, key=new_key())
 
 
 def new_circle(project: Project, slug: str, today: date | None = None) -> str:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 import zoneinfo
 from datetime import date, time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from .urls import link_problem
@@ -57,6 +59,8 @@ def _check_zone(value: str) -> str:
     return value
 
 
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+CircleKey = Annotated[str, Field(json_schema_extra={"pattern": "^[A-Za-z0-9_-]{43}$"})]  # checked in `circles.access_problems`
 Url = Annotated[str, AfterValidator(_check_url), Field(max_length=2000, json_schema_extra={"format": "uri"})]
 MemberId = Annotated[str, AfterValidator(_check_id), Field(max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 MAX_LINE = 200  # a name, title, place or topic: one line of text
@@ -183,10 +187,11 @@ class Links(Model):
 class Access(Model):
     """How members open a private circle's pages."""
 
-    version: int = Field(1, ge=1, description="raise by one to give the circle a new private link, "
-                         "e.g. when a member leaves; old links stop working")
+    key: CircleKey | None = Field(None, repr=False, description="the circle's random key (written by `circlepress new "
+                                  "circle` and `circlepress rotate`): its folder and keys derive from it")
     passphrase: str | None = Field(None, min_length=12, description="optional: members type this "
                                    "memorable phrase instead of using a key in the link")
+    version: SkipJsonSchema[Any] = Field(None, exclude=True)  # removed: reported by `circles.access_problems`
 
 
 class CircleSpec(Model):

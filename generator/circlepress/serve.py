@@ -25,7 +25,6 @@ from .load import load_site
 from .config import load_project
 from .errors import CirclepressError, Location, Problem
 from .memo import Memo
-from .privacy import load_secret
 from .render import CSP, POLICY_META
 from .watcher import stop_on_sigterm, watch
 
@@ -71,7 +70,6 @@ class LiveSite:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     site: object = None  # the last good Site
-    secret: bytes | None = None
     session: str = field(default_factory=lambda: f"{time.time_ns():x}")
     memo: Memo = field(default_factory=Memo)
     render_memo: RenderMemo = field(default_factory=RenderMemo)
@@ -84,8 +82,7 @@ class LiveSite:
         try:
             project = load_project(self.root, base_url=self.base_url)
             site = load_site(project, memo=self.memo)
-            secret = load_secret(project.root) if any(c.is_private for c in site.circles) else None
-            files = render_site(site, self.now, secret, memo=self.render_memo, jobs=jobs)
+            files = render_site(site, self.now, memo=self.render_memo, jobs=jobs)
         except (CirclepressError, OSError) as exc:  # OSError: a file moved mid-build, say
             problems = exc.problems if isinstance(exc, CirclepressError) else [Problem.from_os_error(exc)]
             with self.changed:
@@ -95,7 +92,7 @@ class LiveSite:
         changed = {p for p, data in files.items() if self.files.get(p) != data} | (set(self.files) - set(files))
         with self.changed:
             had_errors = bool(self.errors)
-            self.files, self.errors, self.site, self.secret = files, [], site, secret
+            self.files, self.errors, self.site = files, [], site
             self.warnings = [w.format() for w in site.warnings]
             if changed or had_errors or not self.build:
                 self.build += 1
@@ -336,7 +333,7 @@ def _preview_links(live: LiveSite, origin: str) -> list[str]:
 
     if live.site is None or not any(c.is_private for c in live.site.circles):
         return []
-    private = [link for link in circle_links(live.site, live.secret, origin) if link.is_private]
+    private = [link for link in circle_links(live.site, origin) if link.is_private]
     shown = [f"  {link.slug}: {link.url}" for link in private[:PREVIEW_LINKS]]
     if len(private) > PREVIEW_LINKS:
         shown.append(f"  ...and {len(private) - PREVIEW_LINKS} more (`circlepress links --base-url {origin}"

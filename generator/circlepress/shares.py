@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Callable
 
 from .assemble import RenderMemo, render_site, site_files
-from .circles import Circle, circle_folders, duplicate_slugs, folder_collisions, handbook_facts, load_circle_folder
+from .circles import (Circle, circle_folders, duplicate_keys, duplicate_slugs, folder_collisions, handbook_facts,
+                      load_circle_folder)
 from .config import Project
 from .errors import CirclepressError, Location, Problem
 from .load import Guide, circle_page_problems, finish
 from .memo import Memo
-from .privacy import load_secret
 from .site import PublicCircle, Site, make_view, public_card
 from .writer import Staging
 
@@ -47,7 +47,8 @@ class _Found:
     slug: str | None = None  # None: the circle has errors
     source: str = ""
     slug_at: Location | None = None
-    private: bool = False
+    key_id: str | None = None
+    key_at: Location | None = None
     card: PublicCircle | None = None
 
 
@@ -64,7 +65,7 @@ class Shared:
 
 def _work(conn: Connection, theirs: list[Connection], share: list[tuple[int, Path]], project: Project,
           guide: Guide, now: datetime, previous_out: Path, sink: Staging) -> None:
-    """A worker: load the share and report it; then, told the secret and the public circles,
+    """A worker: load the share and report it; then, told the public circles,
     render it into the sink and report the files' rows, the outputs' digests and the memo.
     `theirs`: the main process's ends of the pipes, which a worker closes so that its own
     pipe ends when the main process does (it then stops instead of waiting for ever)."""
@@ -83,17 +84,17 @@ def _work(conn: Connection, theirs: list[Connection], share: list[tuple[int, Pat
                 found.append(_Found(index, problems))
                 continue
             circles.append(circle)
-            found.append(_Found(index, problems, circle.slug, circle.source, circle.slug_at, circle.is_private,
-                                public_card(circle)))
+            found.append(_Found(index, problems, circle.slug, circle.source, circle.slug_at, circle.key_id,
+                                circle.key_at, public_card(circle)))
         shortcodes = circle_page_problems(project, tuple(circles)) if guide.handbook is not None else []
         conn.send((found, shortcodes))
         go = conn.recv()
         if go is None:  # the build stops: something somewhere has errors
             return
-        secret, public = go
+        public = go
         site = Site(project, guide.handbook, guide.example, tuple(sorted(circles, key=lambda c: c.slug)), ())
         render = RenderMemo(hold=False)
-        files = render_site(site, now, secret, previous_out, lambda done, total: conn.send(("progress", done, total)),
+        files = render_site(site, now, previous_out, lambda done, total: conn.send(("progress", done, total)),
                             memo=render, sink=sink, public=public, circles_only=True)
         conn.send(({path: sink.rows[path] for path in files}, render.deps, render.groups, memo.parts()))
     except (EOFError, BrokenPipeError):  # the main process is gone: nobody to report to
@@ -200,11 +201,11 @@ def build_shared(project: Project, guide: Guide, now: datetime, staging: Staging
         found = sorted((f for share, _ in loaded for f in share), key=lambda f: f.index)
         problems = list(guide.problems) + [p for f in found for p in f.problems]
         problems += duplicate_slugs([(f.slug, f.source, f.slug_at) for f in found if f.slug is not None])
+        problems += duplicate_keys([(f.key_id, f.slug, f.source, f.key_at) for f in found if f.slug is not None])
         problems += folder_collisions(folders, project.shown)
         problems += [p for _, shortcodes in loaded for p in shortcodes]
         try:
             site = finish(project, guide, (), problems)  # its circles stay in the workers
-            secret = load_secret(project.root) if any(f.private for f in found) else None
         except CirclepressError:
             try:
                 workers.tell(None)
@@ -212,9 +213,9 @@ def build_shared(project: Project, guide: Guide, now: datetime, staging: Staging
                 pass  # a worker gone too: the problems found are what to report
             raise
         public = tuple(sorted((f.card for f in found if f.card is not None), key=lambda c: c.slug))
-        workers.tell((secret, public))
+        workers.tell(public)
         render = RenderMemo(hold=False)
-        files = render_site(site, now, secret, project.output_dir, memo=render, sink=staging, public=public)
+        files = render_site(site, now, project.output_dir, memo=render, sink=staging, public=public)
         done = workers.gather(progress)
     finally:
         workers.stop()

@@ -1,4 +1,4 @@
-"""How hard a passphrase or the site secret is to guess, as the zxcvbn estimator judges it."""
+"""How hard a passphrase is to guess, as the zxcvbn estimator judges it."""
 
 from __future__ import annotations
 
@@ -6,11 +6,8 @@ import functools
 
 # At least 10**n guesses, by zxcvbn's estimate. A passphrase is attacked offline, through
 # 600,000 PBKDF2 rounds per guess (some ten thousand guesses a second on a GPU): 10**14 holds
-# for centuries, and four random words reach it (three often do not). The site secret is tried
-# at the speed of HKDF, a million times faster, and no one types it: it needs far more, which
-# any random value of its 32 characters has (`secrets.token_urlsafe(32)`: some 10**43).
+# for centuries, and four random words reach it (three often do not).
 PASSPHRASE_GUESSES = 14
-SECRET_GUESSES = 24
 JUDGED = 72  # zxcvbn refuses longer values; the first 72 characters are judged
 
 
