@@ -64,7 +64,7 @@ def test_heading_ids_never_take_the_themes_ids_or_each_others(make_site, tmp_pat
     """`## Menu` would take the header's #menu; a heading written twice, or the same heading in
     the page and in the circle's agreement or topic notes that a shortcode shows, would repeat
     an id (footnotes' too). Every page of the site, private ones opened, has each id once."""
-    from private_support import keys_for, open_page
+    from private_support import keys_for, open_page, private
 
     from circlepress.privacy import page_folder
 
@@ -79,7 +79,7 @@ def test_heading_ids_never_take_the_themes_ids_or_each_others(make_site, tmp_pat
     page = ("---\ntitle: Ours\n---\n## Main\n\n## Menu\n\n## Setup\n\n### Setup\n\n## Content\n\n{{< agreement >}}\n\n"
             "{{< topics >}}\n\nOurs[^1].\n\n[^1]: A footnote: its ids are the page's own too.\n")
     root = make_site({"sites/lab-a/circle.yaml": circle, "content/ours.md": page, "sites/lab-a/ours.md": page,
-                      "sites/lab-b/circle.yaml": circle.replace("visibility: public", "visibility: private"),
+                      "sites/lab-b/circle.yaml": private(circle, "lab-b"),
                       "sites/lab-b/ours.md": page})
     build(load_project(root, output=tmp_path / "out"), now=NOW)
     out = tmp_path / "out"
