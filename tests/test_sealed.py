@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import NOW, VALID_CIRCLE, require_tool, write_files
+from private_support import private
 
 import circlepress.shares as shares
 from circlepress.build import build
@@ -21,7 +22,7 @@ from private_support import open_page
 AGE = shutil.which("age")
 KEYGEN = shutil.which("age-keygen")
 
-PRIVATE_CIRCLE = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+PRIVATE_CIRCLE = private(VALID_CIRCLE, "lab")
 PAGE = "---\ntitle: Reading list\n---\nOnly *members* read this.\n"
 
 
