@@ -208,6 +208,7 @@ def test_a_public_repository_holds_nothing_private_and_publishes_with_one_secret
             # (`rotate` does not yet open a sealed circle: test_rotate_a_sealed_circle; so unseal first.)
             unseal(repo, "lab", coordinator)
             circlepress("rotate", "lab", cwd=repo, env=coordinator)
+            secrets.append(access_key(repo / "sites/lab/circle.yaml"))
             circlepress("seal", "lab", cwd=repo, env=coordinator)
             git("commit", "-q", "-am", "Rotate lab", cwd=repo, env=coordinator)
             git("pull", "-q", cwd=checkout, env=coordinator)
