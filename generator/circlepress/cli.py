@@ -156,7 +156,7 @@ def links_command(root: Path, base_url: str | None, qr_slug: str | None, svg: Pa
     try:
         project = load_project(root, base_url=base_url)
         site = load_site(project)
-        links = circle_links(site)
+        links = circle_links(site.project, site.circles)
     except CirclepressError as exc:
         _fail(exc)
     if svg and not qr_slug:
@@ -355,13 +355,14 @@ def keys_show_command() -> None:
 @click.option("--all", "every_private", is_flag=True, help="Seal every private circle.")
 def seal_command(root: Path, slugs: tuple[str, ...], every_private: bool) -> None:
     """Encrypt every file of the circles' folders to recipients.txt; the plaintext is removed."""
+    from .load import load_site
     from .sealing import seal
 
     if not slugs and not every_private:
         raise click.UsageError("name the circles to seal, or pass --all")
     try:
         project = load_project(root)
-        written = seal(project, list(slugs), every_private)
+        written = seal(project, list(slugs), every_private, lambda: load_site(project).circles)
     except CirclepressError as exc:
         _fail(exc)
     for path in written:

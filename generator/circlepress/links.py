@@ -11,7 +11,6 @@ import segno
 from .circles import Circle
 from .config import Project
 from .privacy import derive_keys, share_link, unb64
-from .site import Site
 
 
 @dataclass(frozen=True)
@@ -23,10 +22,10 @@ class CircleLink:
     url: str
 
 
-def circle_links(site: Site, origin: str | None = None) -> list[CircleLink]:
+def circle_links(project: Project, circles: tuple[Circle, ...], origin: str | None = None) -> list[CircleLink]:
     """Public circles' URLs and private circles' full share links, with the base URL applied
     (or served from `origin`, e.g. the dev server's http://127.0.0.1:8000)."""
-    return [circle_link(site.project, circle, origin) for circle in site.circles]
+    return [circle_link(project, circle, origin) for circle in circles]
 
 
 def circle_link(project: Project, circle: Circle, origin: str | None = None) -> CircleLink:

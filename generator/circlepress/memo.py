@@ -1,7 +1,9 @@
 """Remembering work between builds (in the dev server, and across `build` runs through the
 saved build state), so a rebuild redoes only what its inputs changed. Every stamp is made from
 content, never from object identity, so a memo survives being saved and loaded. A memo is an
-optimisation only: a build without one does everything, and both give the same files."""
+optimisation only: a build without one does everything, and both give the same files.
+Generic (it imports nothing of circlepress): the loaders take one as a parameter, the build owns
+the instance and saves it with its state."""
 
 from __future__ import annotations
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from .planner import Assignment
+if TYPE_CHECKING:  # the planner's type only: editing the YAML needs nothing from the planner
+    from .planner import Assignment
 
 
 def _yaml() -> YAML:

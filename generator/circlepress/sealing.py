@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Callable
 
 from .agefiles import AGE_SUFFIX, RECIPIENTS_FILE, decrypt, encrypt, identities, is_sealed, read_source, recipients
 from .circles import Circle, circle_files, circle_folders
@@ -70,12 +71,12 @@ def _seal_files(project: Project, to: list, plain: list[Path]) -> list[Path]:
     return written
 
 
-def seal(project: Project, slugs: list[str], every_private: bool) -> list[Path]:
+def seal(project: Project, slugs: list[str], every_private: bool,
+         loaded: Callable[[], tuple[Circle, ...]]) -> list[Path]:
     """`circlepress seal SLUG...` or `--all` (every private circle): the sealed files written.
-    Every folder's problems (recipients, files kept both ways) are found before anything is written."""
-    from .load import load_site
-
-    circles = load_site(project).circles if every_private or any(
+    Every folder's problems (recipients, files kept both ways) are found before anything is written.
+    `loaded` gives the programme's circles, loaded and checked (called only when they are needed)."""
+    circles = loaded() if every_private or any(
         not (project.sites_dir / s).is_dir() for s in slugs) else ()
     folders = [(project.root / c.source).parent for c in circles if c.is_private] if every_private \
         else [_folder_of(project, slug, circles) for slug in slugs]

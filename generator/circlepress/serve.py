@@ -333,7 +333,7 @@ def _preview_links(live: LiveSite, origin: str) -> list[str]:
 
     if live.site is None or not any(c.is_private for c in live.site.circles):
         return []
-    private = [link for link in circle_links(live.site, origin) if link.is_private]
+    private = [link for link in circle_links(live.site.project, live.site.circles, origin) if link.is_private]
     shown = [f"  {link.slug}: {link.url}" for link in private[:PREVIEW_LINKS]]
     if len(private) > PREVIEW_LINKS:
         shown.append(f"  ...and {len(private) - PREVIEW_LINKS} more (`circlepress links --base-url {origin}"
