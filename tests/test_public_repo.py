@@ -243,8 +243,6 @@ def opened(page, heading: str) -> None:
         "h => document.querySelector('h1') && document.querySelector('h1').textContent.trim() === h", arg=heading)
 
 
-@pytest.mark.xfail(strict=True, reason="seal --all loads the site under require_sealed, which refuses the "
-                   "very plaintext it is asked to seal (sealing.seal); `seal SLUG` works")
 def test_seal_all_under_require_sealed(tmp_path, tools):
     """`circlepress new` + `keys new` + `seal --all` with require_sealed on, as design 4 has it."""
     env = clean_env(tmp_path / "config")

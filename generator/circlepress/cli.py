@@ -362,7 +362,7 @@ def seal_command(root: Path, slugs: tuple[str, ...], every_private: bool) -> Non
         raise click.UsageError("name the circles to seal, or pass --all")
     try:
         project = load_project(root)
-        written = seal(project, list(slugs), every_private, lambda: load_site(project).circles)
+        written = seal(project, list(slugs), every_private, lambda: load_site(project, to_seal=True).circles)
     except CirclepressError as exc:
         _fail(exc)
     for path in written:

@@ -80,22 +80,23 @@ def finish(project: Project, guide: Guide, circles: tuple[Circle, ...], problems
     return Site(project, guide.handbook, guide.example, circles, tuple(problems))
 
 
-def _loaded(project: Project, memo: Memo) -> tuple[Guide, tuple[Circle, ...], list[Problem]]:
+def _loaded(project: Project, memo: Memo, to_seal: bool = False) -> tuple[Guide, tuple[Circle, ...], list[Problem]]:
     guide = load_guide(project, memo)
     circles, found = load_circles(project.sites_dir, project.shown, guide.steps, guide.agreement, memo,
-                                  require_sealed=project.config.require_sealed)
+                                  require_sealed=project.config.require_sealed and not to_seal)
     problems = list(guide.problems) + list(found)
     if guide.handbook is not None:
         problems += circle_page_problems(project, circles)
     return guide, circles, problems
 
 
-def load_site(project: Project, *, strict: bool = False, memo: Memo = NoMemo()) -> Site:
+def load_site(project: Project, *, strict: bool = False, memo: Memo = NoMemo(), to_seal: bool = False) -> Site:
     """Load and validate every source; raise once with every problem found.
 
     Warnings become errors under `strict`. With a `memo`, unchanged files are not read again.
+    `to_seal`: loaded for `circlepress seal`, so plaintext is not an error under require_sealed.
     """
-    return finish(project, *_loaded(project, memo), strict)
+    return finish(project, *_loaded(project, memo, to_seal), strict)
 
 
 def check_site(project: Project, *, strict: bool = False) -> Site:
