@@ -16,12 +16,12 @@ import circlepress.shares as shares
 from circlepress.build import build
 from circlepress.cli import main
 from circlepress.config import load_project
-from private_support import open_page
+from private_support import open_page, private
 
 AGE = shutil.which("age")
 KEYGEN = shutil.which("age-keygen")
 
-PRIVATE_CIRCLE = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+PRIVATE_CIRCLE = private(VALID_CIRCLE, "lab")
 PAGE = "---\ntitle: Reading list\n---\nOnly *members* read this.\n"
 
 
@@ -362,3 +362,51 @@ def test_seal_finds_every_folders_problems_before_writing(tmp_path, monkeypatch)
     assert [line.split(": ", 1)[0] for line in lines] == ["sites/lab/recipients.txt:1:1",
                                                           "sites/open/circle.yaml:1:1"]
     assert (root / "sites/lab/circle.yaml").is_file() and (root / "sites/open/circle.yaml").is_file()
+
+
+def _no_plaintext_beside(root: Path) -> list[str]:
+    """Files under sites/ that are neither sealed nor recipients.txt, in the sealed circle lab."""
+    return sorted(p.name for p in (root / "sites/lab").iterdir() if not p.name.endswith(".age"))
+
+
+def test_rotate_on_a_sealed_circle_writes_back_sealed(tmp_path, monkeypatch):
+    root, _ = _sealed_project(tmp_path, monkeypatch)
+    sealed = root / "sites/lab/circle.yaml.age"
+    before = cli("decrypt", str(sealed)).stdout
+    rotated = cli("rotate", "lab", "--root", str(root))
+    assert rotated.exit_code == 0, rotated.stderr
+    assert "Wrote a new key to sites/lab/circle.yaml.age" in rotated.stdout
+    assert sealed.read_bytes().startswith(b"age-encryption.org/v1\n")
+    after = cli("decrypt", str(sealed)).stdout
+    assert after != before and "key: " in after and "name: Test Circle" in after
+    assert _no_plaintext_beside(root) == []
+
+
+def test_plan_write_on_a_sealed_circle_writes_back_sealed(tmp_path, monkeypatch):
+    root, _ = _sealed_project(tmp_path, monkeypatch)
+    sealed = root / "sites/lab/circle.yaml.age"
+    text = cli("decrypt", str(sealed)).stdout
+    text = text.replace("sessions:\n", "sessions:\n  - {date: 2027-04-08, topic: Open}\n")
+    from circlepress.agefiles import write_source
+    write_source(sealed, text, root, lambda p: p.relative_to(root).as_posix())
+    planned = cli("plan", "lab", "--root", str(root), "--write")
+    assert planned.exit_code == 0, planned.stderr
+    assert "to sites/lab/circle.yaml.age" in planned.stdout
+    written = cli("decrypt", str(sealed)).stdout
+    assert "- {date: 2027-04-08, topic: Open, facilitators: [" in written
+    assert _no_plaintext_beside(root) == []
+
+
+def test_seal_writes_an_access_key_when_a_private_circle_has_none(tmp_path, monkeypatch):
+    key = tmp_path / "me.txt"
+    monkeypatch.setenv("CIRCLEPRESS_AGE_KEY_FILE", str(key))
+    public = cli("keys", "new", env={"XDG_CONFIG_HOME": str(tmp_path / "cfg")}).stdout.splitlines()[1]
+    shutil.copy(tmp_path / "cfg/circlepress/age/keys.txt", key)
+    os.chmod(key, 0o600)
+    keyless = VALID_CIRCLE.replace("visibility: public", "visibility: private  # members only")
+    root = write_files(tmp_path / "p", {"sites/lab/circle.yaml": keyless, "recipients.txt": public + "\n"})
+    assert _errors(cli("check", "--root", str(root)))[0].startswith("sites/lab/circle.yaml:")  # no key yet
+    assert cli("seal", "lab", "--root", str(root)).exit_code == 0
+    text = cli("decrypt", str(root / "sites/lab/circle.yaml.age")).stdout
+    assert "visibility: private  # members only" in text and "access:\n  key: " in text
+    assert cli("check", "--root", str(root)).exit_code == 0

@@ -6,7 +6,8 @@ import subprocess
 from pathlib import Path
 
 from .agefiles import AGE_SUFFIX, RECIPIENTS_FILE, decrypt, encrypt, identities, is_sealed, read_source, recipients
-from .circles import Circle, circle_files, circle_folders
+from .circlefiles import keyed_if_missing
+from .circles import CIRCLE_FILE, Circle, circle_files, circle_folders
 from .config import Project
 from .errors import CirclepressError, Location, Problem, Severity
 from .localfiles import write_private
@@ -59,6 +60,8 @@ def _seal_files(project: Project, to: list, plain: list[Path]) -> list[Path]:
     written = []
     for path in plain:
         data = path.read_bytes()
+        if path.name == CIRCLE_FILE and (keyed := keyed_if_missing(data)):
+            data = keyed.encode("utf-8")  # a private circle's access.key, written first, sealed with it
         sealed = path.with_name(path.name + AGE_SUFFIX)
         write_private(sealed, encrypt(data, to), mode=0o644)
         if decrypt(sealed.read_bytes(), project.shown(sealed)) != data:
