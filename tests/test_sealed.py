@@ -410,3 +410,21 @@ def test_seal_writes_an_access_key_when_a_private_circle_has_none(tmp_path, monk
     text = cli("decrypt", str(root / "sites/lab/circle.yaml.age")).stdout
     assert "visibility: private  # members only" in text and "access:\n  key: " in text
     assert cli("check", "--root", str(root)).exit_code == 0
+
+
+def test_new_circle_sealed_starts_sealed_and_needs_recipients(tmp_path, monkeypatch):
+    root, _ = _sealed_project(tmp_path, monkeypatch)
+    made = cli("new", "circle", "cohort-b", "--sealed", "--root", str(root))
+    assert made.exit_code == 0, made.stderr
+    assert made.stdout == ("Wrote sites/cohort-b/circle.yaml.age. Fill `circlepress edit cohort-b` in, then run "
+                           "`circlepress check`.\n")
+    assert [p.name for p in (root / "sites/cohort-b").iterdir()] == ["circle.yaml.age"]
+    assert "visibility: private" in cli("decrypt", str(root / "sites/cohort-b/circle.yaml.age")).stdout
+    assert cli("check", "--root", str(root)).exit_code == 0
+    again = _errors(cli("new", "circle", "cohort-b", "--root", str(root)))
+    assert again[0].startswith("sites/cohort-b/circle.yaml.age:1:1: this circle already exists")
+    (root / "recipients.txt").write_text("# nobody yet\n")
+    none = _errors(cli("new", "circle", "cohort-c", "--sealed", "--root", str(root)))
+    assert none == ["recipients.txt:1:1: there is no one to seal to (add your public key (`circlepress keys show`) "
+                    "to recipients.txt)"]
+    assert not (root / "sites/cohort-c").exists()

@@ -334,15 +334,17 @@ def new_programme_command(folder: Path, upgrade: bool) -> None:
 @new_group.command("circle")
 @_root_option
 @click.argument("slug")
-def new_circle_command(root: Path, slug: str) -> None:
-    """Write sites/SLUG/circle.yaml: a commented, valid circle to fill in."""
+@click.option("--sealed", is_flag=True, help="Start it sealed: circle.yaml.age, to the keys in recipients.txt.")
+def new_circle_command(root: Path, slug: str, sealed: bool) -> None:
+    """Write sites/SLUG/circle.yaml: a commented, valid circle to fill in (--sealed: circle.yaml.age)."""
     from .scaffold import new_circle
 
     try:
-        path = new_circle(load_project(root), slug)
+        path = new_circle(load_project(root), slug, sealed=sealed)
     except CirclepressError as exc:
         _fail(exc)
-    click.echo(f"Wrote {path}. Fill it in, then run `circlepress check`.")
+    fill = f"`circlepress edit {slug}`" if sealed else "it"
+    click.echo(f"Wrote {path}. Fill {fill} in, then run `circlepress check`.")
 
 
 @main.group("keys")
