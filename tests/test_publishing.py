@@ -16,6 +16,7 @@ from circlepress.selfwheel import WHEEL_NAME
 
 from conftest import REPO, VALID_CIRCLE, require_tool
 from private_support import keys_for
+from private_support import private as private_circle
 
 STARTER_WORKFLOW = REPO / "generator/circlepress/starter/workflows/pages.yml"
 
@@ -180,7 +181,7 @@ def test_what_hosts_expect(tmp_path):
 
 def test_a_circle_page_linking_into_a_private_circle_is_located_in_the_page(make_site, tmp_path):
     """Not at circle.yaml:1:1: at the extra page's own file, line and column."""
-    private = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+    private = private_circle(VALID_CIRCLE, "lab-b")  # with its test key, as keys_for assumes
     url = keys_for("lab-b").url
     root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE, "sites/lab-b/circle.yaml": private,
                       "sites/lab-a/reading.md": f"---\ntitle: Reading\n---\nPapers.\n\nSee [them](../../../{url}).\n"})
@@ -195,7 +196,7 @@ def test_links_to_the_sites_own_address_are_checked_like_relative_ones(make_site
     """https, http or protocol-relative, with '..': the site's own address into a
     private circle is refused, and a broken one is reported; other sites, and other paths on
     the same host (a GitHub user's other projects), are not checked."""
-    private = VALID_CIRCLE.replace("visibility: public", "visibility: private")
+    private = private_circle(VALID_CIRCLE, "lab-b")  # with its test key, as keys_for assumes
     url = keys_for("lab-b").url
     own = base.split("//")[1]
     shouted = own.replace("circles.example.org", "CIRCLES.Example.org")  # host names are not case-sensitive

@@ -428,3 +428,15 @@ def test_new_circle_sealed_starts_sealed_and_needs_recipients(tmp_path, monkeypa
     assert none == ["recipients.txt:1:1: there is no one to seal to (add your public key (`circlepress keys show`) "
                     "to recipients.txt)"]
     assert not (root / "sites/cohort-c").exists()
+
+
+def test_a_new_programme_fails_closed_and_its_example_builds_without_a_key(tmp_path):
+    folder = tmp_path / "programme"
+    assert cli("new", str(folder)).exit_code == 0
+    assert "\nrequire_sealed: true\n" in (folder / "circlepress.yaml").read_text()
+    assert "visibility: public" in (folder / "sites/our-first-circle/circle.yaml").read_text()
+    assert cli("check", "--root", str(folder), "--strict").exit_code == 0  # no identity anywhere
+    assert cli("new", "circle", "lab", "--root", str(folder)).exit_code == 0  # plain, private: refused
+    assert _errors(cli("check", "--root", str(folder))) == [
+        "sites/lab/circle.yaml:1:1: this private circle's file is not sealed, and require_sealed is on "
+        "(run `circlepress seal lab`)"]

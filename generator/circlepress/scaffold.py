@@ -86,13 +86,24 @@ access:
 """
 
 
-def circle_template(slug: str, today: date, schema: str = "") -> str:
-    """The text of a new circle.yaml whose term starts next month."""
+PUBLIC_EXAMPLE = """\
+# An example circle, public and fictional, so the site builds on any computer without a key.
+# Make your private circles with `circlepress new circle SLUG --sealed`.
+"""
+
+
+def circle_template(slug: str, today: date, schema: str = "", *, public: bool = False) -> str:
+    """The text of a new circle.yaml whose term starts next month (`public`: the starter's
+    fictional example, with no access key)."""
     start = add_months(today.replace(day=1), 1)
     name = slug.replace("-", " ").title() + " Circle"
     sessions = [add_months(start, i).replace(day=10).isoformat() for i in range(3)]
-    return CIRCLE_TEMPLATE.format(name=name, start=start.isoformat(), first=sessions[0], second=sessions[1],
+    text = CIRCLE_TEMPLATE.format(name=name, start=start.isoformat(), first=sessions[0], second=sessions[1],
                                   third=sessions[2], schema=schema, key=new_key())
+    if not public:
+        return text
+    text = text.replace("visibility: private", "visibility: public", 1)
+    return schema + PUBLIC_EXAMPLE + text[len(schema):text.index("# The circle's own random key")].rstrip() + "\n"
 
 
 def new_circle(project: Project, slug: str, today: date | None = None, *, sealed: bool = False) -> str:
@@ -174,7 +185,7 @@ def new_programme(folder: Path, today: date | None = None) -> list[str]:
         ".vscode/settings.json": '{\n  "yaml.schemas": {"./schema/circle.schema.json": ["sites/*/circle.yaml"]}\n}\n',
         "sites/our-first-circle/circle.yaml": circle_template(
             "our-first-circle", today or date.today(),
-            "# yaml-language-server: $schema=../../schema/circle.schema.json\n"),
+            "# yaml-language-server: $schema=../../schema/circle.schema.json\n", public=True),
     }
     data = {name: text.encode("utf-8") for name, text in files.items()} | vendored_files()
     content = packaged("content")
