@@ -172,3 +172,13 @@ def test_an_unknown_page_is_located(tmp_path, sealed):
     assert done.returncode == 1
     assert done.stderr.splitlines()[0] == ("sites/lab/reading.md:1:1: circle 'lab' has no page 'reading' (its pages: "
                                            "none yet; write a new page with your editor, then `circlepress seal`)")
+
+
+def test_the_copy_is_checked_as_the_circle_it_is(tmp_path, sealed):
+    """The copy's folder is named like the circle's, so the checks see the same slug (not the temp folder's)."""
+    root, env = sealed
+    env["EDITOR"] = editor(tmp_path, "path.write_text(path.read_text().split('access:')[0])\n")  # key removed
+    done = run(root, env, "edit", "lab", stdin="d\n")
+    assert done.returncode == 0, done.stderr
+    assert "this private circle has no 'access: key:' (run `circlepress rotate lab` to" in done.stderr
+    assert "not a safe URL segment" not in done.stderr

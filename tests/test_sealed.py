@@ -406,9 +406,13 @@ def test_seal_writes_an_access_key_when_a_private_circle_has_none(tmp_path, monk
     keyless = VALID_CIRCLE.replace("visibility: public", "visibility: private  # members only")
     root = write_files(tmp_path / "p", {"sites/lab/circle.yaml": keyless, "recipients.txt": public + "\n"})
     assert _errors(cli("check", "--root", str(root)))[0].startswith("sites/lab/circle.yaml:")  # no key yet
+    write_files(root, {"sites/lab2/circle.yaml": keyless})
     assert cli("seal", "lab", "--root", str(root)).exit_code == 0
     text = cli("decrypt", str(root / "sites/lab/circle.yaml.age")).stdout
     assert "visibility: private  # members only" in text and "access:\n  key: " in text
+    every = cli("seal", "--all", "--root", str(root))  # found as text: a keyless circle does not load
+    assert every.exit_code == 0, every.stderr
+    assert "access:\n  key: " in cli("decrypt", str(root / "sites/lab2/circle.yaml.age")).stdout
     assert cli("check", "--root", str(root)).exit_code == 0
 
 

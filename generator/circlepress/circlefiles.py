@@ -31,20 +31,29 @@ def circle_path(project: Project, slug: str) -> Path:
                                     suggest(slug, known) if known else "create one with `circlepress new circle`")])
 
 
-def keyed_if_missing(data: bytes) -> str | None:
-    """The text of `data` with a fresh random `access.key` when it is a private circle without one (as `seal`
-    writes before sealing), else None; text that is not a YAML mapping is left to the loader."""
+def _mapping(data: bytes) -> dict | None:
     try:
-        text = data.decode("utf-8")
-        data = YAML(typ="safe").load(text)
+        found = YAML(typ="safe").load(data.decode("utf-8"))
     except Exception:  # noqa: BLE001 - the loader reports it, located
         return None
-    if not isinstance(data, dict) or data.get("visibility", "private") != "private":
+    return found if isinstance(found, dict) else None
+
+
+def is_private_text(data: bytes) -> bool:
+    """Whether a circle.yaml's bytes say it is private (circles are, unless they say otherwise)."""
+    found = _mapping(data)
+    return found is not None and found.get("visibility", "private") == "private"
+
+
+def keyed_if_missing(data: bytes) -> str | None:
+    """The text of `data` with a fresh random `access.key` when it is a private circle without one
+    (as `seal` writes before sealing), else None; text that is not a YAML mapping is left to the loader."""
+    if not is_private_text(data):
         return None
-    access = data.get("access")
+    access = _mapping(data).get("access")
     if isinstance(access, dict) and access.get("key") is not None:
         return None
-    return with_key(text, new_key())
+    return with_key(data.decode("utf-8"), new_key())
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -57,16 +58,15 @@ def private_copy(text: str, name: str) -> Iterator[Path]:
     caught = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None]
     previous = {s: signal.signal(s, stop) for s in caught}
     folder = Path(tempfile.mkdtemp(prefix="circlepress-edit-"))  # 0700
-    path = folder / name
+    path = folder / name  # `lab/circle.yaml`: the circle's folder name is its slug when it sets none
     try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with create_private(path) as handle:
             handle.write(text.encode("utf-8"))
         yield path
     finally:
         path.unlink(missing_ok=True)
-        for left in folder.iterdir() if folder.exists() else ():  # an editor's swap or backup file
-            left.unlink(missing_ok=True)
-        folder.rmdir()
+        shutil.rmtree(folder, ignore_errors=True)  # and an editor's swap or backup files
         for s, handler in previous.items():
             signal.signal(s, handler)
 
@@ -106,7 +106,7 @@ def edit(project: Project, slug: str, page: str | None, ask: Callable[[list[Prob
     path = source_path(project, slug, page)
     shown = project.shown(path)
     original = read_source(path, shown)
-    with private_copy(original, plain_name(path.name)) as copy:
+    with private_copy(original, f"{path.parent.name}/{plain_name(path.name)}") as copy:
         while True:
             try:
                 status = run(editor_command() + [str(copy)])
