@@ -420,8 +420,8 @@ def test_new_circle_sealed_starts_sealed_and_needs_recipients(tmp_path, monkeypa
     root, _ = _sealed_project(tmp_path, monkeypatch)
     made = cli("new", "circle", "cohort-b", "--sealed", "--root", str(root))
     assert made.exit_code == 0, made.stderr
-    assert made.stdout == ("Wrote sites/cohort-b/circle.yaml.age. Fill `circlepress edit cohort-b` in, then run "
-                           "`circlepress check`.\n")
+    assert made.stdout == ("Wrote sites/cohort-b/circle.yaml.age. Fill it in with `circlepress edit cohort-b`, then "
+                           "run `circlepress check`.\n")
     assert [p.name for p in (root / "sites/cohort-b").iterdir()] == ["circle.yaml.age"]
     assert "visibility: private" in cli("decrypt", str(root / "sites/cohort-b/circle.yaml.age")).stdout
     assert cli("check", "--root", str(root)).exit_code == 0

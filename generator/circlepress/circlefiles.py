@@ -14,7 +14,7 @@ from .config import Project
 from .errors import CirclepressError, Location, Problem
 from .privacy import new_key
 from .roundtrip import with_key
-from .source import load_yaml, read_text
+from .source import load_yaml
 from .validation import suggest
 
 

@@ -343,8 +343,8 @@ def new_circle_command(root: Path, slug: str, sealed: bool) -> None:
         path = new_circle(load_project(root), slug, sealed=sealed)
     except CirclepressError as exc:
         _fail(exc)
-    fill = f"`circlepress edit {slug}`" if sealed else "it"
-    click.echo(f"Wrote {path}. Fill {fill} in, then run `circlepress check`.")
+    fill = f" with `circlepress edit {slug}`" if sealed else ""
+    click.echo(f"Wrote {path}. Fill it in{fill}, then run `circlepress check`.")
 
 
 @main.group("keys")

@@ -8,7 +8,7 @@ from pathlib import Path
 from .agefiles import (AGE_SUFFIX, RECIPIENTS_FILE, decrypt, encrypt, identities, is_sealed, read_source, recipients,
                        write_source)
 from .circlefiles import is_private_text, keyed_if_missing
-from .circles import CIRCLE_FILE, Circle, circle_files, circle_folders
+from .circles import CIRCLE_FILE, Circle, circle_folders
 from .config import Project
 from .errors import CirclepressError, Location, Problem, Severity
 from .localfiles import write_private
