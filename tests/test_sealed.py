@@ -17,7 +17,7 @@ import circlepress.shares as shares
 from circlepress.build import build
 from circlepress.cli import main
 from circlepress.config import load_project
-from private_support import open_page
+from private_support import open_page, private
 
 AGE = shutil.which("age")
 KEYGEN = shutil.which("age-keygen")
@@ -363,3 +363,85 @@ def test_seal_finds_every_folders_problems_before_writing(tmp_path, monkeypatch)
     assert [line.split(": ", 1)[0] for line in lines] == ["sites/lab/recipients.txt:1:1",
                                                           "sites/open/circle.yaml:1:1"]
     assert (root / "sites/lab/circle.yaml").is_file() and (root / "sites/open/circle.yaml").is_file()
+
+
+def _no_plaintext_beside(root: Path) -> list[str]:
+    """Files under sites/ that are neither sealed nor recipients.txt, in the sealed circle lab."""
+    return sorted(p.name for p in (root / "sites/lab").iterdir() if not p.name.endswith(".age"))
+
+
+def test_rotate_on_a_sealed_circle_writes_back_sealed(tmp_path, monkeypatch):
+    root, _ = _sealed_project(tmp_path, monkeypatch)
+    sealed = root / "sites/lab/circle.yaml.age"
+    before = cli("decrypt", str(sealed)).stdout
+    rotated = cli("rotate", "lab", "--root", str(root))
+    assert rotated.exit_code == 0, rotated.stderr
+    assert "Wrote a new key to sites/lab/circle.yaml.age" in rotated.stdout
+    assert sealed.read_bytes().startswith(b"age-encryption.org/v1\n")
+    after = cli("decrypt", str(sealed)).stdout
+    assert after != before and "key: " in after and "name: Test Circle" in after
+    assert _no_plaintext_beside(root) == []
+
+
+def test_plan_write_on_a_sealed_circle_writes_back_sealed(tmp_path, monkeypatch):
+    root, _ = _sealed_project(tmp_path, monkeypatch)
+    sealed = root / "sites/lab/circle.yaml.age"
+    text = cli("decrypt", str(sealed)).stdout
+    text = text.replace("sessions:\n", "sessions:\n  - {date: 2027-04-08, topic: Open}\n")
+    from circlepress.agefiles import write_source
+    write_source(sealed, text, root, lambda p: p.relative_to(root).as_posix())
+    planned = cli("plan", "lab", "--root", str(root), "--write")
+    assert planned.exit_code == 0, planned.stderr
+    assert "to sites/lab/circle.yaml.age" in planned.stdout
+    written = cli("decrypt", str(sealed)).stdout
+    assert "- {date: 2027-04-08, topic: Open, facilitators: [" in written
+    assert _no_plaintext_beside(root) == []
+
+
+def test_seal_writes_an_access_key_when_a_private_circle_has_none(tmp_path, monkeypatch):
+    key = tmp_path / "me.txt"
+    monkeypatch.setenv("CIRCLEPRESS_AGE_KEY_FILE", str(key))
+    public = cli("keys", "new", env={"XDG_CONFIG_HOME": str(tmp_path / "cfg")}).stdout.splitlines()[1]
+    shutil.copy(tmp_path / "cfg/circlepress/age/keys.txt", key)
+    os.chmod(key, 0o600)
+    keyless = VALID_CIRCLE.replace("visibility: public", "visibility: private  # members only")
+    root = write_files(tmp_path / "p", {"sites/lab/circle.yaml": keyless, "recipients.txt": public + "\n"})
+    assert _errors(cli("check", "--root", str(root)))[0].startswith("sites/lab/circle.yaml:")  # no key yet
+    write_files(root, {"sites/lab2/circle.yaml": keyless})
+    assert cli("seal", "lab", "--root", str(root)).exit_code == 0
+    text = cli("decrypt", str(root / "sites/lab/circle.yaml.age")).stdout
+    assert "visibility: private  # members only" in text and "access:\n  key: " in text
+    every = cli("seal", "--all", "--root", str(root))  # found as text: a keyless circle does not load
+    assert every.exit_code == 0, every.stderr
+    assert "access:\n  key: " in cli("decrypt", str(root / "sites/lab2/circle.yaml.age")).stdout
+    assert cli("check", "--root", str(root)).exit_code == 0
+
+
+def test_new_circle_sealed_starts_sealed_and_needs_recipients(tmp_path, monkeypatch):
+    root, _ = _sealed_project(tmp_path, monkeypatch)
+    made = cli("new", "circle", "cohort-b", "--sealed", "--root", str(root))
+    assert made.exit_code == 0, made.stderr
+    assert made.stdout == ("Wrote sites/cohort-b/circle.yaml.age. Fill it in with `circlepress edit cohort-b`, then "
+                           "run `circlepress check`.\n")
+    assert [p.name for p in (root / "sites/cohort-b").iterdir()] == ["circle.yaml.age"]
+    assert "visibility: private" in cli("decrypt", str(root / "sites/cohort-b/circle.yaml.age")).stdout
+    assert cli("check", "--root", str(root)).exit_code == 0
+    again = _errors(cli("new", "circle", "cohort-b", "--root", str(root)))
+    assert again[0].startswith("sites/cohort-b/circle.yaml.age:1:1: this circle already exists")
+    (root / "recipients.txt").write_text("# nobody yet\n")
+    none = _errors(cli("new", "circle", "cohort-c", "--sealed", "--root", str(root)))
+    assert none == ["recipients.txt:1:1: there is no one to seal to (add your public key (`circlepress keys show`) "
+                    "to recipients.txt)"]
+    assert not (root / "sites/cohort-c").exists()
+
+
+def test_a_new_programme_fails_closed_and_its_example_builds_without_a_key(tmp_path):
+    folder = tmp_path / "programme"
+    assert cli("new", str(folder)).exit_code == 0
+    assert "\nrequire_sealed: true\n" in (folder / "circlepress.yaml").read_text()
+    assert "visibility: public" in (folder / "sites/our-first-circle/circle.yaml").read_text()
+    assert cli("check", "--root", str(folder), "--strict").exit_code == 0  # no identity anywhere
+    assert cli("new", "circle", "lab", "--root", str(folder)).exit_code == 0  # plain, private: refused
+    assert _errors(cli("check", "--root", str(folder))) == [
+        "sites/lab/circle.yaml:1:1: this private circle's file is not sealed, and require_sealed is on "
+        "(run `circlepress seal lab`)"]

@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import pyrage
 from pyrage import ssh, x25519
@@ -215,12 +216,26 @@ def encrypt(data: bytes, to: list) -> bytes:
     return pyrage.encrypt(data, to)
 
 
-def write_source(path: Path, text: str, root: Path, shown) -> None:
-    """Write a circle file back in the form it had: sealed to the current recipients, or plain."""
+def write_source(path: Path, text: str, root: Path, shown, check: Callable[[Path], None] | None = None) -> None:
+    """Write a circle file back in the form it had (a new one by its name): sealed to the
+    recipients as they are now, or plain; keeps its mode. A sealed file is read back before it
+    replaces the old one; `check(tmp)` (tmp named like the file, so read like it) may refuse it by raising."""
     data = text.encode("utf-8")
-    if is_sealed(path):
-        data = encrypt(data, recipients(root, path.parent, shown))
-    write_private(path, data, mode=0o644)
+    where = shown(path)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
+    if not is_sealed(path):
+        write_private(path, data, mode=mode, check=check)
+        return
+    sealed = encrypt(data, recipients(root, path.parent, shown))
+
+    def read_back(tmp: Path) -> None:
+        if decrypt(tmp.read_bytes(), where) != data:
+            raise CirclepressError([Problem(Location(where), "the sealed file did not read back as the text; "
+                                            "nothing was changed", "try again")])
+        if check is not None:
+            check(tmp)
+
+    write_private(path, sealed, mode=mode, check=read_back, tmp_suffix=AGE_SUFFIX)
 
 
 def new_identity(path: Path, force: bool = False) -> str:

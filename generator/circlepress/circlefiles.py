@@ -1,42 +1,59 @@
-"""Reading and writing a circle's own files, and `circlepress rotate`: the one place that knows
-how a circle file is stored (plain today; sealed files plug in here)."""
+"""Finding a circle's `circle.yaml` (plain or sealed) and `circlepress rotate`; reading and
+writing it back in the form it had is agefiles' `read_source` / `write_source`."""
 
 from __future__ import annotations
 
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .circles import CIRCLE_FILE, Circle, load_circle
+from ruamel.yaml import YAML
+
+from .agefiles import AGE_SUFFIX, read_source, write_source
+from .circles import CIRCLE_FILE, Circle, circle_files, circle_folders, load_circle
 from .config import Project
 from .errors import CirclepressError, Location, Problem
-from .localfiles import write_private
 from .privacy import new_key
 from .roundtrip import with_key
-from .source import load_yaml, read_text
+from .source import load_yaml
 from .validation import suggest
 
 
-def read_circle_text(path: Path, shown: str) -> str:
-    """The text of a circle's file (`circle.yaml` or a page), as the organiser wrote it."""
-    return read_text(path, shown)
-
-
-def write_circle_file(path: Path, new_text: str, check=None) -> None:
-    """Replace a circle's file with `new_text` in the form it had, keeping its mode; `check(tmp)`
-    may refuse the new file by raising (nothing is then changed)."""
-    write_private(path, new_text, mode=stat.S_IMODE(path.stat().st_mode), check=check)
-
-
 def circle_path(project: Project, slug: str) -> Path:
-    """sites/SLUG/circle.yaml, or a located error naming the circles there are."""
-    path = project.sites_dir / slug / CIRCLE_FILE
-    if not path.is_file():
-        known = sorted(p.name for p in project.sites_dir.iterdir() if (p / CIRCLE_FILE).is_file()) \
-            if project.sites_dir.is_dir() else []
-        raise CirclepressError([Problem(Location(project.shown(path)), f"there is no circle '{slug}'",
-                                        suggest(slug, known) if known else "create one with `circlepress new circle`")])
-    return path
+    """sites/SLUG/circle.yaml or circle.yaml.age, or a located error naming the circles there are."""
+    folder = project.sites_dir / slug
+    found = [p for p in (folder / CIRCLE_FILE, folder / (CIRCLE_FILE + AGE_SUFFIX)) if p.is_file()]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise CirclepressError(circle_files(folder, project.shown)[1])
+    known = sorted(p.name for p in circle_folders(project.sites_dir) if circle_files(p, project.shown)[0])
+    raise CirclepressError([Problem(Location(project.shown(folder / CIRCLE_FILE)), f"there is no circle '{slug}'",
+                                    suggest(slug, known) if known else "create one with `circlepress new circle`")])
+
+
+def _mapping(data: bytes) -> dict | None:
+    try:
+        found = YAML(typ="safe").load(data.decode("utf-8"))
+    except Exception:  # noqa: BLE001 - the loader reports it, located
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def is_private_text(data: bytes) -> bool:
+    """Whether a circle.yaml's bytes say it is private (circles are, unless they say otherwise)."""
+    found = _mapping(data)
+    return found is not None and found.get("visibility", "private") == "private"
+
+
+def keyed_if_missing(data: bytes) -> str | None:
+    """The text of `data` with a fresh random `access.key` when it is a private circle without one
+    (as `seal` writes before sealing), else None; text that is not a YAML mapping is left to the loader."""
+    if not is_private_text(data):
+        return None
+    access = _mapping(data).get("access")
+    if isinstance(access, dict) and access.get("key") is not None:
+        return None
+    return with_key(data.decode("utf-8"), new_key())
 
 
 @dataclass(frozen=True)
@@ -50,7 +67,7 @@ def rotate_circle(project: Project, slug: str) -> Rotated:
     if the circle then validates: its folder and keys change, so the old link opens nothing published after."""
     path = circle_path(project, slug)
     shown = project.shown(path)
-    text = read_circle_text(path, shown)
+    text = read_source(path, shown)
     try:
         new_text = with_key(text, new_key())
     except Exception:  # not YAML, or not a mapping: the loader says where
@@ -68,5 +85,5 @@ def rotate_circle(project: Project, slug: str) -> Rotated:
                                             "link to rotate", "set 'visibility: private' first if it should have one")])
         loaded.append(checked)
 
-    write_circle_file(path, new_text, readable)
+    write_source(path, new_text, project.root, project.shown, readable)
     return Rotated(loaded[0], shown)

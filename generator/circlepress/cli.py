@@ -207,6 +207,39 @@ def rotate_command(root: Path, slug: str, base_url: str | None) -> None:
         click.echo("Note: this link has no host; pass --base-url https://... or set base_url.", err=True)
 
 
+@main.command("edit")
+@_root_option
+@click.argument("slug")
+@click.argument("page", required=False)
+def edit_command(root: Path, slug: str, page: str | None) -> None:
+    """Edit SLUG's circle.yaml (or its page PAGE) in $VISUAL/$EDITOR, sealed or plain.
+
+    A private copy (0600) is opened, checked when the editor closes, and written back in the
+    file's own form (sealed to the recipients as they are now) only if it changed; the copy is
+    removed however the edit ends.
+    """
+    from .editing import Interrupted, edit
+
+    def ask(problems) -> bool:
+        _report(problems)
+        choice = click.prompt("(e)dit again / (d)iscard", type=click.Choice(["e", "d"]), default="e",
+                              err=True, show_choices=False)
+        return choice == "e"
+
+    try:
+        project = load_project(root)
+        edited = edit(project, slug, page, ask)
+    except CirclepressError as exc:
+        _fail(exc)
+    except Interrupted as exc:
+        click.echo(f"Stopped by {exc}; nothing was written and the temporary copy is gone.", err=True)
+        sys.exit(1)
+    if edited.changed:
+        click.echo(f"Wrote {edited.path}.")
+    else:
+        click.echo(f"No change written; {edited.path} is as it was.")
+
+
 @main.command("plan")
 @_root_option
 @click.argument("slug")
@@ -301,15 +334,17 @@ def new_programme_command(folder: Path, upgrade: bool) -> None:
 @new_group.command("circle")
 @_root_option
 @click.argument("slug")
-def new_circle_command(root: Path, slug: str) -> None:
-    """Write sites/SLUG/circle.yaml: a commented, valid circle to fill in."""
+@click.option("--sealed", is_flag=True, help="Start it sealed: circle.yaml.age, to the keys in recipients.txt.")
+def new_circle_command(root: Path, slug: str, sealed: bool) -> None:
+    """Write sites/SLUG/circle.yaml: a commented, valid circle to fill in (--sealed: circle.yaml.age)."""
     from .scaffold import new_circle
 
     try:
-        path = new_circle(load_project(root), slug)
+        path = new_circle(load_project(root), slug, sealed=sealed)
     except CirclepressError as exc:
         _fail(exc)
-    click.echo(f"Wrote {path}. Fill it in, then run `circlepress check`.")
+    fill = f" with `circlepress edit {slug}`" if sealed else ""
+    click.echo(f"Wrote {path}. Fill it in{fill}, then run `circlepress check`.")
 
 
 @main.group("keys")

@@ -40,11 +40,11 @@ def create_private(path: Path) -> BinaryIO:
 
 
 def write_private(path: Path, data: bytes | str, *, mode: int = FILE_MODE,
-                  check: Callable[[Path], None] | None = None) -> None:
+                  check: Callable[[Path], None] | None = None, tmp_suffix: str = "") -> None:
     """Replace `path` with `data` by way of a private temporary file beside it, so no one else
     ever reads it and no reader sees half of it; `check(tmp)` may refuse the new file by raising
-    (it is removed). The file ends with `mode`."""
-    tmp = path.with_name(f".{path.name}.circlepress-tmp")
+    (it is removed). The file ends with `mode`; the temporary name ends with `tmp_suffix`."""
+    tmp = path.with_name(f".{path.name}.circlepress-tmp{tmp_suffix}")
     tmp.unlink(missing_ok=True)  # left by a process that was killed
     try:
         with create_private(tmp) as handle:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .circles import CIRCLE_FILE, load_circle
+from .agefiles import read_source, write_source
+from .circlefiles import circle_path
+from .circles import load_circle
 from .config import Project
-from .errors import CirclepressError, Location, Problem
-from .localfiles import write_private
+from .errors import CirclepressError
 from .planner import Plan, plan
 from .roundtrip import with_facilitators
-from .source import load_yaml, read_text
-from .validation import suggest
+from .source import load_yaml
 
 
 @dataclass(frozen=True)
@@ -25,17 +24,11 @@ class PlanResult:
 
 def plan_circle(project: Project, slug: str, *, per_session: int | None = None, write: bool = False) -> PlanResult:
     """Plan the circle in sites/SLUG; with `write`, save it only if the edited file still validates."""
-    folder = project.sites_dir / slug
-    path = folder / CIRCLE_FILE
-    if not path.is_file():
-        known = sorted(p.name for p in project.sites_dir.iterdir() if (p / CIRCLE_FILE).is_file()) \
-            if project.sites_dir.is_dir() else []
-        raise CirclepressError([Problem(Location(project.shown(path)), f"there is no circle '{slug}'",
-                                        suggest(slug, known) if known else "create one with `circlepress new circle`")])
+    path = circle_path(project, slug)
     circle, problems = load_circle(path, project.shown, None, None, with_pages=False)
     if circle is None:
         raise CirclepressError(problems)
-    text = read_text(path, project.shown(path))
+    text = read_source(path, project.shown(path))
     result = plan(circle.spec, load_yaml(text, project.shown(path)), per_session)
     if write and result.assignments:
         def readable(tmp: Path) -> None:  # never leave a circle.yaml the tool cannot read back
@@ -43,7 +36,6 @@ def plan_circle(project: Project, slug: str, *, per_session: int | None = None, 
             if checked is None:
                 raise CirclepressError(problems)
 
-        # The copy holds a private circle's data: only its owner may read it; the file keeps its mode.
-        write_private(path, with_facilitators(text, result.assignments), mode=stat.S_IMODE(path.stat().st_mode),
-                      check=readable)
+        # Written back sealed if it was; a plain copy is private (0600) until it replaces the file.
+        write_source(path, with_facilitators(text, result.assignments), project.root, project.shown, readable)
     return PlanResult(result, {m.id: m.name for m in circle.spec.members}, project.shown(path))

@@ -6,6 +6,7 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
+from .agefiles import AGE_SUFFIX, recipients, write_source
 from .circles import CIRCLE_FILE, slug_problem
 from .config import Project
 from .errors import CirclepressError, Location, Problem
@@ -85,28 +86,49 @@ access:
 """
 
 
-def circle_template(slug: str, today: date, schema: str = "") -> str:
-    """The text of a new circle.yaml whose term starts next month."""
+PUBLIC_EXAMPLE = """\
+# An example circle, public and fictional, so the site builds on any computer without a key.
+# Make your private circles with `circlepress new circle SLUG --sealed`.
+"""
+
+
+def circle_template(slug: str, today: date, schema: str = "", *, public: bool = False) -> str:
+    """The text of a new circle.yaml whose term starts next month (`public`: the starter's
+    fictional example, with no access key)."""
     start = add_months(today.replace(day=1), 1)
     name = slug.replace("-", " ").title() + " Circle"
     sessions = [add_months(start, i).replace(day=10).isoformat() for i in range(3)]
-    return CIRCLE_TEMPLATE.format(name=name, start=start.isoformat(), first=sessions[0], second=sessions[1],
+    text = CIRCLE_TEMPLATE.format(name=name, start=start.isoformat(), first=sessions[0], second=sessions[1],
                                   third=sessions[2], schema=schema, key=new_key())
+    if not public:
+        return text
+    text = text.replace("visibility: private", "visibility: public", 1)
+    return schema + PUBLIC_EXAMPLE + text[len(schema):text.index("# The circle's own random key")].rstrip() + "\n"
 
 
-def new_circle(project: Project, slug: str, today: date | None = None) -> str:
-    """Write sites/SLUG/circle.yaml; refuse a bad slug or an existing circle."""
+def new_circle(project: Project, slug: str, today: date | None = None, *, sealed: bool = False) -> str:
+    """Write sites/SLUG/circle.yaml (with `sealed`, circle.yaml.age, sealed to recipients.txt and
+    read back); refuse a bad slug or an existing circle."""
     if problem := slug_problem(slug):
         raise CirclepressError([Problem(Location(slug), *problem)])
     folder = project.sites_dir / slug
-    path = folder / CIRCLE_FILE
-    if path.exists():
-        raise CirclepressError([Problem(Location(project.shown(path)), "this circle already exists",
-                                        "edit it, or choose another slug")])
+    for there in (folder / CIRCLE_FILE, folder / (CIRCLE_FILE + AGE_SUFFIX)):
+        if there.exists():
+            raise CirclepressError([Problem(Location(project.shown(there)), "this circle already exists",
+                                            f"edit it (`circlepress edit {slug}`), or choose another slug")])
+    path = folder / (CIRCLE_FILE + AGE_SUFFIX if sealed else CIRCLE_FILE)
     has_schema = (project.sites_dir.parent / "schema" / "circle.schema.json").exists()
     reference = "# yaml-language-server: $schema=../../schema/circle.schema.json\n" if has_schema else ""
+    text = circle_template(slug, today or date.today(), reference)
+    if sealed:  # who it is sealed to, and that this run can open it, before the folder is made
+        recipients(project.root, folder, project.shown)
     folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(circle_template(slug, today or date.today(), reference), "utf-8")
+    try:
+        write_source(path, text, project.root, project.shown)
+    except BaseException:
+        if not any(folder.iterdir()):
+            folder.rmdir()
+        raise
     return project.shown(path)
 
 
@@ -163,7 +185,7 @@ def new_programme(folder: Path, today: date | None = None) -> list[str]:
         ".vscode/settings.json": '{\n  "yaml.schemas": {"./schema/circle.schema.json": ["sites/*/circle.yaml"]}\n}\n',
         "sites/our-first-circle/circle.yaml": circle_template(
             "our-first-circle", today or date.today(),
-            "# yaml-language-server: $schema=../../schema/circle.schema.json\n"),
+            "# yaml-language-server: $schema=../../schema/circle.schema.json\n", public=True),
     }
     data = {name: text.encode("utf-8") for name, text in files.items()} | vendored_files()
     content = packaged("content")

@@ -6,8 +6,10 @@ import subprocess
 from pathlib import Path
 from typing import Callable
 
-from .agefiles import AGE_SUFFIX, RECIPIENTS_FILE, decrypt, encrypt, identities, is_sealed, read_source, recipients
-from .circles import Circle, circle_files, circle_folders
+from .agefiles import (AGE_SUFFIX, RECIPIENTS_FILE, decrypt, encrypt, identities, is_sealed, read_source, recipients,
+                       write_source)
+from .circlefiles import is_private_text, keyed_if_missing
+from .circles import CIRCLE_FILE, Circle, circle_folders
 from .config import Project
 from .errors import CirclepressError, Location, Problem, Severity
 from .localfiles import write_private
@@ -60,6 +62,8 @@ def _seal_files(project: Project, to: list, plain: list[Path]) -> list[Path]:
     written = []
     for path in plain:
         data = path.read_bytes()
+        if path.name == CIRCLE_FILE and (keyed := keyed_if_missing(data)):
+            data = keyed.encode("utf-8")  # a private circle's access.key, written first, sealed with it
         sealed = path.with_name(path.name + AGE_SUFFIX)
         write_private(sealed, encrypt(data, to), mode=0o644)
         if decrypt(sealed.read_bytes(), project.shown(sealed)) != data:
@@ -71,15 +75,26 @@ def _seal_files(project: Project, to: list, plain: list[Path]) -> list[Path]:
     return written
 
 
+def _private_folders(project: Project) -> list[Path]:
+    """Every folder of a private circle with plaintext left (read as text, not loaded: a private
+    circle with no access.key yet is one `seal` gives a key)."""
+    found = []
+    for folder in circle_folders(project.sites_dir):
+        plain = folder / CIRCLE_FILE
+        if plain.is_file() and is_private_text(plain.read_bytes()) or \
+                (folder / (CIRCLE_FILE + AGE_SUFFIX)).is_file() and _sealable(folder):
+            found.append(folder)
+    return found
+
+
 def seal(project: Project, slugs: list[str], every_private: bool,
          loaded: Callable[[], tuple[Circle, ...]]) -> list[Path]:
     """`circlepress seal SLUG...` or `--all` (every private circle): the sealed files written.
     Every folder's problems (recipients, files kept both ways) are found before anything is written.
-    `loaded` gives the programme's circles, loaded and checked (called only when they are needed)."""
-    circles = loaded() if every_private or any(
-        not (project.sites_dir / s).is_dir() for s in slugs) else ()
-    folders = [(project.root / c.source).parent for c in circles if c.is_private] if every_private \
-        else [_folder_of(project, slug, circles) for slug in slugs]
+    `loaded` gives the programme's circles, loaded and checked (called only to find a slug whose
+    folder has another name)."""
+    circles = loaded() if any(not (project.sites_dir / s).is_dir() for s in slugs) else ()
+    folders = _private_folders(project) if every_private else [_folder_of(project, slug, circles) for slug in slugs]
     plans, problems = [], []
     for folder in dict.fromkeys(folders):
         try:
@@ -106,8 +121,8 @@ def reseal(project: Project) -> list[Path]:
             problems += exc.problems
     if problems:  # nothing is written unless every file can be
         raise CirclepressError(problems)
-    for path, text, to in jobs:
-        write_private(path, encrypt(text.encode("utf-8"), to), mode=0o644)
+    for path, text, _ in jobs:
+        write_source(path, text, project.root, project.shown)  # the one write path: sealed, read back
     return [path for path, _, _ in jobs]
 
 
