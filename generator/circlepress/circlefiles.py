@@ -1,5 +1,6 @@
-"""Finding a circle's `circle.yaml` (plain or sealed) and `circlepress rotate`; reading and
-writing it back in the form it had is agefiles' `read_source` / `write_source`."""
+"""A private circle's key in its own file: whether a circle.yaml is private, the key `seal` writes
+when there is none, and `circlepress rotate`; reading and writing a file back in the form it had
+is agefiles' `read_source` / `write_source`."""
 
 from __future__ import annotations
 
@@ -8,27 +9,13 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from .agefiles import AGE_SUFFIX, read_source, write_source
-from .circles import CIRCLE_FILE, Circle, circle_files, circle_folders, load_circle
+from .agefiles import read_source, write_source
+from .circles import Circle, circle_path, load_circle
 from .config import Project
 from .errors import CirclepressError, Location, Problem
 from .privacy import new_key
 from .roundtrip import with_key
 from .source import load_yaml
-from .validation import suggest
-
-
-def circle_path(project: Project, slug: str) -> Path:
-    """sites/SLUG/circle.yaml or circle.yaml.age, or a located error naming the circles there are."""
-    folder = project.sites_dir / slug
-    found = [p for p in (folder / CIRCLE_FILE, folder / (CIRCLE_FILE + AGE_SUFFIX)) if p.is_file()]
-    if len(found) == 1:
-        return found[0]
-    if found:
-        raise CirclepressError(circle_files(folder, project.shown)[1])
-    known = sorted(p.name for p in circle_folders(project.sites_dir) if circle_files(p, project.shown)[0])
-    raise CirclepressError([Problem(Location(project.shown(folder / CIRCLE_FILE)), f"there is no circle '{slug}'",
-                                    suggest(slug, known) if known else "create one with `circlepress new circle`")])
 
 
 def _mapping(data: bytes) -> dict | None:

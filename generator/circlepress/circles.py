@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from .agefiles import AGE_SUFFIX, identities, plain_name, read_source
+from .config import Project
 from .errors import CirclepressError, Location, Problem, Severity
 from .handbook import PageMeta, collisions
 from .markdown import Fragments, PageLink, Shortcode, parse_markdown
@@ -367,6 +368,19 @@ def load_circle_folder(folder: Path, shown: Shown, steps: frozenset[int] | None,
                                        "require_sealed is on", f"run `circlepress seal {circle.slug}`")
                                for path in files if not path.name.endswith(AGE_SUFFIX)]
     return circle, problems
+
+
+def circle_path(project: Project, slug: str) -> Path:
+    """sites/SLUG/circle.yaml or circle.yaml.age, or a located error naming the circles there are."""
+    folder = project.sites_dir / slug
+    found = [p for p in (folder / CIRCLE_FILE, folder / (CIRCLE_FILE + AGE_SUFFIX)) if p.is_file()]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise CirclepressError(circle_files(folder, project.shown)[1])
+    known = sorted(p.name for p in circle_folders(project.sites_dir) if circle_files(p, project.shown)[0])
+    raise CirclepressError([Problem(Location(project.shown(folder / CIRCLE_FILE)), f"there is no circle '{slug}'",
+                                    suggest(slug, known) if known else "create one with `circlepress new circle`")])
 
 
 def duplicate_keys(circles: list[tuple[str | None, str, str, Location | None]]) -> list[Problem]:

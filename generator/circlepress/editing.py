@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .agefiles import plain_name, read_source, write_source
-from .circlefiles import circle_path
+from .circles import circle_path
 from .circles import PAGE_SUFFIX, circle_files, load_circle
 from .config import Project
 from .errors import CirclepressError, Location, Problem

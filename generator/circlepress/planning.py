@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .agefiles import read_source, write_source
-from .circlefiles import circle_path
+from .circles import circle_path
 from .circles import load_circle
 from .config import Project
 from .errors import CirclepressError
