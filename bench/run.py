@@ -278,7 +278,7 @@ def peer_runs(root: Path, timeout: float) -> dict:
 SHARES = r"""
 import sys, time
 from pathlib import Path
-import circlepress.assemble as assemble, circlepress.privacy as privacy
+import circlepress.build.assemble as assemble, circlepress.private.keys as privacy
 spent = {"seal": 0.0, "calendar": 0.0}
 def timing(function, key):
     def timed(*args, **kwargs):
@@ -290,8 +290,8 @@ def timing(function, key):
     return timed
 privacy.Sealer.seal = timing(privacy.Sealer.seal, "seal")
 assemble.make_calendar = timing(assemble.make_calendar, "calendar")
-from circlepress.build import build
-from circlepress.config import load_project
+from circlepress.build.pipeline import build
+from circlepress.programme.config import load_project
 start = time.process_time()
 build(load_project(Path(sys.argv[1])), jobs=1)
 total = time.process_time() - start

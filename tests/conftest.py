@@ -83,9 +83,9 @@ def left_by_a_killed_build(project: Path, setup: str, seconds: float = 5) -> lis
 
     marker = f"circlepress-killed-build-{os.getpid()}-{time.monotonic_ns()}"
     script = ("import os, signal\n"
-              "import circlepress.assemble as assemble, circlepress.memo as memo, circlepress.shares as shares\n"
-              "from circlepress.build import build\n"
-              "from circlepress.config import load_project\n"
+              "import circlepress.build.assemble as assemble, circlepress.programme.memo as memo, circlepress.build.workers as shares\n"
+              "from circlepress.build.pipeline import build\n"
+              "from circlepress.programme.config import load_project\n"
               f"{setup}\n"
               f"build(load_project(__import__('pathlib').Path({str(project)!r})), jobs=2)\n")
     done = subprocess.run([sys.executable, "-c", script, marker], capture_output=True, text=True, timeout=20)
@@ -115,7 +115,7 @@ def _noting_run(unit):
 def record_render_processes(monkeypatch, pids: Path) -> None:
     """Make every render unit note, in `pids`, the process that rendered it (a forked worker's
     note survives it in the file)."""
-    import circlepress.assemble as assemble
+    import circlepress.build.assemble as assemble
 
     monkeypatch.setattr(_Noted, "pids", pids)
     monkeypatch.setattr(_Noted, "run", assemble._run)

@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from circlepress.privacy import b64, derive_keys, open_page as open_sealed, passphrase_key, unb64, unseal
+from circlepress.private.keys import b64, derive_keys, open_page as open_sealed, passphrase_key, unb64, unseal
 
 
 def payload(shell: str) -> dict:

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from circlepress.build import build
-from circlepress.config import load_project
+from circlepress.build.pipeline import build
+from circlepress.programme.config import load_project
 
 from conftest import NOW, REPO, VALID_CIRCLE
 from private_support import keys_for, open_page
@@ -171,7 +171,7 @@ def test_tailoring_the_handbook_needs_no_code(make_site, tmp_path):
     ("{% if %}", "template error: Expected an expression"),
 ])
 def test_template_mistakes_are_located_in_the_override(make_site, tmp_path, template, message):
-    from circlepress.errors import CirclepressError
+    from circlepress.programme.errors import CirclepressError
 
     root = make_site({"circlepress.yaml": "theme: mine\n",
                       "themes/mine/templates/404.html": "{% extends 'default/404.html' %}\n"
@@ -192,8 +192,8 @@ def test_template_mistakes_are_located_in_the_override(make_site, tmp_path, temp
 def test_any_exception_from_a_template_is_located_with_its_page(make_site, tmp_path, monkeypatch, template, message,
                                                                 jobs):
     """Not only Jinja's own errors: whatever a template raises, in this process or a render worker."""
-    import circlepress.assemble as assemble
-    from circlepress.errors import CirclepressError
+    import circlepress.build.assemble as assemble
+    from circlepress.programme.errors import CirclepressError
 
     monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
     root = make_site({"circlepress.yaml": "theme: mine\n", "sites/lab-a/circle.yaml": VALID_CIRCLE,
@@ -217,7 +217,7 @@ def test_any_exception_from_a_template_is_located_with_its_page(make_site, tmp_p
     ("{% if %}", "template error: Expected an expression"),
 ])
 def test_shortcode_template_mistakes_are_located_too(make_site, tmp_path, template, message):
-    from circlepress.errors import CirclepressError
+    from circlepress.programme.errors import CirclepressError
 
     root = make_site({"circlepress.yaml": "theme: mine\n", "themes/mine/templates/shortcodes/members.html": template})
     with pytest.raises(CirclepressError) as info:
@@ -236,8 +236,8 @@ def test_a_folder_named_like_a_page_is_no_page(make_site):
 
 
 def test_a_source_that_cannot_be_read_is_located_not_a_traceback(tmp_path):
-    from circlepress.errors import CirclepressError
-    from circlepress.source import read_text
+    from circlepress.programme.errors import CirclepressError
+    from circlepress.programme.source import read_text
 
     (tmp_path / "circle.yaml").mkdir()  # as when an editor's save has moved the file for a moment
     with pytest.raises(CirclepressError) as caught:

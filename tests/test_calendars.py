@@ -17,10 +17,10 @@ import icalendar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from circlepress.build import build
-from circlepress.load import load_site
-from circlepress.config import load_project
-from circlepress.schedule import meetings
+from circlepress.build.pipeline import build
+from circlepress.build.load import load_site
+from circlepress.programme.config import load_project
+from circlepress.programme.schedule import meetings
 
 from conftest import NOW, REPO, require_tool
 from private_support import keys_for, open_page
@@ -240,7 +240,7 @@ def test_our_serialiser_writes_exactly_what_icalendar_writes(summary, descriptio
     the bytes must be icalendar's own, whatever the text (commas, newlines, emoji, long lines)."""
     from zoneinfo import ZoneInfo
 
-    from circlepress.calendars import _serialise, _serialise_event
+    from circlepress.calendar.ics import _serialise, _serialise_event
 
     start = date(2027, 3, 25) if all_day else datetime(2027, 3, 25, 16, tzinfo=ZoneInfo("Europe/London"))
     event = _event_with(summary, description, where, start)
@@ -267,7 +267,7 @@ def test_starts_and_ends_are_written_as_icalendar_writes_them(zone, start, all_d
     VALUE=DATE, a 'Z' for UTC) is asked of icalendar once per zone."""
     from zoneinfo import ZoneInfo
 
-    from circlepress.calendars import _serialise_event
+    from circlepress.calendar.ics import _serialise_event
 
     when = start.date() if all_day else start.replace(tzinfo=ZoneInfo(zone))
     properties = {"UID": icalendar.vText("x@circlepress"), "DTSTART": when, "DTEND": when + timedelta(hours=1)}
@@ -277,7 +277,7 @@ def test_starts_and_ends_are_written_as_icalendar_writes_them(zone, start, all_d
 def test_every_zone_writes_its_starts_as_icalendar_does():
     from zoneinfo import ZoneInfo
 
-    from circlepress.calendars import _serialise_event
+    from circlepress.calendar.ics import _serialise_event
 
     for zone in ZONES:
         when = datetime(2027, 3, 25, 16, tzinfo=ZoneInfo(zone))
@@ -286,7 +286,7 @@ def test_every_zone_writes_its_starts_as_icalendar_does():
 
 
 def test_every_event_and_zone_of_the_example_site_serialises_as_icalendar_does():
-    from circlepress.calendars import _event, _serialise, _serialise_event
+    from circlepress.calendar.ics import _event, _serialise, _serialise_event
 
     site = load_site(load_project(REPO))
     checked = 0
@@ -306,8 +306,8 @@ def test_every_event_and_zone_of_the_example_site_serialises_as_icalendar_does()
 def test_one_click_links_carry_any_text_exactly(name, topic, place):
     """Values are quoted once and reused across links: whatever the text (`&`, `=`, `%`, `/`,
     emoji, newlines), each link must decode to the event's own summary, details and place."""
-    from circlepress.calendars import description, google_link, outlook_link, summary
-    from circlepress.schedule import Meeting
+    from circlepress.calendar.ics import description, google_link, outlook_link, summary
+    from circlepress.programme.schedule import Meeting
 
     meeting = Meeting(1, "2027-03-25", date(2027, 3, 25), None, None, place or None, None, topic or None, ())
     for link in (google_link(name, meeting, "Europe/London"), outlook_link(name, meeting)):
@@ -319,8 +319,8 @@ def test_one_click_links_carry_any_text_exactly(name, topic, place):
 
 def test_no_raw_line_break_or_control_character_reaches_a_calendar_line():
     """Validation refuses them; the writer still never lets one split a property (issue 13 item 12)."""
-    from circlepress.calendars import make_calendar
-    from circlepress.schedule import Meeting
+    from circlepress.calendar.ics import make_calendar
+    from circlepress.programme.schedule import Meeting
 
     start = datetime(2027, 3, 25, 16, tzinfo=timezone.utc)
     hostile = "x\r\nATTACH:https://evil.example/p\rX-A:1\x0bX-B:2\x85X-C:3\u2028X-D:4\x00"

@@ -97,7 +97,7 @@ def test_plan_without_the_plan_extra_names_the_install_command_and_build_still_w
 
 def test_new_upgrade_vendors_this_circlepress_into_an_existing_programme(tmp_path):
     import subprocess
-    from circlepress.selfwheel import WHEEL_NAME
+    from circlepress.scaffold.selfwheel import WHEEL_NAME
     programme = tmp_path / "ours"
     assert run("new", str(programme)).exit_code == 0
     vendor = programme / "vendor"

@@ -170,7 +170,7 @@ SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.o
     ('<g xml:base="https://evil.example/"><use href="#a"/></g>', "1:84: <g> refers to 'https://evil.example/'"),
 ])
 def test_an_svg_that_could_run_or_reach_out_is_refused_at_its_element(tmp_path, body, message):
-    from circlepress.inert import inert_problems
+    from circlepress.programme.inert import inert_problems
     path = tmp_path / "x.svg"
     path.write_text(SVG_OPEN + body + "</svg>")
     found = [p.format() for p in inert_problems(path, "content/x.svg")]
@@ -246,10 +246,10 @@ def test_a_circles_extra_pages_cannot_differ_only_in_case(make_site):
 def test_circle_folders_colliding_are_found_when_the_circles_are_shared_out(make_site, monkeypatch):
     from conftest import NOW
 
-    from circlepress import shares
-    from circlepress.build import build
-    from circlepress.config import load_project
-    from circlepress.errors import CirclepressError
+    from circlepress.build import workers as shares
+    from circlepress.build.pipeline import build
+    from circlepress.programme.config import load_project
+    from circlepress.programme.errors import CirclepressError
 
     monkeypatch.setattr(shares, "SHARED_FROM", 1)
     root = _project(make_site)

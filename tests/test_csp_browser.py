@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from circlepress.build import build
-from circlepress.config import load_project
-from circlepress.render import CSP
+from circlepress.build.pipeline import build
+from circlepress.programme.config import load_project
+from circlepress.build.render import CSP
 
 from browser_support import html_files, serve
 from conftest import NOW, REPO

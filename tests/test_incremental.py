@@ -11,11 +11,11 @@ import time
 
 import pytest
 
-import circlepress.assemble as assemble
-from circlepress.build import build
-from circlepress.errors import CirclepressError
-from circlepress.config import load_project
-from circlepress.state import forget_state
+import circlepress.build.assemble as assemble
+from circlepress.build.pipeline import build
+from circlepress.programme.errors import CirclepressError
+from circlepress.programme.config import load_project
+from circlepress.build.state import forget_state
 
 from conftest import NOW, left_by_a_killed_build
 
@@ -110,8 +110,8 @@ def test_a_build_from_what_the_last_one_kept_gives_a_clean_build(project, tmp_pa
     second = build(load_project(project), now=NOW, kept=first.kept)  # a first build from memory: nothing to do
     assert second.changed == 0 and second.kept is first.kept
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("circlepress.build.load_state", lambda *a: pytest.fail("the state was read from disk"))
-        patch.setattr("circlepress.build.output_files", lambda *a: pytest.fail("the output was walked"))
+        patch.setattr("circlepress.build.pipeline.load_state", lambda *a: pytest.fail("the state was read from disk"))
+        patch.setattr("circlepress.build.pipeline.output_files", lambda *a: pytest.fail("the output was walked"))
         make_change(project, change)
         result = build(load_project(project), now=NOW, kept=second.kept)
         assert result.changed > 0
@@ -230,7 +230,7 @@ def test_the_state_a_parallel_build_saves_serves_the_next_rebuild(project, tmp_p
 def test_a_full_build_that_fails_in_its_workers_leaves_the_previous_output(project, tmp_path, monkeypatch):
     """Workers write pages into the staging folder as they go; a page that fails to render
     must still leave the last output byte for byte, and no staging folder behind."""
-    from circlepress.errors import CirclepressError
+    from circlepress.programme.errors import CirclepressError
 
     monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
     build(load_project(project), now=NOW, jobs=2)
@@ -253,7 +253,7 @@ def test_a_memo_reads_a_settled_file_once_and_never_trusts_a_fresh_one(tmp_path,
     import time
     from pathlib import Path
 
-    from circlepress.memo import Memo, content_stamp
+    from circlepress.programme.memo import Memo, content_stamp
 
     monkeypatch.setattr(Memo, "SETTLED_NS", 300_000_000)  # 0.3 s instead of 2 s, to keep the test short
     reads: list[str] = []
@@ -297,7 +297,7 @@ def test_an_edited_template_is_compiled_again(project):
 def test_a_memo_pickles_again_only_the_buckets_that_changed():
     """A rebuild that changed one circle must not pickle the whole memo again: the buckets
     nothing changed in are saved as the very bytes they were loaded from."""
-    from circlepress.memo import Memo
+    from circlepress.programme.memo import Memo
 
     memo = Memo()
     for i in range(2000):
@@ -320,7 +320,7 @@ def test_a_memo_pickles_again_only_the_buckets_that_changed():
 def test_a_template_cache_that_cannot_be_used_never_fails_a_build(project, tmp_path, monkeypatch):
     """Compiled templates are an optimisation: a cache folder that cannot be written (a full
     disk, a file in its place) or files cut short mean compiling, never a failed build."""
-    import circlepress.render as render
+    import circlepress.build.render as render
 
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder should be")

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from circlepress.cli import main
-from circlepress.errors import CirclepressError
-from circlepress.localfiles import write_private
+from circlepress.programme.errors import CirclepressError
+from circlepress.programme.localfiles import write_private
 
 from private_support import test_key
 from serve_support import Server

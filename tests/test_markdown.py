@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
-from circlepress.markdown import PageLink, parse_markdown
-from circlepress.schema import circle_json_schema
+from circlepress.programme.markdown import PageLink, parse_markdown
+from circlepress.programme.schema import circle_json_schema
 
 from conftest import REPO
 
@@ -66,10 +66,10 @@ def test_heading_ids_never_take_the_themes_ids_or_each_others(make_site, tmp_pat
     an id (footnotes' too). Every page of the site, private ones opened, has each id once."""
     from private_support import keys_for, open_page, private
 
-    from circlepress.privacy import page_folder
+    from circlepress.private.keys import page_folder
 
-    from circlepress.build import build
-    from circlepress.config import load_project
+    from circlepress.build.pipeline import build
+    from circlepress.programme.config import load_project
     from conftest import NOW, VALID_CIRCLE
 
     notes = "{title: %s, notes: \"## Setup\\n\\nText[^1].\\n\\n## Main\\n\\n[^1]: Its note.\\n\"}"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from circlepress.build import build
-from circlepress.config import load_project
-from circlepress.privacy import b64
+from circlepress.build.pipeline import build
+from circlepress.programme.config import load_project
+from circlepress.private.keys import b64
 
 from conftest import NOW
 from private_support import keys_for

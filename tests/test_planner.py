@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from circlepress.cli import main
-from circlepress.errors import CirclepressError
-from circlepress.planner import is_unavailable, plan
-from circlepress.schedule import add_months, held, meetings
-from circlepress.schema import CircleSpec
-from circlepress.source import load_yaml
-from circlepress.validation import validate
+from circlepress.programme.errors import CirclepressError
+from circlepress.calendar.rota import is_unavailable, plan
+from circlepress.programme.schedule import add_months, held, meetings
+from circlepress.programme.schema import CircleSpec
+from circlepress.programme.source import load_yaml
+from circlepress.programme.validation import validate
 
 START = date(2027, 1, 4)
 

@@ -12,15 +12,15 @@ import pytest
 from click.testing import CliRunner
 from cryptography.exceptions import InvalidTag
 
-from circlepress.build import build
-from circlepress.load import load_site
+from circlepress.build.pipeline import build
+from circlepress.build.load import load_site
 from circlepress.cli import main
-from circlepress.config import load_project
-from circlepress.errors import CirclepressError
-from circlepress.schema import MAX_MEMBERS, MAX_SESSIONS
-from circlepress.privacy import (PAD_FLOOR, b64, derive_keys, envelope, new_key, pad, page_aad, read_sealed, seal,
+from circlepress.programme.config import load_project
+from circlepress.programme.errors import CirclepressError
+from circlepress.programme.schema import MAX_MEMBERS, MAX_SESSIONS
+from circlepress.private.keys import (PAD_FLOOR, b64, derive_keys, envelope, new_key, pad, page_aad, read_sealed, seal,
                                  seal_page, unb64, unpack, unpad, unseal)
-from circlepress.privacy import open_page as open_sealed
+from circlepress.private.keys import open_page as open_sealed
 
 from conftest import NOW, REPO, VALID_CIRCLE
 from private_support import keys_for, open_page, payload, private, test_key
@@ -194,7 +194,7 @@ def test_a_rebuild_derives_no_passphrase_key_for_an_unchanged_circle(make_site, 
     programme slow: only a circle whose pages are sealed again needs its wrapped key."""
     import hashlib
 
-    import circlepress.privacy as privacy
+    import circlepress.private.keys as privacy
 
     circle = private(VALID_CIRCLE, "lab", "quiet river seven lanterns")
     root = make_site({"sites/lab/circle.yaml": circle, "sites/other/circle.yaml": private(VALID_CIRCLE, "other")})

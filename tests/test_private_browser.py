@@ -8,9 +8,9 @@ import shutil
 
 import pytest
 
-from circlepress.build import build
-from circlepress.config import load_project
-from circlepress.privacy import b64, share_link
+from circlepress.build.pipeline import build
+from circlepress.programme.config import load_project
+from circlepress.private.keys import b64, share_link
 
 from browser_support import CHROMIUM_ARGS, serve  # noqa: F401 - the launch flags live there
 from conftest import NOW, VALID_CIRCLE

@@ -12,12 +12,12 @@ import yaml
 from click.testing import CliRunner
 
 from circlepress.cli import main
-from circlepress.selfwheel import WHEEL_NAME
+from circlepress.scaffold.selfwheel import WHEEL_NAME
 
 from conftest import REPO, VALID_CIRCLE, require_tool
 from private_support import keys_for, private
 
-STARTER_WORKFLOW = REPO / "generator/circlepress/starter/workflows/pages.yml"
+STARTER_WORKFLOW = REPO / "generator/circlepress/scaffold/starter/workflows/pages.yml"
 
 
 def run(*args: str):

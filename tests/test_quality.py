@@ -10,9 +10,9 @@ import subprocess
 import pytest
 
 from browser_support import BASE_URL, build_example_site, serve
-from circlepress.build import build
-from circlepress.config import load_project
-from circlepress.privacy import b64
+from circlepress.build.pipeline import build
+from circlepress.programme.config import load_project
+from circlepress.private.keys import b64
 from conftest import NOW, REPO, require_tool
 from private_support import keys_for
 from test_browser import browser  # noqa: F401 - the shared Chromium

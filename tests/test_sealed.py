@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from conftest import NOW, VALID_CIRCLE, require_tool, write_files
 from private_support import private
 
-import circlepress.shares as shares
-from circlepress.build import build
+import circlepress.build.workers as shares
+from circlepress.build.pipeline import build
 from circlepress.cli import main
-from circlepress.config import load_project
+from circlepress.programme.config import load_project
 from private_support import open_page, private
 
 AGE = shutil.which("age")
@@ -388,7 +388,7 @@ def test_plan_write_on_a_sealed_circle_writes_back_sealed(tmp_path, monkeypatch)
     sealed = root / "sites/lab/circle.yaml.age"
     text = cli("decrypt", str(sealed)).stdout
     text = text.replace("sessions:\n", "sessions:\n  - {date: 2027-04-08, topic: Open}\n")
-    from circlepress.agefiles import write_source
+    from circlepress.programme.agefiles import write_source
     write_source(sealed, text, root, lambda p: p.relative_to(root).as_posix())
     planned = cli("plan", "lab", "--root", str(root), "--write")
     assert planned.exit_code == 0, planned.stderr

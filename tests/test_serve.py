@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from circlepress.assemble import render_site
-from circlepress.load import load_site
-from circlepress.config import load_project
-from circlepress.serve import live_page
+from circlepress.build.assemble import render_site
+from circlepress.build.load import load_site
+from circlepress.programme.config import load_project
+from circlepress.live.serve import live_page
 
 from conftest import REPO, record_render_processes
 from private_support import test_key
@@ -194,7 +194,7 @@ def test_an_open_tab_reloads_after_an_edit_and_shows_the_overlay_on_a_bad_one(se
 
 def test_the_start_up_message_lists_at_most_ten_private_links(tmp_path, monkeypatch):
     """A programme of many private circles gets ten preview links and a pointer to the rest."""
-    from circlepress.serve import LiveSite, PREVIEW_LINKS, _preview_links
+    from circlepress.live.serve import LiveSite, PREVIEW_LINKS, _preview_links
 
     private = (REPO / "sites/early-independence/circle.yaml").read_text()
     for i in range(PREVIEW_LINKS + 2):
@@ -213,8 +213,8 @@ def test_the_start_up_message_lists_at_most_ten_private_links(tmp_path, monkeypa
 def test_the_first_build_renders_across_cores_and_later_ones_reuse_it(project, monkeypatch):
     """The dev server's first build forks workers (before any thread starts); the pages they
     send back are what one process renders, and the next rebuild reuses them."""
-    import circlepress.assemble as assemble
-    from circlepress.serve import LiveSite
+    import circlepress.build.assemble as assemble
+    from circlepress.live.serve import LiveSite
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
@@ -340,8 +340,8 @@ def test_bind_to_one_address_answers_that_address(project):
 def test_any_exception_from_a_template_is_shown_located_and_the_last_good_site_stays(project, monkeypatch, jobs):
     """A TypeError in a template (not only Jinja's own errors) is a located problem for the
     overlay, in the first build across cores too; the server keeps the last good site."""
-    import circlepress.assemble as assemble
-    from circlepress.serve import LiveSite
+    import circlepress.build.assemble as assemble
+    from circlepress.live.serve import LiveSite
 
     monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
     override = project / "themes/default/templates/circle/home.html"

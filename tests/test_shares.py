@@ -10,11 +10,11 @@ import shutil
 
 import pytest
 
-import circlepress.shares as shares
-from circlepress.build import build
-from circlepress.config import load_project
-from circlepress.errors import CirclepressError
-from circlepress.state import forget_state
+import circlepress.build.workers as shares
+from circlepress.build.pipeline import build
+from circlepress.programme.config import load_project
+from circlepress.programme.errors import CirclepressError
+from circlepress.build.state import forget_state
 
 from conftest import NOW, REPO, left_by_a_killed_build
 from private_support import test_key

@@ -21,10 +21,10 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import NOW, VALID_CIRCLE
 
-from circlepress.build import build
-from circlepress.load import load_site
+from circlepress.build.pipeline import build
+from circlepress.build.load import load_site
 from circlepress.cli import main
-from circlepress.config import load_project
+from circlepress.programme.config import load_project
 
 INVALID = Path(__file__).resolve().parent / "invalid"
 CASES = sorted(p.name for p in INVALID.iterdir() if p.is_dir())
@@ -375,7 +375,7 @@ def test_names_windows_cannot_store_are_located_errors(make_site) -> None:
 # (circle.yaml, front matter, circlepress.yaml), and a message never carries one raw.
 
 def test_a_message_shows_invisible_characters_escaped() -> None:
-    from circlepress.errors import Location, Problem
+    from circlepress.programme.errors import Location, Problem
 
     line = Problem(Location("sites/a\u202e/circle.yaml"), "name 'Amara \u202eOkafor\r\n'", "delete \u200b").format()
     assert line == "sites/a\\u202e/circle.yaml:1:1: name 'Amara \\u202eOkafor\\r\\n' (delete \\u200b)"

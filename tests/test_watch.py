@@ -142,10 +142,10 @@ def test_a_build_that_cannot_write_is_reported_and_watching_goes_on(watching, pr
 def test_later_builds_render_on_every_core_too(project, tmp_path, monkeypatch):
     """The builds run in a process forked before the watcher's threads, so an edit that touches
     every page (a handbook title is in every navigation) is rendered by forked workers."""
-    import circlepress.assemble as assemble
-    from circlepress.autobuild import _Builder, _Builds
-    from circlepress.build import BuildResult
-    from circlepress.config import load_project
+    import circlepress.build.assemble as assemble
+    from circlepress.live.autobuild import _Builder, _Builds
+    from circlepress.build.pipeline import BuildResult
+    from circlepress.programme.config import load_project
 
     if (os.cpu_count() or 1) < 2:
         pytest.skip("one core: nothing to share the rendering with")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from circlepress.build import build
-from circlepress.config import load_project
-from circlepress.errors import CirclepressError
-from circlepress.writer import write_site
+from circlepress.build.pipeline import build
+from circlepress.programme.config import load_project
+from circlepress.programme.errors import CirclepressError
+from circlepress.build.writer import write_site
 
 from conftest import NOW, VALID_CIRCLE
 
@@ -214,7 +214,7 @@ def test_a_rebuild_in_place_never_writes_through_a_link(make_site, tmp_path):
     meanwhile is refused, not written through."""
     import shutil
 
-    from circlepress.writer import update_site
+    from circlepress.build.writer import update_site
 
     root = make_site({"sites/a/circle.yaml": VALID_CIRCLE})
     project = load_project(root)
@@ -234,8 +234,8 @@ def test_a_full_disk_in_a_worker_is_a_located_error(make_site, monkeypatch, work
     like anywhere else (it was a worker's traceback), named by the output file."""
     import errno
 
-    import circlepress.assemble as assemble
-    import circlepress.shares as shares
+    import circlepress.build.assemble as assemble
+    import circlepress.build.workers as shares
 
     root = make_site({"sites/a/circle.yaml": VALID_CIRCLE, "sites/b/circle.yaml": VALID_CIRCLE})
     build(load_project(root), now=NOW)

@@ -11,9 +11,9 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .build import build
-from .config import load_project
-from .errors import CirclepressError, Problem
+from .build.pipeline import build
+from .programme.config import load_project
+from .programme.errors import CirclepressError, Problem
 
 
 def _report(problems: tuple[Problem, ...] | list[Problem]) -> None:
@@ -54,7 +54,7 @@ def build_command(root: Path, out: Path | None, strict: bool, base_url: str | No
     """Validate everything, then write the site (the old output survives any failure)."""
     progress = _progress if sys.stderr.isatty() else _quiet
     if watch:
-        from .autobuild import watch_builds
+        from .live.autobuild import watch_builds
 
         def report(result, project) -> None:
             if isinstance(result, CirclepressError):
@@ -128,7 +128,7 @@ def _quiet(done: int, total: int) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check_command(root: Path, strict: bool) -> None:
     """Validate the handbook, every circle and the config without writing anything."""
-    from .load import check_site
+    from .build.load import check_site
 
     try:
         site = check_site(load_project(root), strict=strict)
@@ -151,8 +151,8 @@ def links_command(root: Path, base_url: str | None, qr_slug: str | None, svg: Pa
 
     A private link carries the key to the circle's pages after '#': send it to members only.
     """
-    from .links import circle_links, qr_text, write_qr_svg
-    from .load import load_site
+    from .private.share_links import circle_links, qr_text, write_qr_svg
+    from .build.load import load_site
     try:
         project = load_project(root, base_url=base_url)
         site = load_site(project)
@@ -191,8 +191,8 @@ def rotate_command(root: Path, slug: str, base_url: str | None) -> None:
 
     The old link stops working once the site is built and published again.
     """
-    from .circlefiles import rotate_circle
-    from .links import circle_link
+    from .private.rotate_key import rotate_circle
+    from .private.share_links import circle_link
 
     try:
         project = load_project(root, base_url=base_url)
@@ -218,7 +218,7 @@ def edit_command(root: Path, slug: str, page: str | None) -> None:
     file's own form (sealed to the recipients as they are now) only if it changed; the copy is
     removed however the edit ends.
     """
-    from .editing import Interrupted, edit
+    from .live.edit import Interrupted, edit
 
     def ask(problems) -> bool:
         _report(problems)
@@ -253,7 +253,7 @@ def plan_command(root: Path, slug: str, per_session: int | None, write: bool) ->
     allow, unavailable dates and co-facilitation wishes are respected, and sessions that
     already have facilitators are left alone. Without --write nothing changes.
     """
-    from .planning import plan_circle  # OR-Tools is large: load it only for this command
+    from .calendar.plan_command import plan_circle  # OR-Tools is large: load it only for this command
 
     try:
         result = plan_circle(load_project(root), slug, per_session=per_session, write=write)
@@ -288,7 +288,7 @@ def serve_command(root: Path, port: int, bind: str, open_browser: bool, base_url
     static host serves it. Errors show in the terminal and over the page; the last good site
     stays up. Nothing is written to the output folder.
     """
-    from .serve import serve
+    from .live.serve import serve
 
     try:
         serve(root, port=port, bind=bind, base_url=base_url, open_browser=open_browser,
@@ -317,7 +317,7 @@ def new_group() -> None:
               help="In an existing programme FOLDER: vendor this circlepress's wheel for its workflow, nothing else.")
 def new_programme_command(folder: Path, upgrade: bool) -> None:
     """Create FOLDER: a programme repository ready to push to GitHub and publish on Pages."""
-    from .scaffold import new_programme, upgrade_programme
+    from .scaffold.new import new_programme, upgrade_programme
 
     try:
         written = upgrade_programme(folder) if upgrade else new_programme(folder)
@@ -337,7 +337,7 @@ def new_programme_command(folder: Path, upgrade: bool) -> None:
 @click.option("--sealed", is_flag=True, help="Start it sealed: circle.yaml.age, to the keys in recipients.txt.")
 def new_circle_command(root: Path, slug: str, sealed: bool) -> None:
     """Write sites/SLUG/circle.yaml: a commented, valid circle to fill in (--sealed: circle.yaml.age)."""
-    from .scaffold import new_circle
+    from .scaffold.new import new_circle
 
     try:
         path = new_circle(load_project(root), slug, sealed=sealed)
@@ -356,7 +356,7 @@ def keys_group() -> None:
 @click.option("--force", is_flag=True, help="Replace an identity file that is already there.")
 def keys_new_command(force: bool) -> None:
     """Write a new identity to the default identity file (0600) and print its public key."""
-    from .agefiles import RECIPIENTS_FILE, default_key_file, new_identity
+    from .programme.agefiles import RECIPIENTS_FILE, default_key_file, new_identity
 
     path = default_key_file()
     try:
@@ -371,7 +371,7 @@ def keys_new_command(force: bool) -> None:
 @keys_group.command("show")
 def keys_show_command() -> None:
     """Print the public key of the identity circlepress uses (CIRCLEPRESS_AGE_KEY, ..._FILE or the default file)."""
-    from .agefiles import identities
+    from .programme.agefiles import identities
 
     found = identities()
     if found.problem is not None:
@@ -390,8 +390,8 @@ def keys_show_command() -> None:
 @click.option("--all", "every_private", is_flag=True, help="Seal every private circle.")
 def seal_command(root: Path, slugs: tuple[str, ...], every_private: bool) -> None:
     """Encrypt every file of the circles' folders to recipients.txt; the plaintext is removed."""
-    from .load import load_site
-    from .sealing import seal
+    from .build.load import load_site
+    from .private.sealing import seal
 
     if not slugs and not every_private:
         raise click.UsageError("name the circles to seal, or pass --all")
@@ -409,7 +409,7 @@ def seal_command(root: Path, slugs: tuple[str, ...], every_private: bool) -> Non
 @_root_option
 def reseal_command(root: Path) -> None:
     """Re-encrypt every sealed file to the recipients as they are now (after adding or removing one)."""
-    from .sealing import reseal
+    from .private.sealing import reseal
 
     try:
         project = load_project(root)
@@ -424,7 +424,7 @@ def reseal_command(root: Path) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def decrypt_command(file: Path) -> None:
     """Print a sealed file's plaintext (git's textconv: `git config diff.circlepress.textconv "circlepress decrypt"`)."""
-    from .agefiles import decrypt
+    from .programme.agefiles import decrypt
 
     try:
         data = file.read_bytes()

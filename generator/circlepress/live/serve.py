@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-from .assemble import RenderMemo, render_site
-from .build import build_time
-from .load import load_site
-from .config import load_project
-from .errors import CirclepressError, Location, Problem
-from .memo import Memo
-from .render import CSP, POLICY_META
+from ..build.assemble import RenderMemo, render_site
+from ..build.pipeline import build_time
+from ..build.load import load_site
+from ..programme.config import load_project
+from ..programme.errors import CirclepressError, Location, Problem
+from ..programme.memo import Memo
+from ..build.render import CSP, POLICY_META
 from .watcher import stop_on_sigterm, watch
 
 LIVE = "/__circlepress/"
@@ -329,7 +329,7 @@ def bind_warning(bind: str) -> str:
 
 def _preview_links(live: LiveSite, origin: str) -> list[str]:
     """Private circles' links on this server, so organisers can preview them."""
-    from .links import circle_links
+    from ..private.share_links import circle_links
 
     if live.site is None or not any(c.is_private for c in live.site.circles):
         return []

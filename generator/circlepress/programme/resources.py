@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent
 EXAMPLE_CIRCLE = "example-circle.yaml"  # the fictional circle the public handbook shows, in `content`
 
 

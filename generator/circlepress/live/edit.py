@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .agefiles import plain_name, read_source, write_source
-from .circles import circle_path
-from .circles import PAGE_SUFFIX, circle_files, load_circle
-from .config import Project
-from .errors import CirclepressError, Location, Problem
-from .localfiles import create_private
+from ..programme.agefiles import plain_name, read_source, write_source
+from ..programme.circles import circle_path
+from ..programme.circles import PAGE_SUFFIX, circle_files, load_circle
+from ..programme.config import Project
+from ..programme.errors import CirclepressError, Location, Problem
+from ..programme.localfiles import create_private
 
 
 def editor_command() -> list[str]:
@@ -73,7 +73,7 @@ def private_copy(text: str, name: str) -> Iterator[Path]:
 
 def edit_problems(project: Project, path: Path, edited: Path) -> list[Problem]:
     """The circle's own checks (as `check` makes them) with `edited` in place of `path`, located at `path`."""
-    from .load import load_guide
+    from ..build.load import load_guide
 
     guide = load_guide(project)
     shown = project.shown(path)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .circles import Circle, load_circle, load_circles
-from .config import Project
-from .errors import CirclepressError, Problem
-from .handbook import Handbook, load_handbook
-from .privacy import leftover_secret
-from .memo import Memo, NoMemo, value_stamp
+from ..programme.circles import Circle, load_circle, load_circles
+from ..programme.config import Project
+from ..programme.errors import CirclepressError, Problem
+from ..programme.handbook import Handbook, load_handbook
+from ..private.keys import leftover_secret
+from ..programme.memo import Memo, NoMemo, value_stamp
 from .render import check_shortcodes, make_environment
-from .resources import EXAMPLE_CIRCLE, packaged
+from ..programme.resources import EXAMPLE_CIRCLE, packaged
 from .site import Site
 
 
@@ -102,7 +102,7 @@ def load_site(project: Project, *, strict: bool = False, memo: Memo = NoMemo(), 
 def check_site(project: Project, *, strict: bool = False) -> Site:
     """What `circlepress check` reports: `load_site`'s problems, and private circles' plaintext
     files that git tracks (errors under require_sealed, else warnings)."""
-    from .sealing import tracked_plaintext
+    from ..private.sealing import tracked_plaintext
 
     guide, circles, problems = _loaded(project, NoMemo())
     return finish(project, guide, circles, problems + tracked_plaintext(project, circles), strict)

@@ -17,9 +17,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable, Union
 
-from .build import BuildResult, Kept, build
-from .config import Project
-from .errors import CirclepressError, Location, Problem
+from ..build.pipeline import BuildResult, Kept, build
+from ..programme.config import Project
+from ..programme.errors import CirclepressError, Location, Problem
 
 # What one build came to: its result, its problems, or the disk error that stopped it writing;
 # with the project it loaded (None when loading it failed).

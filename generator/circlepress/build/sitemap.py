@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Iterable
 from xml.sax.saxutils import escape
 
-from .privacy import PRIVATE_ROOT
-from .urls import absolute_url
+from ..private.keys import PRIVATE_ROOT
+from ..programme.urls import absolute_url
 
 
 def is_listed(path: str) -> bool:

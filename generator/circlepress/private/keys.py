@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from .errors import Location, Problem, Severity
+from ..programme.errors import Location, Problem, Severity
 
 KEY_BYTES = 32  # a circle's `access.key`: 32 random bytes, 43 characters of URL-safe base64
 LEFTOVER_ENV = "CIRCLEPRESS_SECRET"  # the site secret of earlier versions: no longer used

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .errors import CirclepressError, Problem
-from .schedule import Meeting, add_months, held, meetings
-from .schema import CircleSpec, Member
-from .source import Document
+from ..programme.errors import CirclepressError, Problem
+from ..programme.schedule import Meeting, add_months, held, meetings
+from ..programme.schema import CircleSpec, Member
+from ..programme.source import Document
 
 
 PLAN_EXTRA = 'pip install "circlepress[plan]"'

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import __version__
-from .circles import Circle
-from .config import Project
-from .errors import Problem
-from .handbook import Handbook
+from .. import __version__
+from ..programme.circles import Circle
+from ..programme.config import Project
+from ..programme.errors import Problem
+from ..programme.handbook import Handbook
 from .render import Output
 
 

@@ -19,13 +19,13 @@ from typing import Callable
 
 from jinja2 import TemplateError, meta
 
-from .calendars import CircleCalendar, Published, calendar_path, make_calendar, read_published, whole_calendar_in
-from .circles import Circle
-from .errors import CirclepressError, Location, Problem
-from .handbook import Handbook
-from .markdown import PageLink, Shortcode
-from .memo import value_stamp
-from .privacy import Sealer, read_sealed, unb64
+from ..calendar.ics import CircleCalendar, Published, calendar_path, make_calendar, read_published, whole_calendar_in
+from ..programme.circles import Circle
+from ..programme.errors import CirclepressError, Location, Problem
+from ..programme.handbook import Handbook
+from ..programme.markdown import PageLink, Shortcode
+from ..programme.memo import value_stamp
+from ..private.keys import Sealer, read_sealed, unb64
 from .render import Output, Renderer, make_environment
 from .site import PublicCircle, Site, circle_outputs, make_view, public_circles, site_pages
 from .sitemap import render_robots, render_sitemap

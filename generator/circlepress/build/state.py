@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .localfiles import create_private, ensure_private_dir, tighten, write_private
-from .memo import Memo, NoMemo, value_stamp
+from .. import __version__
+from ..programme.localfiles import create_private, ensure_private_dir, tighten, write_private
+from ..programme.memo import Memo, NoMemo, value_stamp
 
 if TYPE_CHECKING:  # unpickling a state imports it; a rebuild with nothing to do never does
     from .assemble import RenderMemo
@@ -43,7 +43,7 @@ class BuildState:
 @functools.cache
 def code_digest() -> str:
     """The tool's own code: a state saved by other code (even at the same version) is not reused."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     return value_stamp(*(p.read_bytes() for p in sorted(package.rglob("*.py"))))
 
 

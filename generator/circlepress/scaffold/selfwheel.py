@@ -19,10 +19,10 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__
-from .errors import CirclepressError, Location, Problem
+from .. import __version__
+from ..programme.errors import CirclepressError, Location, Problem
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent
 WHEEL_NAME = f"circlepress-{__version__}-py3-none-any.whl"
 _DIST_INFO = f"circlepress-{__version__}.dist-info"
 _INSTALL_ONLY = {"INSTALLER", "REQUESTED", "direct_url.json", "RECORD"}  # written by pip, not in the wheel

@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from .errors import Location, Problem
-from .urls import output_file
+from ..programme.errors import Location, Problem
+from ..programme.urls import output_file
 
 _LINKING = {"a": "href", "link": "href", "script": "src", "img": "src", "source": "src", "iframe": "src"}
 

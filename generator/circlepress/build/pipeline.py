@@ -11,13 +11,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from . import __version__
-from .config import CONFIG_NAME, Project
-from .errors import CirclepressError, Location, Problem, Severity
-from .memo import Memo, value_stamp
+from .. import __version__
+from ..programme.config import CONFIG_NAME, Project
+from ..programme.errors import CirclepressError, Location, Problem, Severity
+from ..programme.memo import Memo, value_stamp
 from .linkcheck import check_output
-from .privacy import PRIVATE_ROOT
-from .resources import EXAMPLE_CIRCLE, packaged
+from ..private.keys import PRIVATE_ROOT
+from ..programme.resources import EXAMPLE_CIRCLE, packaged
 from .state import (BuildState, code_digest, forget_state, input_digest, load_state, load_summary, output_files,
                     output_signature, restat, save_state, save_summary)
 from .writer import STATE_DIR, Row, Staging, check_writable, update_site
@@ -155,7 +155,7 @@ def _build(project: Project, strict: bool, now: datetime, progress: Callable[[in
         return BuildResult(*last["counts"], warnings, time.perf_counter() - started, out, changed=0, kept=kept)
     # Loading and rendering (Jinja, markdown-it, icalendar) are imported only now: a rebuild
     # with nothing to do is done 0.1 s sooner without them.
-    from . import shares
+    from . import workers as shares
     from .assemble import RenderMemo, render_site
     from .load import load_guide, load_site
 

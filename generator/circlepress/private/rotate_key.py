@@ -9,13 +9,13 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from .agefiles import read_source, write_source
-from .circles import Circle, circle_path, load_circle
-from .config import Project
-from .errors import CirclepressError, Location, Problem
-from .privacy import new_key
-from .roundtrip import with_key
-from .source import load_yaml
+from ..programme.agefiles import read_source, write_source
+from ..programme.circles import Circle, circle_path, load_circle
+from ..programme.config import Project
+from ..programme.errors import CirclepressError, Location, Problem
+from .keys import new_key
+from ..programme.roundtrip import with_key
+from ..programme.source import load_yaml
 
 
 def _mapping(data: bytes) -> dict | None:

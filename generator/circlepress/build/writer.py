@@ -12,9 +12,9 @@ import os
 import shutil
 from pathlib import Path
 
-from .config import STATE_DIR, Project
-from .errors import CirclepressError, Location, Problem
-from .localfiles import ensure_private_dir, write_private
+from ..programme.config import STATE_DIR, Project
+from ..programme.errors import CirclepressError, Location, Problem
+from ..programme.localfiles import ensure_private_dir, write_private
 
 _TMP = ".circlepress-tmp-"
 _OLD = ".circlepress-old-"

@@ -14,13 +14,13 @@ from typing import Any, Callable, Iterator
 import jinja2
 from markupsafe import Markup
 
-from .circles import Circle
-from .errors import CirclepressError, Location, Problem
-from .handbook import Handbook, HandbookPage
-from .markdown import NOTES, Anchor, Fragments, PageLink, Shortcode, Slot
-from .calendars import calendar_path, data_url, google_link, outlook_link, subscribe_links
-from .schedule import Meeting, evaluation_dates, held, next_meeting, rotation
-from .urls import absolute_url, relative_url
+from ..programme.circles import Circle
+from ..programme.errors import CirclepressError, Location, Problem
+from ..programme.handbook import Handbook, HandbookPage
+from ..programme.markdown import NOTES, Anchor, Fragments, PageLink, Shortcode, Slot
+from ..calendar.ics import calendar_path, data_url, google_link, outlook_link, subscribe_links
+from ..programme.schedule import Meeting, evaluation_dates, held, next_meeting, rotation
+from ..programme.urls import absolute_url, relative_url
 
 # Every page's Content-Security-Policy, as a <meta> first in its <head> (a decrypted private page
 # keeps its shell's): only the site's own scripts, styles and images; no connections, frames,

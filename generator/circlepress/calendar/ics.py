@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 from icalendar.caselessdict import canonsort_keys
 
-from . import __version__
-from .schedule import Meeting
+from .. import __version__
+from ..programme.schedule import Meeting
 
 PRODID = f"-//circlepress//circlepress {__version__}//EN"
 REFRESH = timedelta(hours=12)

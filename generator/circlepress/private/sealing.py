@@ -6,13 +6,13 @@ import subprocess
 from pathlib import Path
 from typing import Callable
 
-from .agefiles import (AGE_SUFFIX, RECIPIENTS_FILE, decrypt, encrypt, identities, is_sealed, read_source, recipients,
+from ..programme.agefiles import (AGE_SUFFIX, RECIPIENTS_FILE, decrypt, encrypt, identities, is_sealed, read_source, recipients,
                        write_source)
-from .circlefiles import is_private_text, keyed_if_missing
-from .circles import CIRCLE_FILE, Circle, circle_folders
-from .config import Project
-from .errors import CirclepressError, Location, Problem, Severity
-from .localfiles import write_private
+from .rotate_key import is_private_text, keyed_if_missing
+from ..programme.circles import CIRCLE_FILE, Circle, circle_folders
+from ..programme.config import Project
+from ..programme.errors import CirclepressError, Location, Problem, Severity
+from ..programme.localfiles import write_private
 
 
 def _folder_of(project: Project, slug: str, circles: tuple[Circle, ...]) -> Path:

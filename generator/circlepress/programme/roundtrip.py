@@ -9,7 +9,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 if TYPE_CHECKING:  # the planner's type only: editing the YAML needs nothing from the planner
-    from .planner import Assignment
+    from ..calendar.rota import Assignment
 
 
 def _yaml() -> YAML:

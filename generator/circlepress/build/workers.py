@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Callable
 
 from .assemble import RenderMemo, render_site, site_files
-from .circles import (Circle, circle_folders, duplicate_keys, duplicate_slugs, folder_collisions, handbook_facts,
+from ..programme.circles import (Circle, circle_folders, duplicate_keys, duplicate_slugs, folder_collisions, handbook_facts,
                       load_circle_folder)
-from .config import Project
-from .errors import CirclepressError, Location, Problem
+from ..programme.config import Project
+from ..programme.errors import CirclepressError, Location, Problem
 from .load import Guide, circle_page_problems, finish
-from .memo import Memo
+from ..programme.memo import Memo
 from .site import PublicCircle, Site, make_view, public_card
 from .writer import Staging
 

@@ -13,9 +13,9 @@ from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, Fi
                              FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileSystemEventHandler)
 from watchdog.observers import Observer
 
-from .config import CONFIG_NAME, load_project
-from .errors import CirclepressError
-from .resources import packaged
+from ..programme.config import CONFIG_NAME, load_project
+from ..programme.errors import CirclepressError
+from ..programme.resources import packaged
 
 DEBOUNCE = 0.08  # seconds of quiet that end a burst of file events
 MAX_WAIT = 1.0  # ...but never wait longer than this after the first event

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .agefiles import read_source, write_source
-from .circles import circle_path
-from .circles import load_circle
-from .config import Project
-from .errors import CirclepressError
-from .planner import Plan, plan
-from .roundtrip import with_facilitators
-from .source import load_yaml
+from ..programme.agefiles import read_source, write_source
+from ..programme.circles import circle_path
+from ..programme.circles import load_circle
+from ..programme.config import Project
+from ..programme.errors import CirclepressError
+from .rota import Plan, plan
+from ..programme.roundtrip import with_facilitators
+from ..programme.source import load_yaml
 
 
 @dataclass(frozen=True)

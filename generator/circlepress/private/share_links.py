@@ -8,9 +8,9 @@ from pathlib import Path
 
 import segno
 
-from .circles import Circle
-from .config import Project
-from .privacy import derive_keys, share_link, unb64
+from ..programme.circles import Circle
+from ..programme.config import Project
+from .keys import derive_keys, share_link, unb64
 
 
 @dataclass(frozen=True)

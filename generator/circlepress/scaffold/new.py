@@ -6,14 +6,14 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
-from .agefiles import AGE_SUFFIX, recipients, write_source
-from .circles import CIRCLE_FILE, slug_problem
-from .config import Project
-from .errors import CirclepressError, Location, Problem
-from .privacy import new_key
-from .resources import packaged
-from .schedule import add_months
-from .schema import circle_json_schema
+from ..programme.agefiles import AGE_SUFFIX, recipients, write_source
+from ..programme.circles import CIRCLE_FILE, slug_problem
+from ..programme.config import Project
+from ..programme.errors import CirclepressError, Location, Problem
+from ..private.keys import new_key
+from ..programme.resources import packaged
+from ..programme.schedule import add_months
+from ..programme.schema import circle_json_schema
 from .selfwheel import WHEEL_NAME, wheel_of_self
 
 CIRCLE_TEMPLATE = """\

@@ -1,0 +1,1 @@
+"""Time: ICS files and calendar links, the facilitator rota search and the `plan` command."""

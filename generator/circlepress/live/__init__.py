@@ -1,0 +1,1 @@
+"""Staying running: watching the sources, `build --watch`, the dev server."""

@@ -1,0 +1,1 @@
+"""Private circles: their keys and sealed pages, sealing their files, rotating keys, share links."""

@@ -1,0 +1,1 @@
+"""`circlepress new`: programmes and circles, the starter files and the bundled wheel."""
