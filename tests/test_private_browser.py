@@ -12,7 +12,7 @@ from circlepress.build.pipeline import build
 from circlepress.programme.config import load_project
 from circlepress.private.keys import b64, share_link
 
-from browser_support import CHROMIUM_ARGS, serve  # noqa: F401 - the launch flags live there
+from browser_support import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: F401 - the launch flags live there
 from conftest import NOW, VALID_CIRCLE
 from private_support import keys_for, open_page, private
 from test_browser import browser, served  # noqa: F401 - shared module fixtures
@@ -216,3 +216,61 @@ def test_a_circles_own_page_opens_from_its_menu_at_an_address_of_its_keys(make_s
     wait_opened(tab, "Leaving the lab")
     assert "What we know so far." in tab.content() and "leaving" not in tab.url
     assert tab.console_errors == []
+
+
+# --- remember on this device (issue 16 point 2) --------------------------------------------------
+
+def _profile(browser, folder):  # noqa: F811
+    """A browser with a profile kept on disk, as a member's own browser keeps one between visits."""
+    context = browser.browser_type.launch_persistent_context(
+        str(folder), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+        viewport={"width": 390, "height": 844})
+    context.set_default_timeout(TIMEOUT)
+    return context, context.pages[0] if context.pages else context.new_page()
+
+
+def test_remember_on_this_device_survives_a_restart_and_forget_locks_it(served, browser, tmp_path):  # noqa: F811
+    _, base = served
+    folder = base + keys_for(PRIVATE).url  # the plain address, no fragment: a bookmark, an icon
+    profile = tmp_path / "profile"
+    context, page = _profile(browser, profile)
+    page.goto(link(base))
+    wait_opened(page, NAME)
+    remember = page.get_by_label("Remember on this device")
+    assert not remember.is_checked(), "off until the member ticks it"
+    remember.check()
+    assert page.get_by_role("button", name="Forget on this device").is_visible()
+    other = context.new_page()  # a new tab opens it too
+    other.goto(folder)
+    wait_opened(other, NAME)
+    context.close()
+
+    context, page = _profile(browser, profile)  # next week: the same browser, restarted
+    page.goto(folder + "calendar/")
+    wait_opened(page, "Calendar")
+    assert page.get_by_label("Remember on this device").is_checked()
+    page.get_by_role("button", name="Forget on this device").click()  # from another page of the circle
+    wait_locked(page)
+    page.goto(folder)
+    wait_locked(page)
+    assert NAME not in page.content()
+    context.close()
+
+    context, page = _profile(browser, profile)
+    page.goto(folder)
+    wait_locked(page)
+    assert NAME not in page.content()
+    context.close()
+
+
+def test_a_tab_that_does_not_remember_is_forgotten_on_restart(served, browser, tmp_path):  # noqa: F811
+    _, base = served
+    profile = tmp_path / "profile"
+    context, page = _profile(browser, profile)
+    page.goto(link(base))
+    wait_opened(page, NAME)
+    context.close()
+    context, page = _profile(browser, profile)
+    page.goto(base + keys_for(PRIVATE).url)
+    wait_locked(page)
+    context.close()

@@ -1,7 +1,9 @@
 /* circlepress: opens a private circle's page in the browser with WebCrypto.
  * The share link's fragment (#k=key) never reaches the server. The key unwraps the circle's
  * content key, which decrypts this page; the content key is kept in sessionStorage so the
- * circle's other pages open without the link. Failures show a neutral message, never content. */
+ * circle's other pages open without the link. "Remember on this device" (off until ticked) also
+ * keeps it in localStorage, so a bookmark or a later visit opens the circle; "Forget on this
+ * device" removes both. Failures show a neutral message, never content. */
 (function () {
   "use strict";
   var KEY = /^[A-Za-z0-9_-]{43}$/;  /* a 256-bit key, base64url */
@@ -70,11 +72,69 @@
     return new Response(inflated).text();
   }
 
+  /* localStorage and sessionStorage may be switched off: every use goes through these. */
+  function get(store, name) {
+    try { return window[store].getItem(name); } catch (e) { return null; }
+  }
+  function put(store, name, value) {
+    try { window[store].setItem(name, value); return true; } catch (e) { return false; }
+  }
+  function drop(store, name) {
+    try { window[store].removeItem(name); } catch (e) { /* storage off: nothing kept */ }
+  }
+
+  /* "Remember on this device" and "Forget on this device", added to every opened page of the circle. */
+  function deviceControls() {
+    var box = document.createElement("section");
+    box.className = "device-key";
+    box.setAttribute("aria-label", "This device");
+    var label = document.createElement("label");
+    var tick = document.createElement("input");
+    tick.type = "checkbox";
+    tick.id = "remember-device";
+    tick.checked = !!get("localStorage", storeName);
+    label.appendChild(tick);
+    label.appendChild(document.createTextNode(" Remember on this device"));
+    var note = document.createElement("p");
+    note.id = "remember-note";
+    note.setAttribute("role", "status");
+    var forget = document.createElement("button");
+    forget.type = "button";
+    forget.id = "forget-device";
+    forget.textContent = "Forget on this device";
+    function say() {
+      note.textContent = tick.checked ? "This browser opens the circle’s pages without the link until you forget it."
+                                      : "Only this tab opens the circle’s pages without the link.";
+    }
+    tick.addEventListener("change", function () {
+      var key = get("sessionStorage", storeName);
+      if (tick.checked && !(key && put("localStorage", storeName, key))) {
+        tick.checked = false;
+        say();
+        note.textContent = "This browser does not let the page remember it.";
+        return;
+      }
+      if (!tick.checked) drop("localStorage", storeName);
+      say();
+    });
+    forget.addEventListener("click", function () {
+      drop("localStorage", storeName);
+      drop("sessionStorage", storeName);
+      location.replace(location.pathname + location.search);  /* the page locks again */
+    });
+    say();
+    box.appendChild(label);
+    box.appendChild(note);
+    box.appendChild(forget);
+    (document.querySelector("main") || document.body).appendChild(box);
+  }
+
   function show(html) {
     var page = new DOMParser().parseFromString(html, "text/html");
     document.title = page.title;
     document.body.replaceWith(document.importNode(page.body, true));
     opened = true;
+    deviceControls();
     var target = anchorTarget(location.hash.slice(1));
     if (target) target.scrollIntoView();
     document.dispatchEvent(new Event("circlepress:opened"));
@@ -82,7 +142,8 @@
 
   function open(key) {
     return decrypt(key, sealed.page, pagePath()).then(unpack).then(function (html) {
-      try { sessionStorage.setItem(storeName, base64(key)); } catch (e) { /* storage off: ask per page */ }
+      put("sessionStorage", storeName, base64(key));  /* storage off: ask per page */
+      if (get("localStorage", storeName)) put("localStorage", storeName, base64(key));  /* a new link's key */
       show(html);
     });
   }
@@ -131,13 +192,16 @@
     return true;
   }
 
+  /* The tab's copy, else the one remembered on this device; a key that no longer opens the
+   * page (the circle's key was rotated) is dropped from where it came from. */
   function fromStore(message) {
-    var saved = null;
-    try { saved = sessionStorage.getItem(storeName); } catch (e) { /* storage off */ }
+    var store = get("sessionStorage", storeName) ? "sessionStorage" : "localStorage";
+    var saved = get(store, storeName);
     if (!saved) return ask(message);
     open(bytes(saved)).catch(function () {
-      try { sessionStorage.removeItem(storeName); } catch (e) { /* storage off */ }
-      ask();
+      drop(store, storeName);
+      if (store === "sessionStorage" && get("localStorage", storeName)) fromStore(message);
+      else ask();
     });
   }
 
