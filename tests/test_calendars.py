@@ -22,7 +22,7 @@ from circlepress.build.load import load_site
 from circlepress.programme.config import load_project
 from circlepress.programme.schedule import meetings
 
-from conftest import NOW, REPO, require_tool
+from conftest import NOW, REPO, VALID_CIRCLE, require_tool
 from private_support import keys_for, open_page
 
 ICAL_JS = REPO / "node_modules" / "ical.js"
@@ -333,3 +333,13 @@ def test_no_raw_line_break_or_control_character_reaches_a_calendar_line():
     assert "\u2028" not in ics.decode() and "\x85" not in ics.decode()
     event = icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]
     assert str(event["url"]).startswith("https://meet.example.org/x%0D%0AATTACH")
+
+
+def test_the_calendar_shows_the_terms_last_day_not_the_day_after(make_site, tmp_path):
+    """Issue 16 point 6: a six-month term from 4 January ends on 3 July (a Saturday in 2027)."""
+    circle = VALID_CIRCLE.replace("start: 2027-01-01", "start: 2027-01-04")
+    root = make_site({"sites/t/circle.yaml": circle})
+    build(load_project(root, output=tmp_path / "out"), now=NOW)
+    page = (tmp_path / "out" / "circles" / "t" / "calendar" / "index.html").read_text("utf-8")
+    assert "Term: Monday 4 January 2027 to Saturday 3 July 2027 (6 months)." in page
+    assert "4 July" not in page

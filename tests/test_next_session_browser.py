@@ -27,8 +27,8 @@ sessions:
 """
 
 
-def open_tab(browser, when: datetime, zone: str = "Europe/London"):  # noqa: F811
-    context = browser.new_context(timezone_id=zone, locale="en-GB")
+def open_tab(browser, when: datetime, zone: str = "Europe/London", locale: str = "en-GB"):  # noqa: F811
+    context = browser.new_context(timezone_id=zone, locale=locale)
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.clock.install(time=when)
@@ -45,7 +45,7 @@ def test_next_session_follows_the_readers_clock_not_the_build_date(served, brows
     context, page = open_tab(browser, datetime(2027, 4, 9, 9, 0, tzinfo=UTC))
     page.goto(base + "circles/imaging-and-data/")
     assert next_topic(page) == "Careers outside the lab"
-    assert page.inner_text('[data-next="date"]') == "Thursday, 13 May 2027"  # en-GB, in the browser
+    assert page.inner_text('[data-next="date"]') == "Thu, 13 May 2027"  # en-GB, in the browser
     assert page.inner_text('[data-next="asof"]') == "Times are shown in your time zone."
     context.close()
 
@@ -66,16 +66,16 @@ def test_next_session_moves_on_when_the_clock_passes_a_meeting(served, browser):
 
 
 def test_a_new_york_circle_read_in_madrid(make_site, browser, tmp_path):  # noqa: F811
-    root = make_site({"sites/ny/circle.yaml": NEW_YORK})
+    root = make_site({"sites/ny/circle.yaml": NEW_YORK, "circlepress.yaml": "language: en-GB\n"})
     build(load_project(root, output=tmp_path / "out"), now=NOW)
     context, page = open_tab(browser, datetime(2027, 3, 1, 12, 0, tzinfo=UTC), zone="Europe/Madrid")
     page.goto((tmp_path / "out" / "circles/ny/index.html").as_uri())
     # 16:00 in New York on 18 March is 21:00 in Madrid: the US is on summer time, Spain not yet.
-    assert page.inner_text('[data-next="time"]') == ", 21:00–22:30 your time (16:00 in America/New_York)"
+    assert page.inner_text('[data-next="time"]') == ", 21:00–22:30 your time (Central European Time; 16:00 in New York)"
     page.clock.set_fixed_time(datetime(2027, 3, 20, 12, 0, tzinfo=UTC))
     page.reload()
     # On 15 April both are on summer time again: six hours apart, 22:00 in Madrid.
-    assert page.inner_text('[data-next="time"]') == ", 22:00–23:30 your time (16:00 in America/New_York)"
+    assert page.inner_text('[data-next="time"]') == ", 22:00–23:30 your time (Central European Time; 16:00 in New York)"
     context.close()
 
 
@@ -89,3 +89,28 @@ def test_a_private_circle_shows_its_next_session_once_opened(served, browser):  
     assert page.inner_text('[data-next="time"]') == ", 17:30–18:45"
     context.close()
 
+
+
+def when(page) -> str:
+    text = page.inner_text('[data-next="date"]') + page.inner_text('[data-next="time"]')
+    return text.replace("\u202f", " ").replace("\u2009", " ")  # ICU's narrow space before PM, or not
+
+
+def test_dates_follow_the_pages_language_not_the_browsers(served, browser):  # noqa: F811
+    """Issue 16 point 6: an en-GB page read by an en-US browser in Madrid reads as British English,
+    on the 24-hour clock, and names the reader's zone and the circle's place in words."""
+    _, base = served
+    context, page = open_tab(browser, datetime(2027, 1, 10, 12, 0, tzinfo=UTC), zone="Europe/Madrid", locale="en-US")
+    page.goto(base + "circles/imaging-and-data/")
+    assert when(page) == "Thu, 14 Jan 2027, 17:00–18:30 your time (Central European Time; 16:00 in London)"
+    assert "Europe/" not in page.inner_text("[data-next-session]")
+    context.close()
+
+
+def test_a_page_in_us_english_reads_the_us_way(make_site, browser, tmp_path):  # noqa: F811
+    root = make_site({"sites/ny/circle.yaml": NEW_YORK, "circlepress.yaml": "language: en-US\n"})
+    build(load_project(root, output=tmp_path / "out"), now=NOW)
+    context, page = open_tab(browser, datetime(2027, 3, 1, 12, 0, tzinfo=UTC), zone="America/New_York")
+    page.goto((tmp_path / "out" / "circles/ny/index.html").as_uri())
+    assert when(page) == "Thu, Mar 18, 2027, 4:00 PM–5:30 PM"  # the reader is in the circle's zone
+    context.close()

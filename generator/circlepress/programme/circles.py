@@ -16,7 +16,7 @@ from .errors import CirclepressError, Location, Problem, Severity
 from .handbook import PageMeta, collisions
 from .markdown import Fragments, PageLink, Shortcode, parse_markdown
 from .memo import Memo, NoMemo, value_stamp
-from .schedule import Meeting, add_months, held, meetings, term_end
+from .schedule import Meeting, add_months, held, meetings, term_end, term_last_day
 
 from .strength import PASSPHRASE_GUESSES, weakness
 from .schema import KEY_PATTERN, MAX_SESSIONS, SESSIONS_HINT, CircleSpec, StepProgress
@@ -79,7 +79,12 @@ class Circle:
 
     @property
     def term_end(self):
+        """The first day after the term (for comparisons; show `term_last_day`)."""
         return term_end(self.spec)
+
+    @property
+    def term_last_day(self):
+        return term_last_day(self.spec)
 
     def progress(self, step: int | None) -> StepProgress:
         return self.spec.progress.get(step, StepProgress()) if step else StepProgress()

@@ -22,6 +22,11 @@ def term_end(spec: CircleSpec) -> date:
     return add_months(spec.term.start, spec.term.months)
 
 
+def term_last_day(spec: CircleSpec) -> date:
+    """The term's last day, as members read it: a six-month term from 4 January ends on 3 July."""
+    return term_end(spec) - timedelta(days=1)
+
+
 def nth_weekday(year: int, month: int, ordinal: str, weekday: str) -> date:
     """e.g. the second Thursday of March 2027; 'last' counts from the month's end."""
     days = [d for d in calendar.Calendar().itermonthdates(year, month)
@@ -34,7 +39,7 @@ def rule_dates(spec: CircleSpec) -> list[date]:
     if spec.repeat is None:
         return []
     first = max(spec.repeat.from_ or spec.term.start, spec.term.start)
-    last = min(spec.repeat.until or date.max, term_end(spec) - timedelta(days=1))
+    last = min(spec.repeat.until or date.max, term_last_day(spec))
     ordinal, weekday = spec.repeat.monthly_on.split()
     dates, month = [], date(first.year, first.month, 1)
     while month <= last:

@@ -4,24 +4,48 @@
 (function () {
   "use strict";
 
+  /* Dates and times in the page's language (<html lang>, e.g. en-GB: "Thu 14 Jan 2027, 17:00"),
+   * the 12- or 24-hour clock as that language has it. */
+  var lang = document.documentElement.lang || undefined;
+  var DAY = { weekday: "short", day: "numeric", month: "short", year: "numeric" };
+  var HHMM = { hour: "numeric", minute: "2-digit" };
+
   function format(date, options) {
-    return new Intl.DateTimeFormat(undefined, options).format(date);
+    try { return new Intl.DateTimeFormat(lang, options).format(date); } catch (e) {  /* a lang Intl refuses */
+      return new Intl.DateTimeFormat(undefined, options).format(date);
+    }
+  }
+
+  /* A zone by a name people say: "Central European Time", else the city of its IANA id. */
+  function zoneName(zone, date) {
+    var kinds = ["longGeneric", "long"];
+    for (var i = 0; i < kinds.length; i++) {
+      try {
+        var parts = new Intl.DateTimeFormat(lang, { timeZone: zone, timeZoneName: kinds[i] }).formatToParts(date);
+        var name = parts.filter(function (p) { return p.type === "timeZoneName"; })[0];
+        if (name && !/^GMT[+-−]/.test(name.value)) return name.value;
+      } catch (e) { /* an engine without this kind of name */ }
+    }
+    return city(zone);
+  }
+
+  function city(zone) {
+    return zone.slice(zone.lastIndexOf("/") + 1).replace(/_/g, " ");
   }
 
   function whenText(session, zone) {
     var reader = new Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (!session.start) {
       var day = new Date(session.date + "T12:00:00");
-      return { date: format(day, { weekday: "long", day: "numeric", month: "long", year: "numeric" }), time: "" };
+      return { date: format(day, DAY), time: "" };
     }
     var start = new Date(session.start), end = new Date(session.end);
-    var hhmm = { hour: "2-digit", minute: "2-digit" };
-    var time = ", " + format(start, hhmm) + "–" + format(end, hhmm);
+    var time = ", " + format(start, HHMM) + "–" + format(end, HHMM);
     if (reader !== zone) {
-      var there = Object.assign({ timeZone: zone }, hhmm);
-      time += " your time (" + format(start, there) + " in " + zone + ")";
+      var there = Object.assign({ timeZone: zone }, HHMM);
+      time += " your time (" + zoneName(reader, start) + "; " + format(start, there) + " in " + city(zone) + ")";
     }
-    return { date: format(start, { weekday: "long", day: "numeric", month: "long", year: "numeric" }), time: time };
+    return { date: format(start, DAY), time: time };
   }
 
   function isOver(session, now) {
