@@ -96,7 +96,9 @@ def circle_template(slug: str, today: date, schema: str = "", *, public: bool = 
     """The text of a new circle.yaml whose term starts next month (`public`: the starter's
     fictional example, with no access key)."""
     start = add_months(today.replace(day=1), 1)
-    name = slug.replace("-", " ").title() + " Circle"
+    name = slug.replace("-", " ").title()
+    if not name.lower().endswith("circle"):  # "our-first-circle" is "Our First Circle", not "... Circle Circle"
+        name += " Circle"
     sessions = [add_months(start, i).replace(day=10).isoformat() for i in range(3)]
     text = CIRCLE_TEMPLATE.format(name=name, start=start.isoformat(), first=sessions[0], second=sessions[1],
                                   third=sessions[2], schema=schema, key=new_key())
