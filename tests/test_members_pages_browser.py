@@ -91,3 +91,41 @@ def test_session_cards_on_a_phone_have_headings_a_next_mark_and_tap_targets(serv
     for box in links:
         assert box["height"] >= MIN_TAP, box
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+# --- the private shell -----------------------------------------------------------------------
+
+STATE_AT_LOAD = """document.addEventListener('DOMContentLoaded', () => {
+  const main = document.querySelector('main');
+  window.__shown = main ? main.innerText : '';
+});"""
+
+
+def test_a_link_with_a_key_says_opening_while_the_page_opens(served, browser):  # noqa: F811
+    _, base = served
+    context = browser.new_context(**PHONE)
+    context.add_init_script(STATE_AT_LOAD)
+    page = context.new_page()
+    page.goto(share_link("", base, keys_for("early-independence"), passphrase=False))
+    page.wait_for_function("() => document.querySelector('h1').textContent.trim() === 'Early Independence Circle'")
+    shown = page.evaluate("window.__shown")
+    assert "Opening your circle’s page" in shown
+    assert "private" not in shown and "Open it with the link" not in shown
+    context.close()
+
+
+@pytest.mark.parametrize("scripts", [True, False])
+def test_the_locked_page_names_the_site_and_points_to_the_organiser(served, browser, scripts):  # noqa: F811
+    site, base = served
+    shell = next(p for p in (site / "p").glob("*/index.html"))
+    context = browser.new_context(**PHONE, java_script_enabled=scripts)
+    page = context.new_page()
+    page.goto(base + shell.relative_to(site).parent.as_posix() + "/")
+    if scripts:
+        page.wait_for_selector("#unlock:not([hidden])")
+    shown = page.inner_text("main")
+    assert SITE_TITLE in shown
+    assert "ask your circle’s organiser for it" in shown
+    assert "Opening your circle" not in shown
+    assert SITE_TITLE in page.title()
+    context.close()
