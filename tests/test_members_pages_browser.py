@@ -129,3 +129,17 @@ def test_the_locked_page_names_the_site_and_points_to_the_organiser(served, brow
     assert "Opening your circle" not in shown
     assert SITE_TITLE in page.title()
     context.close()
+
+
+# --- member pages speak to members (no browser needed) ------------------------------------------
+
+def test_member_pages_carry_no_organiser_instructions(served):  # noqa: F811
+    site, _ = served
+    agreement = (site / HOME / "agreement" / "index.html").read_text("utf-8")
+    assert "Agreed by all 6 members on 14 January 2027." in agreement
+    assert agreement.count("14 Jan") == 1  # the date said once, in full
+    assert "Writing your own" not in agreement and "your organiser records" not in agreement
+    assert "Writing your own" in (site / "agreement" / "index.html").read_text("utf-8")  # the handbook keeps it
+    calendar = (site / CALENDAR / "index.html").read_text("utf-8")
+    assert "send the evaluation form" not in calendar and ">the form<" not in calendar
+    assert "fills in <a" in calendar
