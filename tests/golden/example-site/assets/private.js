@@ -87,8 +87,11 @@
     });
   }
 
+  function opening(on) { document.getElementById("main").classList.toggle("opening", on); }
+
   function ask(message) {
     if (opened) return;  /* the page is open: a link that does not open it changes nothing */
+    opening(false);
     var form = document.getElementById("unlock");
     if (message) document.getElementById("locked-message").textContent = message;
     form.hidden = false;
@@ -121,6 +124,7 @@
   function fromFragment() {
     var found = sealed.wrap.kind === "link" ? keyIn(location.hash.slice(1)) : null;
     if (!found) return false;
+    opening(true);
     if (found.sure) forgetLink();
     tryWith(found.key).then(function () {
       if (!found.sure) forgetLink();
@@ -135,6 +139,7 @@
     var saved = null;
     try { saved = sessionStorage.getItem(storeName); } catch (e) { /* storage off */ }
     if (!saved) return ask(message);
+    opening(true);
     open(bytes(saved)).catch(function () {
       try { sessionStorage.removeItem(storeName); } catch (e) { /* storage off */ }
       ask();
