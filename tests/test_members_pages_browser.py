@@ -143,3 +143,23 @@ def test_member_pages_carry_no_organiser_instructions(served):  # noqa: F811
     calendar = (site / CALENDAR / "index.html").read_text("utf-8")
     assert "send the evaluation form" not in calendar and ">the form<" not in calendar
     assert "fills in <a" in calendar
+
+
+@pytest.mark.parametrize("agreed, said", [
+    ("[{member: ana, date: 2027-01-14}, {member: bo, date: 2027-01-14}, {member: cy, date: 2027-01-14}]",
+     "Agreed by all 3 members on 14 January 2027."),
+    ("[{member: ana, date: 2027-01-14}, {member: bo, date: 2027-01-14}]",
+     "Agreed by Ana and Bo on 14 January 2027."),
+    ("[{member: ana, date: 2027-01-14}, {member: bo, date: 2027-02-11}, {member: cy, date: 2027-02-11}]",
+     "Agreed by Ana (14 January 2027), Bo (11 February 2027) and Cy (11 February 2027)."),
+])
+def test_agreed_by_says_each_date_once(make_site, tmp_path, agreed, said):
+    from circlepress.build.pipeline import build
+    from circlepress.programme.config import load_project
+    from conftest import VALID_CIRCLE
+
+    circle = VALID_CIRCLE.replace("  - {id: bo, name: Bo}\n", "  - {id: bo, name: Bo}\n  - {id: cy, name: Cy}\n")
+    root = make_site({"sites/t/circle.yaml": circle + f"agreement:\n  agreed: {agreed}\n"})
+    build(load_project(root, output=tmp_path / "out"), now=NOW)
+    page = (tmp_path / "out" / "circles/t/agreement/index.html").read_text("utf-8")
+    assert f'<p class="signatures">{said}</p>' in page
