@@ -60,8 +60,8 @@ def test_next_session_moves_on_when_the_clock_passes_a_meeting(served, browser):
     page.wait_for_function("() => document.querySelector('[data-next-session] [data-next=\"topic\"]')"
                            ".textContent === 'Funding for early independence'")
     page.goto(base + "circles/imaging-and-data/calendar/")
-    past = page.eval_on_selector_all("tr.past td:first-child", "cells => cells.map(c => c.textContent)")
-    assert past == ["1", "2", "3"]
+    past = page.eval_on_selector_all("tr.past th[scope=row]", "cells => cells.map(c => c.textContent)")
+    assert past == ["Session 1 · Thu 14 Jan", "Session 2 · Thu 11 Feb", "Session 3 · Thu 11 Mar"]
     context.close()
 
 

@@ -111,7 +111,7 @@ def test_private_shell_is_generic_and_leak_proof(tmp_path):
     out = tmp_path / "site"
     build(load_project(REPO, output=out), now=NOW)
     shell = (out / keys_for(PRIVATE).url / "calendar" / "index.html").read_text()
-    assert "<title>Private page</title>" in shell
+    assert "<title>Private page · Peer-mentoring circles</title>" in shell  # the site's name, no circle's
     assert '<meta name="robots" content="noindex,nofollow">' in shell
     assert '<meta name="referrer" content="no-referrer">' in shell
     assert 'name="description"' not in shell and "og:" not in shell

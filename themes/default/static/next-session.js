@@ -60,6 +60,8 @@
     part("meeting").hidden = !next;
     part("none").hidden = !!next;
     part("asof").textContent = "Times are shown in your time zone.";
+    var add = part("add");  /* the card's add-to-calendar links are the build's next session's */
+    if (add) add.hidden = !next || String(next.number) !== add.getAttribute("data-session");
     if (!next) return;
     var when = whenText(next, data.zone);
     part("date").textContent = when.date;
@@ -79,9 +81,14 @@
   }
 
   function markPast(now) {
-    var rows = document.querySelectorAll("tr[data-end]");
+    var rows = document.querySelectorAll("tr[data-end]"), marked = false;
     for (var i = 0; i < rows.length; i++) {
       var over = new Date(rows[i].getAttribute("data-end")) <= now;
+      var next = !over && !marked;  /* the first session not over is the next one */
+      marked = marked || next;
+      rows[i].classList.toggle("next", next);
+      var nextTag = rows[i].querySelector(".next-tag");
+      if (nextTag) nextTag.hidden = !next;
       rows[i].classList.toggle("past", over);
       rows[i].classList.toggle("upcoming", !over);
       var tag = rows[i].querySelector(".past-tag");

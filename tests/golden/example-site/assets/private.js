@@ -148,8 +148,11 @@
     });
   }
 
+  function opening(on) { document.getElementById("main").classList.toggle("opening", on); }
+
   function ask(message) {
     if (opened) return;  /* the page is open: a link that does not open it changes nothing */
+    opening(false);
     var form = document.getElementById("unlock");
     if (message) document.getElementById("locked-message").textContent = message;
     form.hidden = false;
@@ -182,6 +185,7 @@
   function fromFragment() {
     var found = sealed.wrap.kind === "link" ? keyIn(location.hash.slice(1)) : null;
     if (!found) return false;
+    opening(true);
     if (found.sure) forgetLink();
     tryWith(found.key).then(function () {
       if (!found.sure) forgetLink();
@@ -198,6 +202,7 @@
     var store = get("sessionStorage", storeName) ? "sessionStorage" : "localStorage";
     var saved = get(store, storeName);
     if (!saved) return ask(message);
+    opening(true);
     open(bytes(saved)).catch(function () {
       drop(store, storeName);
       if (store === "sessionStorage" && get("localStorage", storeName)) fromStore(message);
