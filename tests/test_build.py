@@ -245,3 +245,19 @@ def test_a_source_that_cannot_be_read_is_located_not_a_traceback(tmp_path):
     assert [p.format() for p in caught.value.problems] == [
         "sites/a/circle.yaml:1:1: cannot read the file: Is a directory (check that it is a file you can read, "
         "then build again)"]
+
+
+def test_a_circles_home_shows_its_evaluation_form_and_next_date(tmp_path, make_site):
+    """Issue 16 point 8: the form (or "not set yet") and the next evaluation date, on the home."""
+    home = (build_example(tmp_path / "site") / "circles" / "imaging-and-data" / "index.html").read_text()
+    block = home.split('<section aria-labelledby="evaluation-heading"', 1)[1].split("</section>", 1)[0]
+    assert '<a class="button" href="https://forms.example.org/imaging-circle-evaluation">Open the evaluation ' \
+        'form</a>' in block
+    assert 'Next evaluation: <time datetime="2027-03-11">Thursday 11 March 2027</time>.' in block
+    no_form = "".join(line for line in VALID_CIRCLE.splitlines(keepends=True) if not line.startswith("links:"))
+    project = make_site({"sites/lab-a/circle.yaml": no_form})
+    build(load_project(project, output=tmp_path / "bare"), now=NOW)
+    bare = (tmp_path / "bare" / "circles" / "lab-a" / "index.html").read_text()
+    block = bare.split('<section aria-labelledby="evaluation-heading"', 1)[1].split("</section>", 1)[0]
+    assert "The evaluation form is not set yet." in block and "<a " not in block
+    assert 'Next evaluation: <time datetime="2027-03-11">Thursday 11 March 2027</time>.' in block  # the last session
