@@ -23,6 +23,7 @@ term:
 defaults:
   start: "16:00"
   place: Room 1
+links: {evaluation: "https://forms.example.org/test-circle"}
 members:
   - {id: ana, name: Ana}
   - {id: bo, name: Bo}

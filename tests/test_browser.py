@@ -135,11 +135,12 @@ def phone(browser):
 
 def _key_pages(site: Path) -> dict[str, str]:
     """Site-relative paths of the pages every layout test looks at: the handbook home, a step,
-    and every circle's home and calendar."""
+    and every circle's home and calendar, and the circles list."""
     steps = sorted(p.parent.name for p in (site / "steps").glob("*/index.html"))
     circles = sorted(p.parent.parent.name for p in (site / "circles").glob("*/calendar/index.html"))
     assert steps and circles, "the example site should have steps and circles"
-    pages = {"handbook home": "index.html", "step page": f"steps/{steps[0]}/index.html"}
+    pages = {"handbook home": "index.html", "step page": f"steps/{steps[0]}/index.html",
+             "circles list": "circles/index.html"}  # issue 16 point 12: joining details, a long contact
     for slug in circles:
         pages[f"circle home ({slug})"] = f"circles/{slug}/index.html"
         pages[f"circle calendar ({slug})"] = f"circles/{slug}/calendar/index.html"

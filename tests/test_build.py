@@ -245,3 +245,43 @@ def test_a_source_that_cannot_be_read_is_located_not_a_traceback(tmp_path):
     assert [p.format() for p in caught.value.problems] == [
         "sites/a/circle.yaml:1:1: cannot read the file: Is a directory (check that it is a file you can read, "
         "then build again)"]
+
+
+def test_a_circles_home_shows_its_evaluation_form_and_next_date(tmp_path, make_site):
+    """Issue 16 point 8: the form (or "not set yet") and the next evaluation date, on the home."""
+    home = (build_example(tmp_path / "site") / "circles" / "imaging-and-data" / "index.html").read_text()
+    block = home.split('<section aria-labelledby="evaluation-heading"', 1)[1].split("</section>", 1)[0]
+    assert '<a class="button" href="https://forms.example.org/imaging-circle-evaluation">Open the evaluation ' \
+        'form</a>' in block
+    assert 'Next evaluation: <time datetime="2027-03-11">Thursday 11 March 2027</time>.' in block
+    no_form = "".join(line for line in VALID_CIRCLE.splitlines(keepends=True) if not line.startswith("links:"))
+    project = make_site({"sites/lab-a/circle.yaml": no_form})
+    build(load_project(project, output=tmp_path / "bare"), now=NOW)
+    bare = (tmp_path / "bare" / "circles" / "lab-a" / "index.html").read_text()
+    block = bare.split('<section aria-labelledby="evaluation-heading"', 1)[1].split("</section>", 1)[0]
+    assert "The evaluation form is not set yet." in block and "<a " not in block
+    assert 'Next evaluation: <time datetime="2027-03-11">Thursday 11 March 2027</time>.' in block  # the last session
+
+
+def test_the_circles_list_says_who_takes_members_how_to_join_and_when_it_next_meets(tmp_path, make_site):
+    """Issue 16 point 12: `joining:` and the next session on the public Circles page; nothing of a
+    private circle, whose `joining:` is as private as the rest of its file."""
+    page = (build_example(tmp_path / "site") / "circles" / "index.html").read_text()
+    entry = page.split('<ul class="circle-list">', 1)[1].split("</ul>", 1)[0]
+    text = " ".join(re.sub(r"</?time[^>]*>", "", re.sub(r"<(?!/?time)[^>]+>", " ", entry)).split())
+    assert text == ("Imaging and Data Circle Postdocs and staff scientists working with microscopy and large data "
+                    "sets. New members Open to new members How to join Write to Amara and come to one session "
+                    "before you decide. Contact amara.okafor@example.org Next meets Thursday 11 March 2027, "
+                    "16:00 (Europe/London)")
+    assert '<a href="mailto:amara.okafor@example.org">' in entry
+    for secret in ("Lucía", "lucia.fernandez", "next term", "Early Independence"):
+        assert secret not in page
+    full = VALID_CIRCLE + "joining: {open: false, contact: \"https://example.org/join\"}\n"
+    project = make_site({"sites/lab-a/circle.yaml": full, "sites/lab-b/circle.yaml": VALID_CIRCLE.replace(
+        "Test Circle", "Quiet Circle").replace("2027-03-11", "2027-02-12")})
+    build(load_project(project, output=tmp_path / "two"), now=NOW)
+    page = (tmp_path / "two" / "circles" / "index.html").read_text()
+    text = " ".join(re.sub(r"</?time[^>]*>", "", re.sub(r"<(?!/?time)[^>]+>", " ", page)).split())
+    assert "Test Circle New members Not taking new members this term Contact Write to the circle Next meets " \
+        "Thursday 11 March 2027, 16:00 (Europe/London)" in text
+    assert "Quiet Circle New members Ask the circle Next meets No session is scheduled yet" in text

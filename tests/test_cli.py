@@ -43,7 +43,7 @@ def test_errors_are_all_reported_once_with_exit_1_and_no_traceback(make_site, tm
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert "sites/a/circle.yaml:3:11: unknown time zone 'Europe/Londn' (did you mean 'Europe/London'?)" in result.output
-    assert "sites/b/circle.yaml:15:51: facilitator 'zed' is not a member of this circle" in result.output
+    assert "sites/b/circle.yaml:16:51: facilitator 'zed' is not a member of this circle" in result.output
     assert not (tmp_path / "out").exists()
 
 

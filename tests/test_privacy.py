@@ -217,7 +217,7 @@ def test_short_passphrase_is_a_located_error(make_site):
     root = make_site({"sites/lab/circle.yaml": VALID_CIRCLE + "access:\n  passphrase: short\n"})
     with pytest.raises(CirclepressError) as info:
         load_site(load_project(root))
-    assert "sites/lab/circle.yaml:18:15: 'passphrase' is too short (at least 12 characters)" in str(info.value)
+    assert "sites/lab/circle.yaml:19:15: 'passphrase' is too short (at least 12 characters)" in str(info.value)
 
 
 @pytest.mark.parametrize(("passphrase", "why"), [
@@ -235,7 +235,7 @@ def test_weak_passphrase_is_a_located_error(make_site, passphrase, why):
     root = make_site({"sites/lab/circle.yaml": VALID_CIRCLE + f"access:\n  passphrase: {passphrase}\n"})
     with pytest.raises(CirclepressError) as info:
         load_site(load_project(root))
-    assert str(info.value) == (f"sites/lab/circle.yaml:18:15: the passphrase is too easy to guess, {why} (use four "
+    assert str(info.value) == (f"sites/lab/circle.yaml:19:15: the passphrase is too easy to guess, {why} (use four "
                                "or more random words that have nothing to do with the circle, e.g. picked with "
                                "dice from a word list)")
 
@@ -471,7 +471,7 @@ def test_rotate_refuses_a_public_circle_an_unknown_one_and_a_broken_one_writing_
     unknown = CliRunner().invoke(main, ["rotate", "nope", "--root", str(root)])
     assert unknown.exit_code == 1 and "sites/nope/circle.yaml:1:1: there is no circle 'nope' (allowed: bad, pub)" in unknown.output
     bad = CliRunner().invoke(main, ["rotate", "bad", "--root", str(root)])
-    assert bad.exit_code == 1 and "sites/bad/circle.yaml:15:" in bad.output and "Traceback" not in bad.output
+    assert bad.exit_code == 1 and "sites/bad/circle.yaml:16:" in bad.output and "Traceback" not in bad.output
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
 
 

@@ -444,4 +444,7 @@ def test_a_new_programme_fails_closed_and_its_example_builds_without_a_key(tmp_p
     assert cli("new", "circle", "lab", "--root", str(folder)).exit_code == 0  # plain, private: refused
     assert _errors(cli("check", "--root", str(folder))) == [
         "sites/lab/circle.yaml:1:1: this private circle's file is not sealed, and require_sealed is on "
-        "(run `circlepress seal lab`)"]
+        "(run `circlepress seal lab`)",
+        # a new circle is asked for its evaluation form (issue 16 point 8)
+        "sites/lab/circle.yaml:58:1: warning: this circle has no evaluation form (add 'links: evaluation: "
+        "https://...' with the form's address (step 12); the circle's home shows it)"]

@@ -96,21 +96,31 @@ NO_TOPIC = VALID_CIRCLE + "  - {date: 2027-04-08, facilitators: [ana]}\n"
 # Sessions may wait for `circlepress plan` to fill in who leads them (issue 4): a warning, not an error.
 NO_FACILITATORS = VALID_CIRCLE + "  - {date: 2027-04-08, topic: Four}\n"
 
+NO_FORM = "".join(line for line in VALID_CIRCLE.splitlines(keepends=True) if not line.startswith("links:"))
+
 WARNINGS = {
-    "member-leads-nothing": (LEADS_NOTHING, "sites/lab-a/circle.yaml:13:10: warning: member 'cy' leads no session "
+    "member-leads-nothing": (LEADS_NOTHING, "sites/lab-a/circle.yaml:14:10: warning: member 'cy' leads no session "
                              "in the first year (everyone leads at least once a year; add them as a facilitator)"),
-    "too-few-complete-sessions": (TOO_FEW_COMPLETE, "sites/lab-a/circle.yaml:12:1: warning: only 2 fully specified "
+    "too-few-complete-sessions": (TOO_FEW_COMPLETE, "sites/lab-a/circle.yaml:13:1: warning: only 2 fully specified "
                                   "sessions (step 8: fix date, time, place, topic and facilitators for at least "
                                   "3 sessions)"),
-    "session-without-facilitators": (NO_FACILITATORS, "sites/lab-a/circle.yaml:17:5: warning: session on "
+    "session-without-facilitators": (NO_FACILITATORS, "sites/lab-a/circle.yaml:18:5: warning: session on "
                                      "2027-04-08 has no facilitators yet (name one or two member ids, or let "
                                      "`circlepress plan` fill them in)"),
     "remote-image": (VALID_CIRCLE + "topics:\n  - title: Grants\n"
                      "    notes: See ![the form](https://forms.example/p.png)\n",
-                     "sites/lab-a/circle.yaml:19:28: warning: image 'https://forms.example/p.png' is on another "
+                     "sites/lab-a/circle.yaml:20:28: warning: image 'https://forms.example/p.png' is on another "
                      "host, and the pages' Content-Security-Policy blocks it (copy the image into content/ and give "
                      "its path)"),
-    "session-without-topic": (NO_TOPIC, "sites/lab-a/circle.yaml:17:5: warning: session on 2027-04-08 has no topic "
+    # Issue 16 point 8: the circle's home shows the form, so `check` asks for one.
+    "no-evaluation-form": (NO_FORM, "sites/lab-a/circle.yaml:1:1: warning: this circle has no evaluation form "
+                           "(add 'links: evaluation: https://...' with the form's address (step 12); the circle's "
+                           "home shows it)"),
+    "no-evaluation-form-in-links": (NO_FORM.replace("members:", "links: {chat: \"https://chat.example.org/a\"}\nmembers:"),
+                                    "sites/lab-a/circle.yaml:10:1: warning: this circle has no evaluation form "
+                                    "(add 'links: evaluation: https://...' with the form's address (step 12); the "
+                                    "circle's home shows it)"),
+    "session-without-topic": (NO_TOPIC, "sites/lab-a/circle.yaml:18:5: warning: session on 2027-04-08 has no topic "
                               "(add 'topic:')"),
 }
 
@@ -145,7 +155,7 @@ def test_warnings_are_printed_beside_errors(make_site) -> None:
              "sites/lab-b/circle.yaml": VALID_CIRCLE.replace("months: 6", "months: six")}
     lines = failure_lines(check(make_site(files)))
     assert lines == [
-        "sites/lab-a/circle.yaml:17:5: warning: session on 2027-04-08 has no topic (add 'topic:')",
+        "sites/lab-a/circle.yaml:18:5: warning: session on 2027-04-08 has no topic (add 'topic:')",
         "sites/lab-b/circle.yaml:6:11: 'months' must be a whole number, not 'six' "
         "(write it in digits, without words or units)",
     ]
@@ -364,7 +374,7 @@ def test_names_windows_cannot_store_are_located_errors(make_site) -> None:
         "character \\u200b (HINT)",
         "sites/con/circle.yaml:1:1: circle slug 'con' uses the device name 'CON', WINDOWS (HINT; rename the "
         "folder or set 'slug:')",
-        "sites/lab-a/circle.yaml:17:7: circle slug 'lpt9' uses the device name 'LPT9', WINDOWS (HINT; rename "
+        "sites/lab-a/circle.yaml:18:7: circle slug 'lpt9' uses the device name 'LPT9', WINDOWS (HINT; rename "
         "the folder or set 'slug:')",
         "sites/lab-b/nul.md:1:1: page name 'nul' uses the device name 'NUL', WINDOWS (HINT)",
         "sites/lab-c/com0.md:1:1: page name 'com0' uses the device name 'COM0', WINDOWS (HINT)",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from .. import __version__
 from ..programme.circles import Circle
 from ..programme.config import Project
 from ..programme.errors import Problem
 from ..programme.handbook import Handbook
+from ..programme.schedule import held
 from .render import Output
 
 
@@ -40,12 +42,21 @@ class PublicCircle:
     url: str
     name: str
     description: str
+    open: bool | None = None  # taking new members (None: the circle does not say)
+    how: str = ""  # how to join
+    contact: str = ""  # a mailto: or web link
+    timezone: str = ""
+    meetings: tuple[tuple[date, str], ...] = ()  # (date, 'HH:MM' or '') of every session held
 
 
 def public_card(circle: Circle) -> PublicCircle | None:
     """What other pages may show of `circle`: None for a private circle."""
-    return None if circle.is_private else PublicCircle(circle.slug, circle.url, circle.spec.name,
-                                                       circle.spec.description)
+    if circle.is_private:
+        return None
+    joining = circle.spec.joining
+    meetings = tuple((m.date, f"{m.start:%H:%M}" if m.start else "") for m in held(circle.meetings))
+    return PublicCircle(circle.slug, circle.url, circle.spec.name, circle.spec.description, joining.open,
+                        joining.how or "", joining.contact or "", circle.spec.timezone, meetings)
 
 
 def public_circles(circles: tuple[Circle, ...]) -> tuple[PublicCircle, ...]:

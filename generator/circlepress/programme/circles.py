@@ -180,6 +180,11 @@ def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
             problems.append(_err(doc, ("access", "passphrase"), f"the passphrase is too easy to guess, {why}",
                                  "use four or more random words that have nothing to do with the circle, "
                                  "e.g. picked with dice from a word list"))
+    if not spec.links.evaluation:
+        at = ("links",) if "links" in spec.model_fields_set else ()
+        problems.append(_err(doc, at, "this circle has no evaluation form",
+                             "add 'links: evaluation: https://...' with the form's address (step 12); "
+                             "the circle's home shows it", key=bool(at), severity=Severity.WARNING))
     problems += _rotation_warnings(spec, doc, schedule)
     return problems
 

@@ -184,6 +184,16 @@ class Links(Model):
     other: list[NamedLink] = Field(default_factory=list)
 
 
+class Joining(Model):
+    """For people looking for a circle: shown on the public circles list (never for a private circle)."""
+
+    open: bool | None = Field(None, description="true: the circle takes new members now; false: it is full "
+                              "for this term; leave out to say neither")
+    how: Line | None = Field(None, description="one line on how to join, e.g. 'Write to the organiser and come "
+                             "to a session'")
+    contact: Url | None = Field(None, description="whom to ask: a mailto: address or a web page")
+
+
 class Access(Model):
     """How members open a private circle's pages."""
 
@@ -218,6 +228,7 @@ class CircleSpec(Model):
     progress: dict[Annotated[int, Field(ge=1, le=99)], StepProgress] = Field(
         default_factory=dict, description="setup progress per step number")
     links: Links = Links()
+    joining: Joining = Joining()
     access: Access = Access()
 
 

@@ -105,6 +105,8 @@ def circle_template(slug: str, today: date, schema: str = "", *, public: bool = 
     if not public:
         return text
     text = text.replace("visibility: private", "visibility: public", 1)
+    # The fictional example links a fictional form, so it checks clean; a new circle is asked for its own.
+    text = text.replace("  # evaluation: https://forms.example.org/your-form", "  evaluation: https://forms.example.org/your-form", 1)
     return schema + PUBLIC_EXAMPLE + text[len(schema):text.index("# The circle's own random key")].rstrip() + "\n"
 
 
