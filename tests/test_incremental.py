@@ -4,6 +4,7 @@ unchanged file, and always equals a clean build."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -65,6 +66,31 @@ def test_one_circle_changed_rewrites_only_its_files_and_equals_a_clean_build(pro
     assert result.changed == len(touched)
     incremental = snapshot(project / "_site")
     assert incremental == clean_build(project, tmp_path)
+
+
+def test_a_public_circles_new_session_date_renders_its_pages_and_the_circles_list_only(project, tmp_path,
+                                                                                     monkeypatch):
+    """The circles list shows when each public circle next meets; no other page does, so a moved
+    session must not render every page of the programme again (at 1,000 circles, 22,000 of them)."""
+    from circlepress.build.render import Renderer
+
+    rebuild(project)
+    rendered: list[str] = []
+    render = Renderer.render
+    monkeypatch.setattr(Renderer, "render", lambda self, out: rendered.append(out.path) or render(self, out))
+    before = stamps(project / "_site")
+    circle = project / "sites/imaging-and-data/circle.yaml"
+    text = circle.read_text()
+    upcoming = next(d for d in re.findall(r"date: (\d{4}-\d{2}-\d{2})", text) if d > f"{NOW:%Y-%m-%d}")
+    circle.write_text(text.replace(f"date: {upcoming}", f"date: {upcoming[:-2]}{int(upcoming[-2:]) + 1:02d}", 1))
+    rebuild(project)
+    after = stamps(project / "_site")
+    touched = {p for p in after if after[p] != before.get(p)}
+    assert "circles/index.html" in touched, touched
+    assert all(p.startswith("circles/imaging-and-data/") or p == "circles/index.html" for p in touched), touched
+    assert "circles/index.html" in rendered, rendered
+    assert all(p.startswith("circles/imaging-and-data/") or p == "circles/index.html" for p in rendered), rendered
+    assert snapshot(project / "_site") == clean_build(project, tmp_path)
 
 
 CHANGES = ["title", "body", "template", "remove-circle", "private-circle", "config"]

@@ -191,6 +191,10 @@ class _Templates:
             self._closure[name] = frozenset(found)
         return self._closure[name]
 
+    def mention(self, names: frozenset[str], word: str) -> bool:
+        """Whether `word` appears in any template of `names` or what they extend or include."""
+        return any(word in self.source(n) for n in set().union(*(self.closure(n) for n in names)))
+
     def digest(self, names: frozenset[str]) -> str:
         if names not in self._digest:
             every = sorted(set().union(*(self.closure(n) for n in names)))
@@ -199,14 +203,24 @@ class _Templates:
         return self._digest[names]
 
 
+LISTING = "public_circles"  # what a template names to list the public circles with their details
+
+
 def _site_digest(view) -> str:
-    """What every page may show of the site as a whole: config, navigation, public circles."""
+    """What every page may show of the site as a whole: config, navigation, public circles' names."""
     parts = (view.title, view.description, view.language, view.base_path, view.origin, view.nav,
-             view.public_circles)
+             tuple((c.slug, c.url, c.name, c.description) for c in view.public_circles))
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
-def _dependencies(out: Output, templates: _Templates, renderer: Renderer, site_digest: str,
+def _listing_digest(view) -> str:
+    """What only a page listing the public circles shows of them (joining, contact, meetings): kept
+    out of the site digest, so a public circle's new session date rebuilds that circle and the list,
+    not every page of a programme of 1,000 circles."""
+    return hashlib.blake2b(repr(view.public_circles).encode(), digest_size=16).hexdigest()
+
+
+def _dependencies(out: Output, templates: _Templates, renderer: Renderer, site_digest: tuple[str, str],
                   sealer: Sealer | None) -> str:
     """A digest of everything an output's bytes depend on; empty when something has no digest."""
     names = {out.template} | {f"shortcodes/{s.name}.html" for s in (out.body.slots if out.body else ())
@@ -219,7 +233,9 @@ def _dependencies(out: Output, templates: _Templates, renderer: Renderer, site_d
             or not renderer.example.digest:
         return ""
     # The handbook reaches templates only as the navigation, which the site digest covers.
-    return value_stamp(templates.digest(names), site_digest, renderer.now, out.path, out.template, out.title,
+    site, listing = site_digest  # the list of public circles' details, for the pages that show it
+    return value_stamp(templates.digest(names), site, listing if templates.mention(names, LISTING) else None,
+                       renderer.now, out.path, out.template, out.title,
                        _circle_part(circle, sealer, renderer) if circle else None,
                        page.digest if page else None, renderer.example.digest)
 
@@ -384,7 +400,7 @@ def render_site(site: Site, now: datetime, previous_out: Path | None = None,
                      public_circles(circles) if public is None else public)
     env = make_environment(project.theme_dirs, live=not fresh and memo.hold)
     renderer = Renderer(env, view, site.handbook, site.example, now, project.shown, calendars)
-    templates, site_digest = _Templates(env, memo.references), _site_digest(view)
+    templates, site_digest = _Templates(env, memo.references), (_site_digest(view), _listing_digest(view))
     files: dict[str, bytes | None] = {} if circles_only else dict(_static_files(site))
     deps: dict[str, str] = {}
 
@@ -397,7 +413,9 @@ def render_site(site: Site, now: datetime, previous_out: Path | None = None,
 
     # A circle whose inputs and the site's are all unchanged keeps every output without digesting each.
     whole = "" if fresh or not all(p.digest for p in site.handbook.pages) else value_stamp(
-        templates.digest(frozenset(env.list_templates())), site_digest, now, site.example.digest,
+        templates.digest(frozenset(env.list_templates())), site_digest[0], now, site.example.digest,
+        site_digest[1] if any(LISTING in templates.source(n) for n in env.list_templates()
+                              if not n.endswith("circles.html")) else None,  # a theme that lists them on circles' pages
         tuple(p.digest for p in site.handbook.pages))
     groups = {c.slug: value_stamp(whole, _circle_part(c, sealer, renderer)) for c in circles
               if whole and c.digest}
