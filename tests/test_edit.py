@@ -102,7 +102,7 @@ def test_a_bad_save_is_located_and_edited_again(tmp_path, sealed):
         """)
     done = run(root, env, "edit", "lab", stdin="e\n")
     assert done.returncode == 0, done.stderr
-    assert ("sites/lab/circle.yaml.age:15:51: facilitator 'nobody' is not a member of this circle "
+    assert ("sites/lab/circle.yaml.age:16:51: facilitator 'nobody' is not a member of this circle "
             "(allowed: ana, bo)") in done.stderr.splitlines()
     assert "(e)dit again / (d)iscard" in done.stderr
     text = decrypted(root, env)

@@ -27,6 +27,7 @@ SECRETS_LAB = {
     "# email: you@example.org": "email: zofia.wq@example.org",
     "Funding opportunities": "Leaving the Harlan lab quietly",
     "agreement:\n  agreed: []": "agreement:\n  text: |\n    We never repeat what Harlan said about the merger.\n  agreed: []",
+    "  # evaluation: https://forms.example.org/your-form": "  evaluation: https://forms.example.org/lab-2027",
 }
 PAGE = "---\ntitle: Reading list\n---\nOur shortlist: the Okonkwo-Brandt fellowship.\n"
 PASSPHRASE = "cobalt walrus ledger minnow"
@@ -34,6 +35,7 @@ SECRETS_BOARD = {
     "Your Name": "Ingrid Halvorsen-Obi",
     "A Colleague": "Priyanka Sandoval-Reyes",
     "  # passphrase: four or more random words": f"  passphrase: {PASSPHRASE}",
+    "  # evaluation: https://forms.example.org/your-form": "  evaluation: https://forms.example.org/board-2027",
 }
 CHANGED_TOPIC = "Negotiating with the Delacroix committee"
 
