@@ -269,6 +269,9 @@ def plan_command(root: Path, slug: str, per_session: int | None, write: bool) ->
     click.echo(f"Sessions led: {loads} (spread {result.plan.spread})")
     if write:
         click.echo(f"Wrote {len(result.plan.assignments)} sessions' facilitators to {result.path}.")
+        if result.remembered is not None:
+            click.echo(f"Also wrote planning: {{facilitators_per_session: {result.remembered}}}, "
+                       f"so the next plan uses {result.remembered} without --per-session.")
     elif result.plan.assignments:
         click.echo("Nothing written; run again with --write to save this plan.")
 
