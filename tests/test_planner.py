@@ -209,3 +209,28 @@ def test_write_keeps_comments_and_layout_and_leaves_assigned_sessions_alone(make
 def spec_from_text(text: str):
     doc = load_yaml(text, "sites/p/circle.yaml")
     return validate(CircleSpec, doc), doc
+
+
+SPACED = PLANNABLE.replace("visibility: public", "\n# what members proposed, kept for later sessions\ntopics:\n"
+                           "  - {title: Saying no, proposed_by: bo}\n\nvisibility: public")
+
+
+def test_write_keeps_blank_lines_and_comments_where_they_were_and_remembers_per_session(make_site):
+    """issue 17 point 8: the blank line and comment before `topics:` stay before it (they used to move
+    into the last session), and `--per-session 2` is written as planning.facilitators_per_session."""
+    root = make_site({"sites/p/circle.yaml": SPACED})
+    path = root / "sites/p/circle.yaml"
+    written = CliRunner().invoke(main, ["plan", "p", "--root", str(root), "--write", "--per-session", "2"])
+    assert written.exit_code == 0, written.output
+    assert "planning: {facilitators_per_session: 2}" in written.output
+    text = path.read_text()
+    sessions, rest = text.split("\n\n# what members proposed, kept for later sessions\ntopics:\n")
+    assert "\n\n" not in sessions and "#" not in sessions.split("sessions:")[1].replace("# chosen at", "")
+    assert sessions.endswith("}") and sessions.count("- {date: 2027-") == 4
+    assert rest.startswith("  - {title: Saying no, proposed_by: bo}\n\nvisibility: public")
+    spec, doc = spec_from_text(text)
+    assert spec.planning.facilitators_per_session == 2
+    assert all(len(m.facilitators) == 2 for m in held(meetings(spec)) if m.date.isoformat() != "2027-01-14")
+    shown = CliRunner().invoke(main, ["plan", "p", "--root", str(root)])  # remembered: nothing left to plan
+    assert shown.exit_code == 0 and "nothing to plan" in shown.output, shown.output
+    assert CliRunner().invoke(main, ["check", "--root", str(root)]).exit_code == 0

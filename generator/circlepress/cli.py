@@ -50,7 +50,8 @@ def main() -> None:
 @click.option("--base-url", default=None, metavar="URL",
               help="Where the site will live: '/', '/repo/' or 'https://user.github.io/repo/'.")
 @click.option("--watch", is_flag=True, help="Stay running and build again after every save (Ctrl-C to stop).")
-def build_command(root: Path, out: Path | None, strict: bool, base_url: str | None, watch: bool) -> None:
+@click.option("--drafts", is_flag=True, help="Preview build: also publish pages marked `draft: true`, labelled Draft.")
+def build_command(root: Path, out: Path | None, strict: bool, base_url: str | None, watch: bool, drafts: bool) -> None:
     """Validate everything, then write the site (the old output survives any failure)."""
     progress = _progress if sys.stderr.isatty() else _quiet
     if watch:
@@ -69,7 +70,7 @@ def build_command(root: Path, out: Path | None, strict: bool, base_url: str | No
                 click.echo(_built(result, project))
 
         try:
-            watch_builds(root, lambda: load_project(root, base_url=base_url, output=out), report, strict=strict,
+            watch_builds(root, lambda: load_project(root, base_url=base_url, output=out, drafts=drafts), report, strict=strict,
                          progress=progress, waiting=_waiting)
         except CirclepressError as exc:
             _report(exc.problems)
@@ -79,7 +80,7 @@ def build_command(root: Path, out: Path | None, strict: bool, base_url: str | No
         return
     project = None
     try:
-        project = load_project(root, base_url=base_url, output=out)
+        project = load_project(root, base_url=base_url, output=out, drafts=drafts)
         result = build(project, strict=strict, progress=progress, waiting=_waiting)
     except CirclepressError as exc:
         _fail(exc)
@@ -269,6 +270,9 @@ def plan_command(root: Path, slug: str, per_session: int | None, write: bool) ->
     click.echo(f"Sessions led: {loads} (spread {result.plan.spread})")
     if write:
         click.echo(f"Wrote {len(result.plan.assignments)} sessions' facilitators to {result.path}.")
+        if result.remembered is not None:
+            click.echo(f"Also wrote planning: {{facilitators_per_session: {result.remembered}}}, "
+                       f"so the next plan uses {result.remembered} without --per-session.")
     elif result.plan.assignments:
         click.echo("Nothing written; run again with --write to save this plan.")
 
@@ -281,7 +285,8 @@ def plan_command(root: Path, slug: str, per_session: int | None, write: bool) ->
               help="Address to listen on; any but loopback lets other machines read the site (0.0.0.0: all).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in the default browser.")
 @click.option("--base-url", default=None, metavar="URL", help="Serve under this base path instead of the config's.")
-def serve_command(root: Path, port: int, bind: str, open_browser: bool, base_url: str | None) -> None:
+@click.option("--drafts", is_flag=True, help="Also serve pages marked `draft: true`, labelled Draft.")
+def serve_command(root: Path, port: int, bind: str, open_browser: bool, base_url: str | None, drafts: bool) -> None:
     """Serve the site locally, rebuild what changes as you save, and reload open tabs.
 
     The site is served under its base path (e.g. /repo/), 404 page included, exactly as a
@@ -291,7 +296,7 @@ def serve_command(root: Path, port: int, bind: str, open_browser: bool, base_url
     from .live.serve import serve
 
     try:
-        serve(root, port=port, bind=bind, base_url=base_url, open_browser=open_browser,
+        serve(root, port=port, bind=bind, base_url=base_url, open_browser=open_browser, drafts=drafts,
               say=lambda text: click.echo(text, err=True))
     except CirclepressError as exc:
         _fail(exc)

@@ -49,7 +49,7 @@ def load_guide(project: Project, memo: Memo = NoMemo()) -> Guide:
     """The handbook and the example circle, with the problems of both (shortcodes included)."""
     theme_problems = project.theme_static()[1]  # links out of a theme's static/ folder
     try:
-        handbook = load_handbook(project.content_dir, project.shown, memo)
+        handbook = load_handbook(project.content_dir, project.shown, memo, drafts=project.drafts)
     except CirclepressError as exc:
         return Guide(None, None, tuple(exc.problems) + tuple(theme_problems))
     steps = frozenset(p.meta.step for p in handbook.steps)

@@ -81,8 +81,8 @@ def _check_output(files: dict[str, bytes | None], out: Path, site: Site,
 
 def _options(project: Project, strict: bool) -> str:
     """What the command line and environment chose that outputs depend on."""
-    return value_stamp(__version__, code_digest(), str(project.output_dir), project.config, strict, project.theme_dirs,
-                       str(project.content_dir), str(project.sites_dir))
+    return value_stamp(__version__, code_digest(), str(project.output_dir), project.config, strict, project.drafts,
+                       project.theme_dirs, str(project.content_dir), str(project.sites_dir))
 
 
 @contextlib.contextmanager

@@ -30,6 +30,7 @@ class NavItem:
     title: str
     url: str  # site-relative folder
     step: int | None
+    draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class SiteView:
 
 
 def make_view(config, base_path: str, origin: str, handbook: Handbook, public: tuple[PublicCircle, ...]) -> SiteView:
-    nav = tuple(NavItem(p.meta.title, p.url, p.meta.step) for p in handbook.pages)
+    nav = tuple(NavItem(p.meta.title, p.url, p.meta.step, p.meta.draft) for p in handbook.pages)
     return SiteView(config.title, config.description, config.language, base_path, origin, nav, public)
 
 

@@ -20,6 +20,7 @@ class PlanResult:
     plan: Plan
     names: dict[str, str]
     path: str
+    remembered: int | None = None  # the --per-session value written into planning.facilitators_per_session
 
 
 def plan_circle(project: Project, slug: str, *, per_session: int | None = None, write: bool = False) -> PlanResult:
@@ -30,12 +31,15 @@ def plan_circle(project: Project, slug: str, *, per_session: int | None = None, 
         raise CirclepressError(problems)
     text = read_source(path, project.shown(path))
     result = plan(circle.spec, load_yaml(text, project.shown(path)), per_session)
-    if write and result.assignments:
+    remembered = None
+    if write and per_session is not None and per_session != circle.spec.planning.facilitators_per_session:
+        remembered = per_session
+    if write and (result.assignments or remembered is not None):
         def readable(tmp: Path) -> None:  # never leave a circle.yaml the tool cannot read back
             checked, problems = load_circle(tmp, lambda p: project.shown(path), None, None, with_pages=False)
             if checked is None:
                 raise CirclepressError(problems)
 
         # Written back sealed if it was; a plain copy is private (0600) until it replaces the file.
-        write_source(path, with_facilitators(text, result.assignments), project.root, project.shown, readable)
-    return PlanResult(result, {m.id: m.name for m in circle.spec.members}, project.shown(path))
+        write_source(path, with_facilitators(text, result.assignments, remembered), project.root, project.shown, readable)
+    return PlanResult(result, {m.id: m.name for m in circle.spec.members}, project.shown(path), remembered)

@@ -68,6 +68,7 @@ class LiveSite:
     built: dict[str, int] = field(default_factory=dict)  # the build that last changed each file
     build: int = 0
     errors: list[str] = field(default_factory=list)
+    drafts: bool = False  # `serve --drafts`: pages marked `draft: true` too, labelled Draft
     warnings: list[str] = field(default_factory=list)
     site: object = None  # the last good Site
     session: str = field(default_factory=lambda: f"{time.time_ns():x}")
@@ -80,7 +81,7 @@ class LiveSite:
 
         `jobs` > 1 renders across forked processes, which is safe only before any thread starts."""
         try:
-            project = load_project(self.root, base_url=self.base_url)
+            project = load_project(self.root, base_url=self.base_url, drafts=self.drafts)
             site = load_site(project, memo=self.memo)
             files = render_site(site, self.now, memo=self.render_memo, jobs=jobs)
         except (CirclepressError, OSError) as exc:  # OSError: a file moved mid-build, say
@@ -270,11 +271,11 @@ def make_server(live: LiveSite, base_path: str, bind: str, port: int) -> Threadi
 
 
 def serve(root: Path, *, port: int, bind: str, base_url: str | None, open_browser: bool,
-          say: Callable[[str], None]) -> None:
+          say: Callable[[str], None], drafts: bool = False) -> None:
     """Build, serve and watch until Ctrl-C; a first build with errors still starts the server."""
     if not is_loopback(bind):
         say(bind_warning(bind))
-    live = LiveSite(root, base_url)
+    live = LiveSite(root, base_url, drafts=drafts)
     started = time.perf_counter()
     # The first build renders everything: across every core (at 1,000 circles 6 s, not 10 s),
     # while no thread runs yet. Later rebuilds run beside the server's threads, in one process.

@@ -69,6 +69,7 @@ class Project:
     sites_dir: Path
     theme_dirs: tuple[Path, ...]
     output_dir: Path
+    drafts: bool = False  # `--drafts`: publish pages marked `draft: true`, marked as drafts
 
     @property
     def origin(self) -> str:
@@ -106,7 +107,8 @@ class Project:
         return (self.content_dir, self.sites_dir, *self.theme_dirs)
 
 
-def load_project(root: Path, *, base_url: str | None = None, output: Path | None = None) -> Project:
+def load_project(root: Path, *, base_url: str | None = None, output: Path | None = None,
+                 drafts: bool = False) -> Project:
     """Read `circlepress.yaml` (all keys optional) and resolve every path it names."""
     root = root.resolve()
     path = root / CONFIG_NAME
@@ -131,7 +133,7 @@ def load_project(root: Path, *, base_url: str | None = None, output: Path | None
                 if folder.resolve() not in _STOCK]  # the copies packaged with circlepress are fine
     if any(problems):
         raise CirclepressError([p for p in problems if p])
-    return Project(root, config, content, sites, themes, out)
+    return Project(root, config, content, sites, themes, out, drafts)
 
 
 _STOCK = {packaged("content").resolve(), packaged("themes/default").resolve()}

@@ -127,7 +127,8 @@ def collisions(names: list[tuple[str, Location]], verb: str) -> list[Problem]:
     return problems
 
 
-def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = NoMemo()) -> Handbook:
+def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = NoMemo(), *,
+                  drafts: bool = False) -> Handbook:
     """Load every `.md` page under `content_dir`; raise with all problems at once (warnings alone
     are kept in the handbook).
 
@@ -156,8 +157,8 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
         if page is not None:
             pages.append(page)
     agreement = next((p.body for p in pages if p.source == AGREEMENT_PAGE), None)
-    published = [p for p in pages if not p.meta.draft]
-    problems += _check_pages(published, {p.source for p in pages if p.meta.draft}, content_dir, shown)
+    published = [p for p in pages if drafts or not p.meta.draft]  # drafts only in a `--drafts` preview
+    problems += _check_pages(published, {p.source for p in pages if p not in published}, content_dir, shown)
     problems += [Problem(Location(shown(path)), f"the file would be published at '{rel}', which circlepress uses",
                          "move it to another folder") for rel, path in assets if _reserved(rel)]
     problems += collisions(sorted([(p.url or "index.html", Location(shown(content_dir / p.source))) for p in published]
