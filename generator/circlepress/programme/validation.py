@@ -31,6 +31,46 @@ def validate(model: type[M], doc: Document, *, at: tuple = ()) -> M:
         raise CirclepressError([to_problem(err, doc, model, at) for err in exc.errors()]) from None
 
 
+def validate_partly(model: type[M], doc: Document, placeholders: dict[str, Any],
+                    lists: tuple[str, ...]) -> tuple[M | None, list[Problem], dict[str, list[int]], set[str]]:
+    """Validate `doc.data`; on errors, also validate what did: the file without the list items
+    (under `lists`) and top-level keys that failed, required ones replaced by `placeholders`.
+
+    Returns the model (the whole one, or the salvaged one, or None), every schema problem, the
+    original index of each kept item per list, and the top-level keys that were replaced.
+    """
+    data = doc.data if doc.data is not None else {}
+    try:
+        return model.model_validate(data), [], {}, set()
+    except ValidationError as exc:
+        errors = exc.errors()
+    problems = [to_problem(err, doc, model) for err in errors]
+    if not isinstance(data, dict):
+        return None, problems, {}, set()
+    bad_items: dict[str, set[int]] = {}
+    bad_keys: set[str] = set()
+    for err in errors:
+        loc, _ = _clean(err["loc"])
+        if not loc:
+            return None, problems, {}, set()
+        if loc[0] in lists and len(loc) > 1 and isinstance(loc[1], int) and err["type"] != "too_long":
+            bad_items.setdefault(str(loc[0]), set()).add(loc[1])
+        else:
+            bad_keys.add(str(loc[0]))
+    salvaged = {k: v for k, v in data.items() if k not in bad_keys}
+    kept: dict[str, list[int]] = {}
+    for name, bad in bad_items.items():
+        if name in salvaged and isinstance(salvaged[name], list):
+            kept[name] = [i for i in range(len(salvaged[name])) if i not in bad]
+            salvaged[name] = [salvaged[name][i] for i in kept[name]]
+    replaced = {k for k in bad_keys if k in placeholders}
+    salvaged.update({k: placeholders[k] for k in replaced})
+    try:
+        return model.model_validate(salvaged), problems, kept, replaced
+    except ValidationError:
+        return None, problems, {}, set()
+
+
 def _clean(loc: tuple) -> tuple[tuple, bool]:
     """Drop pydantic's internal loc parts; report whether the error is about a key."""
     is_key = bool(loc) and loc[-1] == "[key]"
