@@ -451,3 +451,14 @@ def test_a_member_who_fails_the_schema_is_still_a_member(make_site) -> None:
     circle = VALID_CIRCLE.replace("{id: bo, name: Bo}", '{id: bo, name: Bo, profile: "javascript:alert(1)"}')
     lines = failure_lines(check(make_site({"sites/lab-a/circle.yaml": circle, "content/agreement.md": AGREEMENT})))
     assert len(lines) == 1 and "javascript:" in lines[0], lines  # the profile, nothing else
+
+
+# Issue 17 point 4: the README accepts a time quoted or not; an hour of one digit is no doubt.
+
+def test_a_time_with_a_one_digit_hour_is_accepted(make_site) -> None:
+    circle = VALID_CIRCLE.replace('start: "16:00"', "start: 9:30").replace(
+        "{date: 2027-02-11, topic: Two, facilitators: [bo]}", '{date: 2027-02-11, start: "7:05", topic: Two, facilitators: [bo]}')
+    site = load_site(load_project(make_site({"sites/lab-a/circle.yaml": circle, "content/agreement.md": AGREEMENT})))
+    spec = site.circles[0].spec
+    assert str(spec.defaults.start) == "09:30:00" and str(spec.sessions[1].start) == "07:05:00"
+    assert [m.start.strftime("%H:%M") for m in site.circles[0].meetings] == ["09:30", "07:05", "09:30"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import difflib
+import re
 import typing
 from typing import Any, TypeVar
 
@@ -121,6 +123,32 @@ def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     return "allowed: " + ", ".join(choices)
 
 
+def impossible_date(value: Any) -> str:
+    """Why a well-formed YYYY-MM-DD names no day ("February 2027 has 28 days"), or ''."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", str(value).strip())
+    if not match:
+        return ""
+    year, month, day = map(int, match.groups())
+    if not 1 <= month <= 12:
+        return f"a year has 12 months; write the month as 01 to 12, e.g. {year}-03-11"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{calendar.month_name[month]} {year} has {days} days"
+    return ""
+
+
+def impossible_time(value: Any) -> str:
+    """Why a well-formed HH:MM names no time of day, or ''."""
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::\d{2})?", str(value).strip())
+    if not match:
+        return ""
+    if int(match.group(1)) > 23:
+        return "hours run from 00 to 23; write midnight as 00:00"
+    if int(match.group(2)) > 59:
+        return "minutes run from 00 to 59"
+    return ""
+
+
 def _whole_number_hint(value: Any) -> str:
     if isinstance(value, str) and value.replace(".", "", 1).strip().isdigit():
         return "round it to a whole number"
@@ -145,9 +173,9 @@ def _message(err: dict, loc: tuple, owner: Any, is_key: bool = False) -> tuple[s
         allowed = [a.strip(" '") for a in ctx.get("expected", "").replace(" or ", ",").split(",") if a.strip()]
         return f"'{value}' is not allowed for '{name}'", suggest(value, allowed)
     if kind.startswith(("date_", "datetime_")):
-        return f"'{value}' is not a valid date for '{name}'", _FORMATS["date"]
+        return f"'{value}' is not a valid date for '{name}'", impossible_date(value) or _FORMATS["date"]
     if kind.startswith("time_"):
-        return f"'{value}' is not a valid time for '{name}'", _FORMATS["time"]
+        return f"'{value}' is not a valid time for '{name}'", impossible_time(value) or _FORMATS["time"]
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"'{name}' must be a whole number, not {_describe(value)}", _whole_number_hint(value)
     if kind in ("bool_parsing", "bool_type"):
