@@ -428,3 +428,37 @@ def test_aliases_cannot_expand_a_small_file_into_a_huge_one(make_site) -> None:
     lines = failure_lines(check(make_site({"sites/lab-a/circle.yaml": circle})))
     assert lines == ["sites/lab-a/circle.yaml:1:1: the file expands to more than 2,000,000 characters "
                      "(use fewer '*' aliases)"]
+
+
+# Issue 17 point 3: one run reports every problem it can find, without follow-ons of the schema's.
+
+def test_the_checks_across_fields_run_on_what_did_validate(make_site) -> None:
+    """A session that fails the schema is left out of the later checks; the others are checked
+    (a facilitator who is no member, two sessions on one day), numbered as in the file."""
+    circle = VALID_CIRCLE.replace("{date: 2027-01-14, topic: One, facilitators: [ana]}",
+                                  "{date: 2027-01-14, topic: One, facilitators: [ana], duratoin: 90}").replace(
+        "{date: 2027-03-11, topic: Three, facilitators: [ana, bo]}",
+        "{date: 2027-02-11, topic: Three, facilitators: [ana, cy]}")
+    lines = failure_lines(check(make_site({"sites/lab-a/circle.yaml": circle, "content/agreement.md": AGREEMENT})))
+    assert [line.split(": ", 1)[1] for line in lines] == [
+        "unknown key 'duratoin' (did you mean 'duration'?)",
+        "session 2 is also planned for 2027-02-11 (one session per day; for a moved session, write 'moved_from:' once)",
+        "facilitator 'cy' is not a member of this circle (allowed: ana, bo)"]
+
+
+def test_a_member_who_fails_the_schema_is_still_a_member(make_site) -> None:
+    """Bo's profile link is refused; the sessions Bo leads are not reported as led by a stranger."""
+    circle = VALID_CIRCLE.replace("{id: bo, name: Bo}", '{id: bo, name: Bo, profile: "javascript:alert(1)"}')
+    lines = failure_lines(check(make_site({"sites/lab-a/circle.yaml": circle, "content/agreement.md": AGREEMENT})))
+    assert len(lines) == 1 and "javascript:" in lines[0], lines  # the profile, nothing else
+
+
+# Issue 17 point 4: the README accepts a time quoted or not; an hour of one digit is no doubt.
+
+def test_a_time_with_a_one_digit_hour_is_accepted(make_site) -> None:
+    circle = VALID_CIRCLE.replace('start: "16:00"', "start: 9:30").replace(
+        "{date: 2027-02-11, topic: Two, facilitators: [bo]}", '{date: 2027-02-11, start: "7:05", topic: Two, facilitators: [bo]}')
+    site = load_site(load_project(make_site({"sites/lab-a/circle.yaml": circle, "content/agreement.md": AGREEMENT})))
+    spec = site.circles[0].spec
+    assert str(spec.defaults.start) == "09:30:00" and str(spec.sessions[1].start) == "07:05:00"
+    assert [m.start.strftime("%H:%M") for m in site.circles[0].meetings] == ["09:30", "07:05", "09:30"]

@@ -22,7 +22,7 @@ from .strength import PASSPHRASE_GUESSES, weakness
 from .schema import KEY_PATTERN, MAX_SESSIONS, SESSIONS_HINT, CircleSpec, StepProgress
 from .source import Document, escaping_link, load_yaml, split_front_matter
 from .urls import NAME_HINT, name_problem
-from .validation import suggest, validate
+from .validation import suggest, validate, validate_partly
 
 CIRCLE_FILE = "circle.yaml"
 PAGE_SUFFIX = ".md"
@@ -107,20 +107,41 @@ def _err(doc: Document, loc: tuple, message: str, hint: str = "", *, key: bool =
     return Problem(doc.locate(loc, key=key), message, hint, severity)
 
 
+class _Renumbered:
+    """A document seen through a salvaged spec: item i of a list is the file's item kept[list][i]."""
+
+    def __init__(self, doc: Document, kept: dict[str, list[int]]) -> None:
+        self.doc, self.kept = doc, kept
+
+    def number(self, name: str, i: int) -> int:
+        return self.kept[name][i] if name in self.kept else i
+
+    def locate(self, loc: tuple, *, key: bool = False) -> Location:
+        loc = tuple(loc)
+        if len(loc) > 1 and isinstance(loc[1], int) and loc[0] in self.kept:
+            loc = (loc[0], self.number(loc[0], loc[1]), *loc[2:])
+        return self.doc.locate(loc, key=key)
+
+
 def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
-               schedule: tuple[Meeting, ...]) -> list[Problem]:
-    """The rules that relate values to each other; warnings for what step 8 and the rotation ask."""
+               schedule: tuple[Meeting, ...], *, also_known: frozenset[str] = frozenset()) -> list[Problem]:
+    """The rules that relate values to each other; warnings for what step 8 and the rotation ask.
+
+    `doc` may be a `_Renumbered` view when some list items failed the schema; `also_known` are the
+    ids of members that failed it (not reported again as unknown)."""
     problems: list[Problem] = []
+    number = doc.number if isinstance(doc, _Renumbered) else (lambda name, i: i)
     ids: dict[str, int] = {}
     for i, member in enumerate(spec.members):
         if member.id in ids:
             problems.append(_err(doc, ("members", i, "id"), f"duplicate member id '{member.id}'",
-                                 f"member {ids[member.id] + 1} already uses it; give each member their own id"))
+                                 f"member {number('members', ids[member.id]) + 1} already uses it; "
+                                 "give each member their own id"))
         ids.setdefault(member.id, i)
     known = sorted(ids)
 
     def unknown(loc: tuple, member_id: str, what: str) -> None:
-        if member_id not in ids:
+        if member_id not in ids and member_id not in also_known:
             hint = suggest(member_id, known) if known else "add the member under 'members' first"
             problems.append(_err(doc, loc, f"{what} '{member_id}' is not a member of this circle", hint))
 
@@ -139,7 +160,7 @@ def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
         key = session.moved_from or session.date
         if key in keys:
             problems.append(_err(doc, ("sessions", i, "moved_from" if session.moved_from else "date"),
-                                 f"session {keys[key] + 1} is also planned for {key}",
+                                 f"session {number('sessions', keys[key]) + 1} is also planned for {key}",
                                  "one session per day; for a moved session, write 'moved_from:' once"))
         keys.setdefault(key, i)
         for j, person in enumerate(session.facilitators):
@@ -292,6 +313,27 @@ def _load_pages(paths: list[Path], shown: Shown) -> tuple[list[CirclePage], list
     return pages, problems
 
 
+_PLACEHOLDERS = {"name": "draft", "timezone": "UTC", "term": {"start": "2000-01-01", "months": 24}}
+_ITEM_LISTS = ("members", "sessions", "topics", "evaluations")
+
+
+def _follow_on(spec: CircleSpec, doc: Document, steps: frozenset[int] | None, kept: dict[str, list[int]],
+               replaced: set[str], schema_problems: list[Problem]) -> list[Problem]:
+    """The cross-field errors in what did pass the schema: every problem in one run, without
+    follow-ons of the schema's (a failed member's id is still a member, and with a member's id itself unreadable nobody is
+    reported as unknown; no term, no term check)."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    members = data.get("members") if isinstance(data.get("members"), list) else []
+    failed = frozenset(str(m["id"]) for i, m in enumerate(members) if isinstance(m, dict) and "id" in m
+                       and i not in kept.get("members", range(len(members))))
+    found = check_spec(spec, _Renumbered(doc, kept), steps, meetings(spec), also_known=failed)
+    members_lost = bool(data.get("members")) and not spec.members and "members" not in kept  # the whole key failed
+    members_lost = members_lost or any(p.message.endswith("is not a valid member id") and p.location.line in {
+        doc.locate(("members", i, "id")).line for i in range(len(members))} for p in schema_problems)
+    return [p for p in found if p.is_error and not ("term" in replaced and "outside the term" in p.message)
+            and not (members_lost and "is not a member" in p.message)]
+
+
 def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_agreement: Fragments | None,
                 *, with_pages: bool = True, digest: str = "",
                 pages: list[Path] | None = None) -> tuple[Circle | None, list[Problem]]:
@@ -303,9 +345,11 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
     folder = path.parent
     try:
         doc = load_yaml(read_source(path, shown(path)), shown(path))
-        spec = validate(CircleSpec, doc)
     except CirclepressError as exc:
         return None, list(exc.problems)
+    spec, schema_problems, kept, replaced = validate_partly(CircleSpec, doc, _PLACEHOLDERS, _ITEM_LISTS)
+    if schema_problems:
+        return None, schema_problems + (_follow_on(spec, doc, steps, kept, replaced, schema_problems) if spec else [])
     schedule = meetings(spec)
     problems = check_spec(spec, doc, steps, schedule)
     slug = spec.slug or folder.name

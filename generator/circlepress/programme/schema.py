@@ -14,7 +14,7 @@ import zoneinfo
 from datetime import date, time
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -51,12 +51,107 @@ def time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+# An abbreviation names no zone (CEST is kept by a dozen countries): the zones it usually means.
+ABBREVIATIONS = {
+    "CET": ("Europe/Berlin", "Europe/Paris", "Europe/Madrid"), "CEST": ("Europe/Berlin", "Europe/Paris", "Europe/Madrid"),
+    "WET": ("Europe/Lisbon",), "WEST": ("Europe/Lisbon",),
+    "EET": ("Europe/Athens", "Europe/Helsinki", "Europe/Bucharest"),
+    "EEST": ("Europe/Athens", "Europe/Helsinki", "Europe/Bucharest"),
+    "BST": ("Europe/London",), "GMT": ("Europe/London",), "IST": ("Asia/Kolkata", "Europe/Dublin"),
+    "MSK": ("Europe/Moscow",), "EST": ("America/New_York", "America/Toronto"),
+    "EDT": ("America/New_York", "America/Toronto"), "CST": ("America/Chicago", "America/Mexico_City"),
+    "CDT": ("America/Chicago",), "MST": ("America/Denver", "America/Phoenix"), "MDT": ("America/Denver",),
+    "PST": ("America/Los_Angeles", "America/Vancouver"), "PDT": ("America/Los_Angeles", "America/Vancouver"),
+    "AKST": ("America/Anchorage",), "HST": ("Pacific/Honolulu",), "JST": ("Asia/Tokyo",), "KST": ("Asia/Seoul",),
+    "SGT": ("Asia/Singapore",), "HKT": ("Asia/Hong_Kong",), "AEST": ("Australia/Sydney", "Australia/Brisbane"),
+    "AEDT": ("Australia/Sydney", "Australia/Melbourne"), "ACST": ("Australia/Adelaide",), "AWST": ("Australia/Perth",),
+    "NZST": ("Pacific/Auckland",), "NZDT": ("Pacific/Auckland",), "SAST": ("Africa/Johannesburg",),
+}
+# A city for a whole-hour offset from UTC, to suggest beside the fixed Etc/GMT zone.
+OFFSET_CITIES = {0: "Europe/London", 1: "Europe/Berlin", 2: "Europe/Athens", 3: "Europe/Moscow", 4: "Asia/Dubai",
+                 5: "Asia/Karachi", 7: "Asia/Bangkok", 8: "Asia/Singapore", 9: "Asia/Tokyo", 10: "Australia/Brisbane",
+                 -3: "America/Sao_Paulo", -5: "America/New_York", -6: "America/Chicago", -7: "America/Denver",
+                 -8: "America/Los_Angeles", -10: "Pacific/Honolulu"}
+# Cities that have no zone of their own: the zone of their country (or region), as the tz database
+# names a zone after one city per region. Kept by hand: tzdata lists zones, not the cities they cover.
+CITY_ZONES = {
+    "Munich": "Europe/Berlin", "Hamburg": "Europe/Berlin", "Frankfurt": "Europe/Berlin",
+    "Cologne": "Europe/Berlin", "Stuttgart": "Europe/Berlin", "Dusseldorf": "Europe/Berlin",
+    "Leipzig": "Europe/Berlin", "Dresden": "Europe/Berlin", "Heidelberg": "Europe/Berlin", "Bonn": "Europe/Berlin",
+    "Lyon": "Europe/Paris", "Marseille": "Europe/Paris", "Toulouse": "Europe/Paris", "Grenoble": "Europe/Paris",
+    "Barcelona": "Europe/Madrid", "Valencia": "Europe/Madrid", "Seville": "Europe/Madrid",
+    "Milan": "Europe/Rome", "Turin": "Europe/Rome", "Florence": "Europe/Rome", "Naples": "Europe/Rome",
+    "Bologna": "Europe/Rome", "Geneva": "Europe/Zurich", "Basel": "Europe/Zurich", "Bern": "Europe/Zurich",
+    "Lausanne": "Europe/Zurich", "Salzburg": "Europe/Vienna", "Graz": "Europe/Vienna", "Innsbruck": "Europe/Vienna",
+    "Rotterdam": "Europe/Amsterdam", "Utrecht": "Europe/Amsterdam", "Leiden": "Europe/Amsterdam",
+    "Delft": "Europe/Amsterdam", "Antwerp": "Europe/Brussels", "Ghent": "Europe/Brussels",
+    "Leuven": "Europe/Brussels", "Gothenburg": "Europe/Stockholm", "Uppsala": "Europe/Stockholm",
+    "Lund": "Europe/Stockholm", "Aarhus": "Europe/Copenhagen", "Bergen": "Europe/Oslo", "Porto": "Europe/Lisbon",
+    "Krakow": "Europe/Warsaw", "Wroclaw": "Europe/Warsaw", "Brno": "Europe/Prague", "Cork": "Europe/Dublin",
+    "Manchester": "Europe/London", "Edinburgh": "Europe/London", "Glasgow": "Europe/London",
+    "Birmingham": "Europe/London", "Oxford": "Europe/London", "Cambridge": "Europe/London",
+    "Bristol": "Europe/London", "Leeds": "Europe/London", "Cardiff": "Europe/London", "Belfast": "Europe/London",
+    "Saint_Petersburg": "Europe/Moscow", "St_Petersburg": "Europe/Moscow",
+    "Boston": "America/New_York", "Washington": "America/New_York", "Philadelphia": "America/New_York",
+    "Atlanta": "America/New_York", "Miami": "America/New_York", "Montreal": "America/Toronto",
+    "Ottawa": "America/Toronto", "Houston": "America/Chicago", "Dallas": "America/Chicago",
+    "Austin": "America/Chicago", "San_Francisco": "America/Los_Angeles", "Seattle": "America/Los_Angeles",
+    "San_Diego": "America/Los_Angeles", "Portland": "America/Los_Angeles",
+    "Mumbai": "Asia/Kolkata", "Delhi": "Asia/Kolkata", "New_Delhi": "Asia/Kolkata", "Bangalore": "Asia/Kolkata",
+    "Bengaluru": "Asia/Kolkata", "Chennai": "Asia/Kolkata", "Beijing": "Asia/Shanghai",
+    "Shenzhen": "Asia/Shanghai", "Osaka": "Asia/Tokyo", "Kyoto": "Asia/Tokyo", "Canberra": "Australia/Sydney",
+    "Cape_Town": "Africa/Johannesburg", "Rio_de_Janeiro": "America/Sao_Paulo",
+}
+_OFFSET = re.compile(r"(?:UTC|GMT|Z)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+
+
+def zone_hint(value: str) -> str:
+    """What to write instead of `value`, which names no IANA zone."""
+    word = value.strip()
+    if word.upper() in ABBREVIATIONS:
+        zones = ABBREVIATIONS[word.upper()]
+        return f"'{word}' is an abbreviation, not a zone; use the zone of the place, e.g. " \
+            + ", ".join(f"'{z}'" for z in zones)
+    if (offset := _OFFSET.fullmatch(word)) and (word[:1] in "+-" or word[:1].isalpha()):
+        sign, hours, minutes = offset.group(1), int(offset.group(2)), int(offset.group(3) or 0)
+        signed = -hours if sign == "-" else hours
+        city = OFFSET_CITIES.get(signed) if not minutes else None
+        fixed = f"Etc/GMT{'-' if signed > 0 else '+'}{hours}" if not minutes and hours and hours <= 14 else None
+        if fixed and city:
+            return f"use '{fixed}', a fixed offset whose sign is written reversed, or a city zone such as " \
+                f"'{city}', which follows summer time"
+        if fixed:
+            return f"use '{fixed}', a fixed offset whose sign is written reversed, or the zone of the place"
+        return "use the zone of the place, e.g. 'Asia/Kolkata' for +05:30" if (hours, minutes) == (5, 30) \
+            else "use the zone of the place, e.g. 'Europe/London'"
+    city = word.rsplit("/", 1)[-1].replace(" ", "_")
+    known = {c.lower(): zone for c, zone in CITY_ZONES.items()}
+    if city.lower() in known:
+        return f"'{city}' has no zone of its own; use the zone it lies in, '{known[city.lower()]}'"
+    by_name = {z.lower(): z for z in time_zones()}
+    if word.lower() in by_name:
+        return f"did you mean '{by_name[word.lower()]}'?"
+    by_city = {z.rsplit("/", 1)[-1].lower(): z for z in time_zones() if "/" in z}
+    if city.lower() in by_city:
+        return f"did you mean '{by_city[city.lower()]}'?"
+    close = difflib.get_close_matches(value, time_zones(), n=1)
+    return f"did you mean '{close[0]}'?" if close else "use an IANA name such as 'Europe/London'"
+
+
 def _check_zone(value: str) -> str:
     if value not in time_zones():
-        close = difflib.get_close_matches(value, time_zones(), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "use an IANA name such as 'Europe/London'"
-        raise PydanticCustomError("bad_zone", "unknown time zone '{value}'", {"value": value, "hint": hint})
+        raise PydanticCustomError("bad_zone", "unknown time zone '{value}'", {"value": value, "hint": zone_hint(value)})
     return value
+
+
+def _pad_hour(value: Any) -> Any:
+    """'9:30' is 09:30: the README accepts a time quoted or not, and an hour of one digit is no doubt."""
+    if isinstance(value, str) and re.fullmatch(r"\d:\d{2}(:\d{2})?", value.strip()):
+        return "0" + value.strip()
+    return value
+
+
+Clock = Annotated[time, BeforeValidator(_pad_hour)]
 
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -101,7 +196,7 @@ class Term(Model):
 class Defaults(Model):
     """Values a session takes when it does not give its own."""
 
-    start: time | None = Field(None, description="24-hour start time, e.g. '16:00'")
+    start: Clock | None = Field(None, description="24-hour start time, e.g. '16:00' (or '9:30')")
     duration: Minutes = 90
     place: Line | None = None
     online: Url | None = Field(None, description="video-call link")
@@ -111,7 +206,7 @@ class Session(Model):
     """One meeting, led by one or two members."""
 
     date: date
-    start: time | None = None
+    start: Clock | None = None
     duration: Minutes | None = None
     place: Line | None = None
     online: Url | None = None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import difflib
+import re
 import typing
 from typing import Any, TypeVar
 
@@ -29,6 +31,46 @@ def validate(model: type[M], doc: Document, *, at: tuple = ()) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise CirclepressError([to_problem(err, doc, model, at) for err in exc.errors()]) from None
+
+
+def validate_partly(model: type[M], doc: Document, placeholders: dict[str, Any],
+                    lists: tuple[str, ...]) -> tuple[M | None, list[Problem], dict[str, list[int]], set[str]]:
+    """Validate `doc.data`; on errors, also validate what did: the file without the list items
+    (under `lists`) and top-level keys that failed, required ones replaced by `placeholders`.
+
+    Returns the model (the whole one, or the salvaged one, or None), every schema problem, the
+    original index of each kept item per list, and the top-level keys that were replaced.
+    """
+    data = doc.data if doc.data is not None else {}
+    try:
+        return model.model_validate(data), [], {}, set()
+    except ValidationError as exc:
+        errors = exc.errors()
+    problems = [to_problem(err, doc, model) for err in errors]
+    if not isinstance(data, dict):
+        return None, problems, {}, set()
+    bad_items: dict[str, set[int]] = {}
+    bad_keys: set[str] = set()
+    for err in errors:
+        loc, _ = _clean(err["loc"])
+        if not loc:
+            return None, problems, {}, set()
+        if loc[0] in lists and len(loc) > 1 and isinstance(loc[1], int) and err["type"] != "too_long":
+            bad_items.setdefault(str(loc[0]), set()).add(loc[1])
+        else:
+            bad_keys.add(str(loc[0]))
+    salvaged = {k: v for k, v in data.items() if k not in bad_keys}
+    kept: dict[str, list[int]] = {}
+    for name, bad in bad_items.items():
+        if name in salvaged and isinstance(salvaged[name], list):
+            kept[name] = [i for i in range(len(salvaged[name])) if i not in bad]
+            salvaged[name] = [salvaged[name][i] for i in kept[name]]
+    replaced = {k for k in bad_keys if k in placeholders}
+    salvaged.update({k: placeholders[k] for k in replaced})
+    try:
+        return model.model_validate(salvaged), problems, kept, replaced
+    except ValidationError:
+        return None, problems, {}, set()
 
 
 def _clean(loc: tuple) -> tuple[tuple, bool]:
@@ -81,6 +123,32 @@ def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     return "allowed: " + ", ".join(choices)
 
 
+def impossible_date(value: Any) -> str:
+    """Why a well-formed YYYY-MM-DD names no day ("February 2027 has 28 days"), or ''."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", str(value).strip())
+    if not match:
+        return ""
+    year, month, day = map(int, match.groups())
+    if not 1 <= month <= 12:
+        return f"a year has 12 months; write the month as 01 to 12, e.g. {year}-03-11"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{calendar.month_name[month]} {year} has {days} days"
+    return ""
+
+
+def impossible_time(value: Any) -> str:
+    """Why a well-formed HH:MM names no time of day, or ''."""
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::\d{2})?", str(value).strip())
+    if not match:
+        return ""
+    if int(match.group(1)) > 23:
+        return "hours run from 00 to 23; write midnight as 00:00"
+    if int(match.group(2)) > 59:
+        return "minutes run from 00 to 59"
+    return ""
+
+
 def _whole_number_hint(value: Any) -> str:
     if isinstance(value, str) and value.replace(".", "", 1).strip().isdigit():
         return "round it to a whole number"
@@ -105,9 +173,9 @@ def _message(err: dict, loc: tuple, owner: Any, is_key: bool = False) -> tuple[s
         allowed = [a.strip(" '") for a in ctx.get("expected", "").replace(" or ", ",").split(",") if a.strip()]
         return f"'{value}' is not allowed for '{name}'", suggest(value, allowed)
     if kind.startswith(("date_", "datetime_")):
-        return f"'{value}' is not a valid date for '{name}'", _FORMATS["date"]
+        return f"'{value}' is not a valid date for '{name}'", impossible_date(value) or _FORMATS["date"]
     if kind.startswith("time_"):
-        return f"'{value}' is not a valid time for '{name}'", _FORMATS["time"]
+        return f"'{value}' is not a valid time for '{name}'", impossible_time(value) or _FORMATS["time"]
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"'{name}' must be a whole number, not {_describe(value)}", _whole_number_hint(value)
     if kind in ("bool_parsing", "bool_type"):
