@@ -62,7 +62,7 @@ def test_check_writes_nothing(make_site):
 
 
 def test_new_circle_writes_a_valid_commented_circle(make_site):
-    root = make_site()
+    root = make_site({"circlepress.yaml": "title: Ours\n"})
     result = run("new", "circle", "lab-a", "--root", str(root))
     assert result.exit_code == 0, result.output
     text = (root / "sites" / "lab-a" / "circle.yaml").read_text()
@@ -75,6 +75,39 @@ def test_new_circle_writes_a_valid_commented_circle(make_site):
     reserved = run("new", "circle", "nul", "--root", str(root))  # issue 13 item 16
     assert reserved.exit_code == 1 and "uses the device name 'NUL'" in reserved.output
     assert not (root / "sites" / "nul").exists()
+
+
+def test_new_inside_a_programme_asks_whether_a_circle_was_meant_and_writes_nothing(tmp_path, monkeypatch):
+    programme = tmp_path / "ours"
+    assert run("new", str(programme)).exit_code == 0
+    before = sorted(p for p in programme.rglob("*"))
+    monkeypatch.chdir(programme / "sites")  # a parent holds circlepress.yaml
+    result = run("new", "chem-circle")
+    assert result.exit_code == 1
+    assert "did you mean `circlepress new circle chem-circle`?" in result.output.lower()
+    assert "Traceback" not in result.output
+    assert sorted(p for p in programme.rglob("*")) == before  # nothing written
+    monkeypatch.chdir(programme)
+    assert run("new", "chem-circle").exit_code == 1 and not (programme / "chem-circle").exists()
+    assert run("new", "circle", "chem-circle").exit_code == 0  # what was meant works
+    assert (programme / "sites" / "chem-circle" / "circle.yaml").is_file()
+
+
+def test_new_circle_outside_a_programme_says_where_to_run_it(tmp_path, monkeypatch):
+    outside = tmp_path / "somewhere" / "deeper"
+    outside.mkdir(parents=True)
+    monkeypatch.chdir(outside)
+    result = run("new", "circle", "x")
+    assert result.exit_code == 1
+    assert "is not a programme folder" in result.output
+    assert "run it in a programme's folder" in result.output and "--root" in result.output
+    assert not any(tmp_path.rglob("circle.yaml"))  # not ../sites/x/ nor ./sites/x/
+    programme = tmp_path / "ours"
+    assert run("new", str(programme)).exit_code == 0
+    monkeypatch.chdir(programme / "content")  # inside a programme, below its folder: named
+    inside = run("new", "circle", "x")
+    assert inside.exit_code == 1 and f"--root {programme}" in inside.output
+    assert not (programme / "sites" / "x").exists() and not (programme / "content" / "sites").exists()
 
 
 def _without_ortools(root, *args: str):

@@ -317,8 +317,10 @@ def new_group() -> None:
               help="In an existing programme FOLDER: vendor this circlepress's wheel for its workflow, nothing else.")
 def new_programme_command(folder: Path, upgrade: bool) -> None:
     """Create FOLDER: a programme repository ready to push to GitHub and publish on Pages."""
-    from .scaffold.new import new_programme, upgrade_programme
+    from .scaffold.new import nested_programme, new_programme, upgrade_programme
 
+    if not upgrade and (refusal := nested_programme(folder)):
+        raise click.ClickException(refusal)
     try:
         written = upgrade_programme(folder) if upgrade else new_programme(folder)
     except CirclepressError as exc:
@@ -337,8 +339,10 @@ def new_programme_command(folder: Path, upgrade: bool) -> None:
 @click.option("--sealed", is_flag=True, help="Start it sealed: circle.yaml.age, to the keys in recipients.txt.")
 def new_circle_command(root: Path, slug: str, sealed: bool) -> None:
     """Write sites/SLUG/circle.yaml: a commented, valid circle to fill in (--sealed: circle.yaml.age)."""
-    from .scaffold.new import new_circle
+    from .scaffold.new import missing_programme, new_circle
 
+    if refusal := missing_programme(root):
+        raise click.ClickException(refusal)
     try:
         path = new_circle(load_project(root), slug, sealed=sealed)
     except CirclepressError as exc:

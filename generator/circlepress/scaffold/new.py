@@ -110,6 +110,38 @@ def circle_template(slug: str, today: date, schema: str = "", *, public: bool = 
     return schema + PUBLIC_EXAMPLE + text[len(schema):text.index("# The circle's own random key")].rstrip() + "\n"
 
 
+CONFIG_FILE = "circlepress.yaml"
+
+
+def programme_around(folder: Path) -> Path | None:
+    """The nearest programme folder (one holding circlepress.yaml) that is FOLDER or holds it."""
+    folder = Path(folder).absolute()
+    return next((f for f in (folder, *folder.parents) if (f / CONFIG_FILE).is_file()), None)
+
+
+def missing_programme(root: Path) -> str | None:
+    """Why a circle cannot be added at ROOT (no circlepress.yaml: it would land in a sites/ that no
+    programme builds), or None."""
+    if (Path(root) / CONFIG_FILE).is_file():
+        return None
+    around = programme_around(Path(root).parent)
+    where = (f"run it in {around}, the programme's folder, or pass --root {around}" if around else
+             "run it in a programme's folder (the one holding circlepress.yaml) or pass --root FOLDER; "
+             "`circlepress new DIR` starts a programme")
+    return f"{Path(root).absolute()} is not a programme folder (no circlepress.yaml), so no circle was written: {where}."
+
+
+def nested_programme(folder: Path) -> str | None:
+    """Why `circlepress new FOLDER` is refused inside a programme (most likely `new circle FOLDER`
+    was meant), or None."""
+    around = programme_around(Path(folder).absolute().parent)
+    if around is None:
+        return None
+    return (f"{folder} is inside the programme {around}, so no programme was written. "
+            f"Did you mean `circlepress new circle {Path(folder).name}`? "
+            "(A new programme goes in a folder outside any other.)")
+
+
 def new_circle(project: Project, slug: str, today: date | None = None, *, sealed: bool = False) -> str:
     """Write sites/SLUG/circle.yaml (with `sealed`, circle.yaml.age, sealed to recipients.txt and
     read back); refuse a bad slug or an existing circle."""
