@@ -288,11 +288,13 @@ def serve_command(root: Path, port: int, bind: str, open_browser: bool, base_url
     static host serves it. Errors show in the terminal and over the page; the last good site
     stays up. Nothing is written to the output folder.
     """
-    from .live.serve import serve
+    from .live.serve import CannotListen, serve
 
     try:
         serve(root, port=port, bind=bind, base_url=base_url, open_browser=open_browser,
               say=lambda text: click.echo(text, err=True))
+    except CannotListen as exc:
+        raise click.ClickException(str(exc)) from None
     except CirclepressError as exc:
         _fail(exc)
 
