@@ -110,6 +110,51 @@ def test_new_circle_outside_a_programme_says_where_to_run_it(tmp_path, monkeypat
     assert not (programme / "sites" / "x").exists() and not (programme / "content" / "sites").exists()
 
 
+def test_check_says_how_many_errors_and_never_that_nothing_was_written(make_site):
+    bad = VALID_CIRCLE.replace("timezone: Europe/London", "timezone: Europe/Londn")
+    result = run("check", "--root", str(make_site({"sites/a/circle.yaml": bad})))
+    assert result.exit_code == 1
+    assert "nothing was written" not in result.output  # check never writes
+    assert result.output.strip().splitlines()[-1] == "1 error."
+
+
+def test_help_shows_whole_descriptions_and_what_strict_checks():
+    top = run("--help").output
+    cut = re.compile(r"\.\.\.$", re.M)  # Click's cut short help ends a line with '...'
+    assert not cut.search(top.split("Commands:")[1])
+    assert "Validate the handbook, every circle and the config without writing anything." in " ".join(top.split())
+    for group in ("new", "keys"):
+        assert not cut.search(run(group, "--help").output.split("Commands:")[1])
+    build_help = " ".join(run("build", "--help").output.split())
+    assert "Treat warnings as errors, and check every link in the output" in build_help
+    assert "The old output survives any failure" in build_help
+    assert "`build --strict` also checks every link in the output" in " ".join(run("check", "--help").output.split())
+
+
+def test_counts_are_singular_for_one(make_site):
+    import re as _re
+    root = make_site({"circlepress.yaml": "title: Ours\n"})
+    assert run("new", "circle", "lab-a", "--root", str(root)).exit_code == 0
+    path = root / "sites" / "lab-a" / "circle.yaml"
+    text = path.read_text()
+    sessions = [m.start() for m in _re.finditer(r"^  - date: ", text, _re.M)]
+    path.write_text(text[:sessions[1]] + text[text.index("# Topics"):])  # one session left
+    result = run("check", "--root", str(root))
+    assert "only 1 fully specified session (" in result.output, result.output
+
+
+def test_the_new_circle_template_shows_a_commented_repeat_rule(make_site):
+    root = make_site({"circlepress.yaml": "title: Ours\n"})
+    assert run("new", "circle", "lab-a", "--root", str(root)).exit_code == 0
+    path = root / "sites" / "lab-a" / "circle.yaml"
+    text = path.read_text()
+    assert "# repeat:\n#   monthly_on: second thursday" in text
+    uncommented = text.replace("# repeat:", "repeat:").replace("#   monthly_on:", "  monthly_on:")
+    path.write_text(uncommented)  # the example, switched on, is valid
+    checked = run("check", "--root", str(root))
+    assert checked.exit_code == 0, checked.output
+
+
 def _without_ortools(root, *args: str):
     """Run the CLI in a fresh process where `import ortools` fails as in an install without the extra."""
     import subprocess
