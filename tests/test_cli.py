@@ -127,7 +127,7 @@ def test_help_shows_whole_descriptions_and_what_strict_checks():
         assert not cut.search(run(group, "--help").output.split("Commands:")[1])
     build_help = " ".join(run("build", "--help").output.split())
     assert "Treat warnings as errors, and check every link in the output" in build_help
-    assert "The old output survives any failure" in build_help
+    assert "If anything fails, the old output is left as it was." in build_help
     assert "`build --strict` also checks every link in the output" in " ".join(run("check", "--help").output.split())
 
 

@@ -81,7 +81,7 @@ def main() -> None:
 def build_command(root: Path, out: Path | None, strict: bool, base_url: str | None, watch: bool) -> None:
     """Validate everything, then write the site.
 
-    The old output survives any failure: nothing is replaced until every page is ready.
+    If anything fails, the old output is left as it was.
     """
     progress = _progress if sys.stderr.isatty() else _quiet
     if watch:
