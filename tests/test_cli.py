@@ -62,7 +62,7 @@ def test_check_writes_nothing(make_site):
 
 
 def test_new_circle_writes_a_valid_commented_circle(make_site):
-    root = make_site()
+    root = make_site({"circlepress.yaml": "title: Ours\n"})
     result = run("new", "circle", "lab-a", "--root", str(root))
     assert result.exit_code == 0, result.output
     text = (root / "sites" / "lab-a" / "circle.yaml").read_text()
@@ -75,6 +75,84 @@ def test_new_circle_writes_a_valid_commented_circle(make_site):
     reserved = run("new", "circle", "nul", "--root", str(root))  # issue 13 item 16
     assert reserved.exit_code == 1 and "uses the device name 'NUL'" in reserved.output
     assert not (root / "sites" / "nul").exists()
+
+
+def test_new_inside_a_programme_asks_whether_a_circle_was_meant_and_writes_nothing(tmp_path, monkeypatch):
+    programme = tmp_path / "ours"
+    assert run("new", str(programme)).exit_code == 0
+    before = sorted(p for p in programme.rglob("*"))
+    monkeypatch.chdir(programme / "sites")  # a parent holds circlepress.yaml
+    result = run("new", "chem-circle")
+    assert result.exit_code == 1
+    assert "did you mean `circlepress new circle chem-circle`?" in result.output.lower()
+    assert "Traceback" not in result.output
+    assert sorted(p for p in programme.rglob("*")) == before  # nothing written
+    monkeypatch.chdir(programme)
+    assert run("new", "chem-circle").exit_code == 1 and not (programme / "chem-circle").exists()
+    assert run("new", "circle", "chem-circle").exit_code == 0  # what was meant works
+    assert (programme / "sites" / "chem-circle" / "circle.yaml").is_file()
+
+
+def test_new_circle_outside_a_programme_says_where_to_run_it(tmp_path, monkeypatch):
+    outside = tmp_path / "somewhere" / "deeper"
+    outside.mkdir(parents=True)
+    monkeypatch.chdir(outside)
+    result = run("new", "circle", "x")
+    assert result.exit_code == 1
+    assert "is not a programme folder" in result.output
+    assert "run it in a programme's folder" in result.output and "--root" in result.output
+    assert not any(tmp_path.rglob("circle.yaml"))  # not ../sites/x/ nor ./sites/x/
+    programme = tmp_path / "ours"
+    assert run("new", str(programme)).exit_code == 0
+    monkeypatch.chdir(programme / "content")  # inside a programme, below its folder: named
+    inside = run("new", "circle", "x")
+    assert inside.exit_code == 1 and f"--root {programme}" in inside.output
+    assert not (programme / "sites" / "x").exists() and not (programme / "content" / "sites").exists()
+
+
+def test_check_says_how_many_errors_and_never_that_nothing_was_written(make_site):
+    bad = VALID_CIRCLE.replace("timezone: Europe/London", "timezone: Europe/Londn")
+    result = run("check", "--root", str(make_site({"sites/a/circle.yaml": bad})))
+    assert result.exit_code == 1
+    assert "nothing was written" not in result.output  # check never writes
+    assert result.output.strip().splitlines()[-1] == "1 error."
+
+
+def test_help_shows_whole_descriptions_and_what_strict_checks():
+    top = run("--help").output
+    cut = re.compile(r"\.\.\.$", re.M)  # Click's cut short help ends a line with '...'
+    assert not cut.search(top.split("Commands:")[1])
+    assert "Validate the handbook, every circle and the config without writing anything." in " ".join(top.split())
+    for group in ("new", "keys"):
+        assert not cut.search(run(group, "--help").output.split("Commands:")[1])
+    build_help = " ".join(run("build", "--help").output.split())
+    assert "Treat warnings as errors, and check every link in the output" in build_help
+    assert "If anything fails, the old output is left as it was." in build_help
+    assert "`build --strict` also checks every link in the output" in " ".join(run("check", "--help").output.split())
+
+
+def test_counts_are_singular_for_one(make_site):
+    import re as _re
+    root = make_site({"circlepress.yaml": "title: Ours\n"})
+    assert run("new", "circle", "lab-a", "--root", str(root)).exit_code == 0
+    path = root / "sites" / "lab-a" / "circle.yaml"
+    text = path.read_text()
+    sessions = [m.start() for m in _re.finditer(r"^  - date: ", text, _re.M)]
+    path.write_text(text[:sessions[1]] + text[text.index("# Topics"):])  # one session left
+    result = run("check", "--root", str(root))
+    assert "only 1 fully specified session (" in result.output, result.output
+
+
+def test_the_new_circle_template_shows_a_commented_repeat_rule(make_site):
+    root = make_site({"circlepress.yaml": "title: Ours\n"})
+    assert run("new", "circle", "lab-a", "--root", str(root)).exit_code == 0
+    path = root / "sites" / "lab-a" / "circle.yaml"
+    text = path.read_text()
+    assert "# repeat:\n#   monthly_on: second thursday" in text
+    uncommented = text.replace("# repeat:", "repeat:").replace("#   monthly_on:", "  monthly_on:")
+    path.write_text(uncommented)  # the example, switched on, is valid
+    checked = run("check", "--root", str(root))
+    assert checked.exit_code == 0, checked.output
 
 
 def _without_ortools(root, *args: str):

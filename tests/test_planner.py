@@ -154,7 +154,7 @@ def test_impossible_plans_name_the_rule(make_site):
     (root / "sites/r/circle.yaml").write_text(too_few.replace("        ", ""))
     result = CliRunner().invoke(main, ["plan", "r", "--root", str(root)])
     assert "no plan: 2 members still need to lead a session in the first year, but the open sessions have " \
-           "only 1 facilitator places" in result.output
+           "only 1 facilitator place " in result.output
 
 
 PLANNABLE = """\

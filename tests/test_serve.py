@@ -67,6 +67,49 @@ def test_serves_under_the_base_path_with_its_404_page(server):
     assert any("Private circles on this server:" in line for line in server.lines)
 
 
+def _raw(server: Server, path: str) -> tuple[int, str | None]:
+    """(status, Location) of one request, the redirect not followed."""
+    import http.client
+    from urllib.parse import urlsplit
+    where = urlsplit(server.origin)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("Location")
+    finally:
+        connection.close()
+
+
+def test_the_base_path_and_folders_without_their_slash_redirect_as_github_pages_does(server):
+    assert _raw(server, "/repo") == (301, "/repo/")  # was a 404
+    assert _raw(server, "/repo?x=1") == (301, "/repo/?x=1")
+    assert _raw(server, "/repo/circles/imaging-and-data") == (301, "/repo/circles/imaging-and-data/")
+    assert _raw(server, "/repox")[0] == 404  # only the base path itself
+    status, _, body = server.get("/repo")  # followed, as a browser does
+    assert status == 200 and b"Peer-mentoring circles" in body
+
+
+def test_a_busy_port_is_named_with_the_way_out(project):
+    import socket
+    import subprocess
+    import sys
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        result = subprocess.run([sys.executable, "-c", "from circlepress.cli import main; main()", "serve",
+                                 "--root", str(project), "--port", str(port)],
+                                capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    finally:
+        taken.close()
+    assert result.returncode == 1
+    assert f"port {port} is in use (another circlepress serve?); choose another with --port" in result.stderr
+    assert f"127.0.0.1:{port}:1:1" not in result.stderr and "Traceback" not in result.stderr
+
+
 def test_a_circle_edit_rebuilds_that_circle_only(server, project):
     start = server.state()["build"]
     pages = {p: built(server, p) for p in ("circles/imaging-and-data/index.html", "index.html", STEP8,

@@ -21,10 +21,36 @@ def _report(problems: tuple[Problem, ...] | list[Problem]) -> None:
         click.echo(problem.format(), err=True)
 
 
-def _fail(exc: CirclepressError) -> None:
+def _fail(exc: CirclepressError, writes: bool = True) -> None:
+    """Report every problem, then a summary: for a command that writes, that it wrote nothing."""
     _report(exc.problems)
-    click.echo(f"{_count(sum(p.is_error for p in exc.problems), 'error')}; nothing was written.", err=True)
+    errors = sum(p.is_error for p in exc.problems)
+    warnings = len(exc.problems) - errors
+    summary = _count(errors, "error") + (f", {_count(warnings, 'warning')}" if warnings else "")
+    click.echo(f"{summary}; nothing was written." if writes else f"{summary}.", err=True)
     sys.exit(1)
+
+
+def _whole_first_paragraph(self, limit: int = 45) -> str:
+    """A command's line in its group's --help: its whole first paragraph (wrapped there, never cut
+    with '...'), or its `short_help`."""
+    if self.short_help:
+        return self.short_help
+    return " ".join((self.help or "").strip().split("\n\n")[0].split())
+
+
+class _Command(click.Command):
+    get_short_help_str = _whole_first_paragraph
+
+
+class _Group(click.Group):
+    """A group whose commands (and subgroups) show their whole description in --help."""
+
+    command_class = _Command
+    get_short_help_str = _whole_first_paragraph
+
+
+_Group.group_class = _Group
 
 
 _root_option = click.option(
@@ -32,7 +58,7 @@ _root_option = click.option(
     help="The programme folder (holding circlepress.yaml, content/, sites/, themes/).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="circlepress")
 def main() -> None:
     """Build a peer-mentoring handbook and one small site per circle.
@@ -46,13 +72,18 @@ def main() -> None:
 @_root_option
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: 'output' in circlepress.yaml, i.e. _site).")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--strict", is_flag=True,
+              help="Treat warnings as errors, and check every link in the output: each local href/src resolves "
+                   "to a written file, each #fragment exists, no public page links into a private circle.")
 @click.option("--base-url", default=None, metavar="URL",
               help="Where the site will live: '/', '/repo/' or 'https://user.github.io/repo/'.")
 @click.option("--watch", is_flag=True, help="Stay running and build again after every save (Ctrl-C to stop).")
 @click.option("--drafts", is_flag=True, help="Preview build: also publish pages marked `draft: true`, labelled Draft.")
 def build_command(root: Path, out: Path | None, strict: bool, base_url: str | None, watch: bool, drafts: bool) -> None:
-    """Validate everything, then write the site (the old output survives any failure)."""
+    """Validate everything, then write the site.
+
+    If anything fails, the old output is left as it was.
+    """
     progress = _progress if sys.stderr.isatty() else _quiet
     if watch:
         from .live.autobuild import watch_builds
@@ -126,7 +157,8 @@ def _quiet(done: int, total: int) -> None:
 
 @main.command("check")
 @_root_option
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--strict", is_flag=True,
+              help="Treat warnings as errors (`build --strict` also checks every link in the output).")
 def check_command(root: Path, strict: bool) -> None:
     """Validate the handbook, every circle and the config without writing anything."""
     from .build.load import check_site
@@ -134,7 +166,7 @@ def check_command(root: Path, strict: bool) -> None:
     try:
         site = check_site(load_project(root), strict=strict)
     except CirclepressError as exc:
-        _fail(exc)
+        _fail(exc, writes=False)
     _report(site.warnings)
     click.echo(f"OK: {_count(len(site.handbook.pages), 'handbook page')}, {_count(len(site.circles), 'circle')}, "
                f"{_count(len(site.warnings), 'warning')}.")
@@ -269,7 +301,7 @@ def plan_command(root: Path, slug: str, per_session: int | None, write: bool) ->
     loads = ", ".join(f"{names[i]} {n}" for i, n in result.plan.loads)
     click.echo(f"Sessions led: {loads} (spread {result.plan.spread})")
     if write:
-        click.echo(f"Wrote {len(result.plan.assignments)} sessions' facilitators to {result.path}.")
+        click.echo(f"Wrote the facilitators of {_count(len(result.plan.assignments), 'session')} to {result.path}.")
         if result.remembered is not None:
             click.echo(f"Also wrote planning: {{facilitators_per_session: {result.remembered}}}, "
                        f"so the next plan uses {result.remembered} without --per-session.")
@@ -293,16 +325,18 @@ def serve_command(root: Path, port: int, bind: str, open_browser: bool, base_url
     static host serves it. Errors show in the terminal and over the page; the last good site
     stays up. Nothing is written to the output folder.
     """
-    from .live.serve import serve
+    from .live.serve import CannotListen, serve
 
     try:
         serve(root, port=port, bind=bind, base_url=base_url, open_browser=open_browser, drafts=drafts,
               say=lambda text: click.echo(text, err=True))
+    except CannotListen as exc:
+        raise click.ClickException(str(exc)) from None
     except CirclepressError as exc:
         _fail(exc)
 
 
-class _NewGroup(click.Group):
+class _NewGroup(_Group):
     """`new circle SLUG`, and `new DIR` for a whole programme (any other first word is a folder)."""
 
     def resolve_command(self, ctx, args):
@@ -322,8 +356,10 @@ def new_group() -> None:
               help="In an existing programme FOLDER: vendor this circlepress's wheel for its workflow, nothing else.")
 def new_programme_command(folder: Path, upgrade: bool) -> None:
     """Create FOLDER: a programme repository ready to push to GitHub and publish on Pages."""
-    from .scaffold.new import new_programme, upgrade_programme
+    from .scaffold.new import nested_programme, new_programme, upgrade_programme
 
+    if not upgrade and (refusal := nested_programme(folder)):
+        raise click.ClickException(refusal)
     try:
         written = upgrade_programme(folder) if upgrade else new_programme(folder)
     except CirclepressError as exc:
@@ -342,8 +378,10 @@ def new_programme_command(folder: Path, upgrade: bool) -> None:
 @click.option("--sealed", is_flag=True, help="Start it sealed: circle.yaml.age, to the keys in recipients.txt.")
 def new_circle_command(root: Path, slug: str, sealed: bool) -> None:
     """Write sites/SLUG/circle.yaml: a commented, valid circle to fill in (--sealed: circle.yaml.age)."""
-    from .scaffold.new import new_circle
+    from .scaffold.new import missing_programme, new_circle
 
+    if refusal := missing_programme(root):
+        raise click.ClickException(refusal)
     try:
         path = new_circle(load_project(root), slug, sealed=sealed)
     except CirclepressError as exc:

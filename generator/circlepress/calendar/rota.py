@@ -74,7 +74,7 @@ def _precheck(spec: CircleSpec, doc: Document, open_: list[Meeting], fixed_year:
         free = [m.id for m in spec.members if not is_unavailable(m, meeting.date)]
         if len(free) < per_session:
             raise _explain(f"the session on {meeting.date} needs {per_session} facilitators but only "
-                           f"{len(free)} members are available", "change someone's unavailable dates, or "
+                           f"{len(free)} member{' is' if len(free) == 1 else 's are'} available", "change someone's unavailable dates, or "
                            "set planning.facilitators_per_session: 1", doc, _session_loc(spec, meeting))
     in_year = [m for m in open_ if m.date < year_end]
     waiting = [m for m in spec.members if fixed_year[m.id] == 0]
@@ -85,8 +85,8 @@ def _precheck(spec: CircleSpec, doc: Document, open_: list[Meeting], fixed_year:
                            doc, ("members", i, "unavailable") if member.unavailable else ("members", i))
     places = len(in_year) * per_session
     if len(waiting) > places:
-        raise _explain(f"{len(waiting)} members still need to lead a session in the first year, but the open "
-                       f"sessions have only {places} facilitator places", "add sessions, or set "
+        raise _explain(f"{len(waiting)} member{' still needs' if len(waiting) == 1 else 's still need'} to lead a session in the first year, but the open "
+                       f"sessions have only {places} facilitator place{'' if places == 1 else 's'}", "add sessions, or set "
                        "planning.facilitators_per_session: 2", doc, ("sessions",))
 
 

@@ -4,12 +4,14 @@ over the page; the next good save clears it. Nothing is written to the output fo
 
 from __future__ import annotations
 
+import errno
 import gc
 import ipaddress
 import json
 import mimetypes
 import os
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,7 +25,7 @@ from ..build.assemble import RenderMemo, render_site
 from ..build.pipeline import build_time
 from ..build.load import load_site
 from ..programme.config import load_project
-from ..programme.errors import CirclepressError, Location, Problem
+from ..programme.errors import CirclepressError, Problem
 from ..programme.memo import Memo
 from ..build.render import CSP, POLICY_META
 from .watcher import stop_on_sigterm, watch
@@ -204,6 +206,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not path.startswith(self.base_path):
             if path in ("/", ""):
                 return self._send(302, b"", "text/plain", {"Location": self.base_path})
+            if path + "/" == self.base_path:  # /repo for /repo/, as GitHub Pages answers it
+                query = urlsplit(self.path).query
+                return self._send(301, b"", "text/plain", {"Location": self.base_path + ("?" + query if query else "")})
             return self._not_found()
         rel = path[len(self.base_path):]
         if rel == "" or rel.endswith("/"):
@@ -212,7 +217,8 @@ class _Handler(BaseHTTPRequestHandler):
         if rel in files:
             return self._file(rel, 200)
         if rel + "/index.html" in files:  # a folder without its slash, as static hosts answer
-            return self._send(301, b"", "text/plain", {"Location": path + "/"})
+            query = urlsplit(self.path).query
+            return self._send(301, b"", "text/plain", {"Location": path + "/" + ("?" + query if query else "")})
         return self._not_found()
 
     def _not_found(self) -> None:
@@ -257,6 +263,22 @@ class _Handler(BaseHTTPRequestHandler):
             return
 
 
+class CannotListen(Exception):
+    """The server could not take its address: the message says why and what to do."""
+
+
+def listen_problem(exc: OSError, bind: str, port: int) -> str:
+    """Why `serve` could not listen on BIND:PORT, in words, with the way out."""
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {port} is in use (another circlepress serve?); choose another with --port"
+    if exc.errno == errno.EACCES:
+        return f"port {port} needs administrator rights on this system; choose one above 1023 with --port"
+    if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) or isinstance(exc, socket.gaierror):
+        return (f"cannot listen on {bind}: it is not an address of this machine ({exc.strerror}); "
+                "leave out --bind to serve on 127.0.0.1")
+    return f"cannot listen on {bind} port {port}: {exc.strerror or exc}; choose another with --port"
+
+
 def make_server(live: LiveSite, base_path: str, bind: str, port: int) -> ThreadingHTTPServer:
     hosts = frozenset(_host_name(name) for name in (*LOCAL_NAMES, bind) if name not in WILDCARDS)
     handler = type("Handler", (_Handler,), {"live": live, "base_path": base_path, "hosts": hosts,
@@ -264,8 +286,7 @@ def make_server(live: LiveSite, base_path: str, bind: str, port: int) -> Threadi
     try:
         server = ThreadingHTTPServer((bind, port), handler)
     except OSError as exc:
-        raise CirclepressError([Problem(Location(f"{bind}:{port}"), f"cannot serve here: {exc.strerror}",
-                                        "choose another port with --port")]) from None
+        raise CannotListen(listen_problem(exc, bind, port)) from None
     server.daemon_threads = True
     return server
 

@@ -178,8 +178,8 @@ def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
                              "with 'until:'", key=True))
     open_dates = sum(1 for m in schedule if not m.cancelled and m.key not in {str(k) for k in keys})
     if open_dates:
-        problems.append(_err(doc, ("repeat",), f"{open_dates} sessions from the repeat rule have no topic or "
-                             "facilitators yet", "list them under 'sessions' by date, or run `circlepress plan`",
+        problems.append(_err(doc, ("repeat",), f"{open_dates} session{' from the repeat rule has' if open_dates == 1 else 's from the repeat rule have'} "
+                             "no topic or facilitators yet", "list them under 'sessions' by date, or run `circlepress plan`",
                              key=True, severity=Severity.WARNING))
     for i, member in enumerate(spec.members):
         for j, other in enumerate(member.co_facilitate_with):
@@ -239,7 +239,7 @@ def _rotation_warnings(spec: CircleSpec, doc: Document, schedule: tuple[Meeting,
                                  severity=Severity.WARNING))
     complete = sum(m.is_complete for m in held(schedule))
     if complete < MIN_COMPLETE_SESSIONS:
-        problems.append(_err(doc, ("sessions",), f"only {complete} fully specified sessions",
+        problems.append(_err(doc, ("sessions",), f"only {complete} fully specified session{'' if complete == 1 else 's'}",
                              f"step 8: fix date, time, place, topic and facilitators for at least "
                              f"{MIN_COMPLETE_SESSIONS} sessions", key=True, severity=Severity.WARNING))
     return problems

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from ..programme.agefiles import AGE_SUFFIX, recipients, write_source
@@ -46,6 +46,13 @@ members:
     name: A Colleague
     role: Staff scientist
     department: Another department
+
+# Or meet by a rule rather than listing every date; `sessions` then only add a topic,
+# facilitators, a move, a cancellation or an extra date (`circlepress plan` fills in the rest).
+# repeat:
+#   monthly_on: second thursday   # first ... fourth, or last; at defaults.start
+#   # from: {start}              # optional bounds inside the term
+#   # until: {last}
 
 # Fix the first three to six sessions at your first meeting (step 8).
 sessions:
@@ -100,7 +107,8 @@ def circle_template(slug: str, today: date, schema: str = "", *, public: bool = 
     if not name.lower().endswith("circle"):  # "our-first-circle" is "Our First Circle", not "... Circle Circle"
         name += " Circle"
     sessions = [add_months(start, i).replace(day=10).isoformat() for i in range(3)]
-    text = CIRCLE_TEMPLATE.format(name=name, start=start.isoformat(), first=sessions[0], second=sessions[1],
+    last = add_months(start, 6) - timedelta(days=1)  # the last day of the 6-month term below
+    text = CIRCLE_TEMPLATE.format(name=name, start=start.isoformat(), last=last.isoformat(), first=sessions[0], second=sessions[1],
                                   third=sessions[2], schema=schema, key=new_key())
     if not public:
         return text
@@ -108,6 +116,38 @@ def circle_template(slug: str, today: date, schema: str = "", *, public: bool = 
     # The fictional example links a fictional form, so it checks clean; a new circle is asked for its own.
     text = text.replace("  # evaluation: https://forms.example.org/your-form", "  evaluation: https://forms.example.org/your-form", 1)
     return schema + PUBLIC_EXAMPLE + text[len(schema):text.index("# The circle's own random key")].rstrip() + "\n"
+
+
+CONFIG_FILE = "circlepress.yaml"
+
+
+def programme_around(folder: Path) -> Path | None:
+    """The nearest programme folder (one holding circlepress.yaml) that is FOLDER or holds it."""
+    folder = Path(folder).absolute()
+    return next((f for f in (folder, *folder.parents) if (f / CONFIG_FILE).is_file()), None)
+
+
+def missing_programme(root: Path) -> str | None:
+    """Why a circle cannot be added at ROOT (neither circlepress.yaml nor sites/: it would land in a
+    sites/ that no programme builds), or None."""
+    if (Path(root) / CONFIG_FILE).is_file() or (Path(root) / "sites").is_dir():  # every key of the config is optional
+        return None
+    around = programme_around(Path(root).parent)
+    where = (f"run it in {around}, the programme's folder, or pass --root {around}" if around else
+             "run it in a programme's folder (the one holding circlepress.yaml) or pass --root FOLDER; "
+             "`circlepress new DIR` starts a programme")
+    return f"{Path(root).absolute()} is not a programme folder (it holds no circlepress.yaml or sites/), so no circle was written: {where}."
+
+
+def nested_programme(folder: Path) -> str | None:
+    """Why `circlepress new FOLDER` is refused inside a programme (most likely `new circle FOLDER`
+    was meant), or None."""
+    around = programme_around(Path(folder).absolute().parent)
+    if around is None:
+        return None
+    return (f"{folder} is inside the programme {around}, so no programme was written. "
+            f"Did you mean `circlepress new circle {Path(folder).name}`? "
+            "(A new programme goes in a folder outside any other.)")
 
 
 def new_circle(project: Project, slug: str, today: date | None = None, *, sealed: bool = False) -> str:
