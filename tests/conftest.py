@@ -133,3 +133,34 @@ def project(tmp_path):
     shutil.copytree(REPO / "sites", root / "sites")
     (root / "circlepress.yaml").write_text("title: Test\nbase_url: https://circles.example.org/\n")
     return root
+
+
+# --- the example site served over HTTP, and Chromium: shared by the browser tests -------------
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """(site folder, base URL 'http://127.0.0.1:PORT/repo/') for the example site."""
+    from browser_support import BASE_URL, build_example_site, serve
+
+    parent = tmp_path_factory.mktemp("served")
+    site = build_example_site(parent)
+    with serve(parent) as origin:
+        yield site, origin + BASE_URL
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser); fails under CI=true when missing."""
+    from browser_support import CHROMIUM, CHROMIUM_ARGS, have_chromium, have_playwright
+
+    require_tool(have_playwright(), "Playwright for Python (pip install -e '.[test]')")
+    require_tool(have_chromium(), f"Chromium ({CHROMIUM}, Debian package 'chromium')")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        # headless=True makes Playwright pass --headless itself.
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -17,9 +17,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import pytest
 
-from browser_support import (BASE_URL, CHROMIUM, CHROMIUM_ARGS, build_example_site, have_chromium,
-                             have_playwright, html_files, listing, serve)
-from conftest import require_tool
+from browser_support import BASE_URL, html_files, listing
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True,
          "has_touch": True}
@@ -76,28 +74,6 @@ LAYOUT_JS = """(screen) => {
 
 # --- fixtures ------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """(site folder, base URL 'http://127.0.0.1:PORT/repo/') for the example site."""
-    parent = tmp_path_factory.mktemp("served")
-    site = build_example_site(parent)
-    with serve(parent) as origin:
-        yield site, origin + BASE_URL
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_tool(have_playwright(), "Playwright for Python (pip install -e '.[test]')")
-    require_tool(have_chromium(), f"Chromium ({CHROMIUM}, Debian package 'chromium')")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        # headless=True makes Playwright pass --headless itself.
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @dataclass

@@ -16,7 +16,6 @@ from circlepress.build.render import CSP
 from browser_support import html_files, serve
 from conftest import NOW, REPO
 from private_support import keys_for
-from test_browser import browser, served  # noqa: F401 - shared module fixtures
 from test_private_browser import PRIVATE, link, wait_opened
 
 TIMEOUT = 15_000
@@ -26,7 +25,7 @@ STEP = "steps/08-make-a-calendar/"
 ORIGINS = ("http://127.0.0.1:", "file:", "data:")
 
 
-def new_tab(browser, **options):  # noqa: F811
+def new_tab(browser, **options):
     """A fresh context whose console errors (where Chromium reports refused loads) are kept."""
     context = browser.new_context(**options)
     context.set_default_timeout(TIMEOUT)
@@ -54,7 +53,7 @@ def head_policy(page) -> str:
     }""")
 
 
-def test_every_built_page_starts_its_head_with_the_policy(served):  # noqa: F811
+def test_every_built_page_starts_its_head_with_the_policy(served):
     site, _ = served
     pages = html_files(site)
     assert len(pages) > 40
@@ -63,7 +62,7 @@ def test_every_built_page_starts_its_head_with_the_policy(served):  # noqa: F811
         assert match and html.unescape(match.group(1)) == CSP, path
 
 
-def test_public_and_private_pages_work_under_the_policy(served, browser):  # noqa: F811
+def test_public_and_private_pages_work_under_the_policy(served, browser):
     _, base = served
     tab = new_tab(browser)
     for path in ("", "start/", STEP, "circles/", "circles/imaging-and-data/", "circles/imaging-and-data/calendar/",
@@ -110,7 +109,7 @@ def test_the_build_warns_about_a_remote_image(tracked):
 
 
 @pytest.mark.parametrize("policy", [True, False], ids=["with-policy", "bypassed"])
-def test_a_remote_image_does_not_load_on_an_opened_private_page(tracked, browser, policy):  # noqa: F811
+def test_a_remote_image_does_not_load_on_an_opened_private_page(tracked, browser, policy):
     """Bypassing the policy shows the test can fail: the same page then requests the pixel."""
     site, _, _ = tracked
     with serve(site) as origin:

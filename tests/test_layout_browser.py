@@ -8,12 +8,11 @@ from datetime import date
 
 import pytest
 
-from browser_support import BASE_URL, build_example_site, html_files, listing, serve
+from browser_support import html_files, listing
 from circlepress.private.keys import b64
 from circlepress.scaffold.new import circle_template
 from conftest import REPO
 from private_support import keys_for
-from test_browser import browser  # noqa: F401 - the shared Chromium
 
 AXE = REPO / "node_modules/axe-core/axe.min.js"
 TIMEOUT_MS = 20_000
@@ -39,14 +38,6 @@ SIDEWAYS_JS = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    parent = tmp_path_factory.mktemp("layout")
-    built = build_example_site(parent)
-    with serve(parent) as origin:
-        yield built, origin + BASE_URL
-
-
 def _pages(page, base):
     """Every page kind, public and (opened with the member's link) private: yields (name, url)."""
     for name, path in PUBLIC.items():
@@ -62,8 +53,8 @@ def _pages(page, base):
 
 
 @pytest.mark.parametrize("size", WIDTHS)
-def test_no_page_scrolls_sideways(site, browser, size):  # noqa: F811
-    _, base = site
+def test_no_page_scrolls_sideways(served, browser, size):
+    _, base = served
     context = browser.new_context(viewport=WIDTHS[size])
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -74,8 +65,8 @@ def test_no_page_scrolls_sideways(site, browser, size):  # noqa: F811
     assert not found, listing(found)
 
 
-def test_calendar_prints_as_a_table_on_a4(site, browser):  # noqa: F811
-    _, base = site
+def test_calendar_prints_as_a_table_on_a4(served, browser):
+    _, base = served
     context = browser.new_context(viewport={"width": A4_PX, "height": 1123})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -99,8 +90,8 @@ def test_calendar_prints_as_a_table_on_a4(site, browser):  # noqa: F811
     context.close()
 
 
-def test_menu_is_a_disclosure_on_a_phone_without_javascript(site, browser):  # noqa: F811
-    _, base = site
+def test_menu_is_a_disclosure_on_a_phone_without_javascript(served, browser):
+    _, base = served
     context = browser.new_context(viewport=WIDTHS["phone"], java_script_enabled=False)
     page = context.new_page()
     page.goto(base + PUBLIC["circle home"])
@@ -117,8 +108,8 @@ def test_menu_is_a_disclosure_on_a_phone_without_javascript(site, browser):  # n
     context.close()
 
 
-def test_desktop_tab_order_follows_the_sidebar_then_the_content(site, browser):  # noqa: F811
-    _, base = site
+def test_desktop_tab_order_follows_the_sidebar_then_the_content(served, browser):
+    _, base = served
     context = browser.new_context(viewport=WIDTHS["desktop"])
     page = context.new_page()
     page.goto(base + PUBLIC["circle home"])
@@ -137,8 +128,8 @@ def test_desktop_tab_order_follows_the_sidebar_then_the_content(site, browser): 
     context.close()
 
 
-def test_current_item_is_marked_and_other_nav_links_are_not_underlined(site, browser):  # noqa: F811
-    _, base = site
+def test_current_item_is_marked_and_other_nav_links_are_not_underlined(served, browser):
+    _, base = served
     context = browser.new_context(viewport=WIDTHS["desktop"])
     page = context.new_page()
     page.goto(base + PUBLIC["calendar"])
@@ -152,8 +143,8 @@ def test_current_item_is_marked_and_other_nav_links_are_not_underlined(site, bro
     context.close()
 
 
-def test_titles_do_not_repeat(site):
-    built, _ = site
+def test_titles_do_not_repeat(served):
+    built, _ = served
     doubled = []
     for path in html_files(built):
         m = re.search(r"<title>(.*?)</title>", path.read_text("utf-8"))
@@ -168,8 +159,8 @@ def test_a_new_circle_named_circle_is_not_named_twice():
     assert "name: Lab A Circle\n" in circle_template("lab-a", date(2027, 1, 1))
 
 
-def test_dark_mode_is_dark_and_passes_axe_contrast(site, browser):  # noqa: F811
-    _, base = site
+def test_dark_mode_is_dark_and_passes_axe_contrast(served, browser):
+    _, base = served
     context = browser.new_context(viewport=WIDTHS["phone"], color_scheme="dark")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()

@@ -13,7 +13,7 @@ from private_support import keys_for
 from circlepress.private.keys import share_link
 
 from conftest import NOW
-from test_browser import PHONE, browser, served  # noqa: F401 - shared module fixtures
+from test_browser import PHONE
 
 HOME = "circles/imaging-and-data/"
 CALENDAR = HOME + "calendar/"
@@ -22,7 +22,7 @@ MIN_TAP = 44  # px: WCAG 2.5.5's target size
 
 
 @pytest.fixture()
-def phone(browser):  # noqa: F811
+def phone(browser):
     context = browser.new_context(**PHONE, locale="en-GB", timezone_id="Europe/London")
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -38,7 +38,7 @@ def boxes(page, selector: str) -> list[dict]:
     })""")
 
 
-def test_next_session_card_offers_add_to_calendar_and_all_sessions(served, phone):  # noqa: F811
+def test_next_session_card_offers_add_to_calendar_and_all_sessions(served, phone):
     _, base = served
     phone.goto(base + CALENDAR)
     # Session 3 (11 March) is next on 20 February: the calendar page's own links for it.
@@ -57,7 +57,7 @@ def test_next_session_card_offers_add_to_calendar_and_all_sessions(served, phone
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def test_card_drops_stale_calendar_links_when_the_reader_is_past_the_build(served, browser):  # noqa: F811
+def test_card_drops_stale_calendar_links_when_the_reader_is_past_the_build(served, browser):
     _, base = served
     context = browser.new_context(**PHONE, locale="en-GB", timezone_id="Europe/London")
     page = context.new_page()
@@ -70,7 +70,7 @@ def test_card_drops_stale_calendar_links_when_the_reader_is_past_the_build(serve
     context.close()
 
 
-def test_session_cards_on_a_phone_have_headings_a_next_mark_and_tap_targets(served, phone):  # noqa: F811
+def test_session_cards_on_a_phone_have_headings_a_next_mark_and_tap_targets(served, phone):
     _, base = served
     phone.goto(base + CALENDAR)
     headings = phone.locator("table.sessions [role=heading][aria-level='3']").all_inner_texts()
@@ -101,7 +101,7 @@ STATE_AT_LOAD = """document.addEventListener('DOMContentLoaded', () => {
 });"""
 
 
-def test_a_link_with_a_key_says_opening_while_the_page_opens(served, browser):  # noqa: F811
+def test_a_link_with_a_key_says_opening_while_the_page_opens(served, browser):
     _, base = served
     context = browser.new_context(**PHONE)
     context.add_init_script(STATE_AT_LOAD)
@@ -115,7 +115,7 @@ def test_a_link_with_a_key_says_opening_while_the_page_opens(served, browser):  
 
 
 @pytest.mark.parametrize("scripts", [True, False])
-def test_the_locked_page_names_the_site_and_points_to_the_organiser(served, browser, scripts):  # noqa: F811
+def test_the_locked_page_names_the_site_and_points_to_the_organiser(served, browser, scripts):
     site, base = served
     shell = next(p for p in (site / "p").glob("*/index.html"))
     context = browser.new_context(**PHONE, java_script_enabled=scripts)
@@ -133,7 +133,7 @@ def test_the_locked_page_names_the_site_and_points_to_the_organiser(served, brow
 
 # --- member pages speak to members (no browser needed) ------------------------------------------
 
-def test_member_pages_carry_no_organiser_instructions(served):  # noqa: F811
+def test_member_pages_carry_no_organiser_instructions(served):
     site, _ = served
     agreement = (site / HOME / "agreement" / "index.html").read_text("utf-8")
     assert "Agreed by all 6 members on 14 January 2027." in agreement

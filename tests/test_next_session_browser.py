@@ -11,7 +11,6 @@ from circlepress.private.keys import b64
 
 from conftest import NOW
 from private_support import keys_for
-from test_browser import browser, served  # noqa: F401 - shared module fixtures
 
 UTC = timezone.utc
 NEW_YORK = """\
@@ -27,7 +26,7 @@ sessions:
 """
 
 
-def open_tab(browser, when: datetime, zone: str = "Europe/London", locale: str = "en-GB"):  # noqa: F811
+def open_tab(browser, when: datetime, zone: str = "Europe/London", locale: str = "en-GB"):
     context = browser.new_context(timezone_id=zone, locale=locale)
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -39,7 +38,7 @@ def next_topic(page) -> str:
     return page.inner_text('[data-next-session] [data-next="topic"]')
 
 
-def test_next_session_follows_the_readers_clock_not_the_build_date(served, browser):  # noqa: F811
+def test_next_session_follows_the_readers_clock_not_the_build_date(served, browser):
     _, base = served
     # Built on 20 Feb 2027: the page says 11 March. Read on 9 April, it must say 13 May.
     context, page = open_tab(browser, datetime(2027, 4, 9, 9, 0, tzinfo=UTC))
@@ -50,7 +49,7 @@ def test_next_session_follows_the_readers_clock_not_the_build_date(served, brows
     context.close()
 
 
-def test_next_session_moves_on_when_the_clock_passes_a_meeting(served, browser):  # noqa: F811
+def test_next_session_moves_on_when_the_clock_passes_a_meeting(served, browser):
     _, base = served
     context, page = open_tab(browser, datetime(2027, 3, 11, 17, 0, tzinfo=UTC))  # during session 3
     page.goto(base + "circles/imaging-and-data/calendar/")
@@ -65,7 +64,7 @@ def test_next_session_moves_on_when_the_clock_passes_a_meeting(served, browser):
     context.close()
 
 
-def test_a_new_york_circle_read_in_madrid(make_site, browser, tmp_path):  # noqa: F811
+def test_a_new_york_circle_read_in_madrid(make_site, browser, tmp_path):
     root = make_site({"sites/ny/circle.yaml": NEW_YORK, "circlepress.yaml": "language: en-GB\n"})
     build(load_project(root, output=tmp_path / "out"), now=NOW)
     context, page = open_tab(browser, datetime(2027, 3, 1, 12, 0, tzinfo=UTC), zone="Europe/Madrid")
@@ -79,7 +78,7 @@ def test_a_new_york_circle_read_in_madrid(make_site, browser, tmp_path):  # noqa
     context.close()
 
 
-def test_a_private_circle_shows_its_next_session_once_opened(served, browser):  # noqa: F811
+def test_a_private_circle_shows_its_next_session_once_opened(served, browser):
     _, base = served
     keys = keys_for("early-independence")
     context, page = open_tab(browser, datetime(2027, 3, 5, 12, 0, tzinfo=UTC), zone="Europe/Madrid")
@@ -96,7 +95,7 @@ def when(page) -> str:
     return text.replace("\u202f", " ").replace("\u2009", " ")  # ICU's narrow space before PM, or not
 
 
-def test_dates_follow_the_pages_language_not_the_browsers(served, browser):  # noqa: F811
+def test_dates_follow_the_pages_language_not_the_browsers(served, browser):
     """Issue 16 point 6: an en-GB page read by an en-US browser in Madrid reads as British English,
     on the 24-hour clock, and names the reader's zone and the circle's place in words."""
     _, base = served
@@ -107,7 +106,7 @@ def test_dates_follow_the_pages_language_not_the_browsers(served, browser):  # n
     context.close()
 
 
-def test_a_page_in_us_english_reads_the_us_way(make_site, browser, tmp_path):  # noqa: F811
+def test_a_page_in_us_english_reads_the_us_way(make_site, browser, tmp_path):
     root = make_site({"sites/ny/circle.yaml": NEW_YORK, "circlepress.yaml": "language: en-US\n"})
     build(load_project(root, output=tmp_path / "out"), now=NOW)
     context, page = open_tab(browser, datetime(2027, 3, 1, 12, 0, tzinfo=UTC), zone="America/New_York")

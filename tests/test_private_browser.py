@@ -15,7 +15,6 @@ from circlepress.private.keys import b64, share_link
 from browser_support import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: F401 - the launch flags live there
 from conftest import NOW, VALID_CIRCLE
 from private_support import keys_for, open_page, private
-from test_browser import browser, served  # noqa: F401 - shared module fixtures
 
 PRIVATE = "early-independence"
 NAME = "Early Independence Circle"
@@ -23,7 +22,7 @@ TIMEOUT = 15_000
 
 
 @pytest.fixture()
-def tab(browser):  # noqa: F811
+def tab(browser):
     """A fresh browsing context (its own sessionStorage) that records console errors."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     context.set_default_timeout(TIMEOUT)
@@ -62,7 +61,7 @@ def wait_locked(page) -> None:
     page.wait_for_selector("#unlock:not([hidden])")
 
 
-def test_the_link_opens_the_circle_and_its_pages(served, tab):  # noqa: F811
+def test_the_link_opens_the_circle_and_its_pages(served, tab):
     _, base = served
     tab.goto(link(base))
     wait_opened(tab, NAME)
@@ -78,7 +77,7 @@ def test_the_link_opens_the_circle_and_its_pages(served, tab):  # noqa: F811
     assert tab.console_errors == []
 
 
-def test_in_page_anchors_still_work(served, tab):  # noqa: F811
+def test_in_page_anchors_still_work(served, tab):
     _, base = served
     tab.goto(link(base))
     wait_opened(tab, NAME)
@@ -90,7 +89,7 @@ def test_in_page_anchors_still_work(served, tab):  # noqa: F811
 
 
 @pytest.mark.parametrize("fragment", ["", "#" + "A" * 43, "#k=" + "A" * 43, "#not-a-key", "#%E0%A4%A"])
-def test_without_the_right_key_only_a_neutral_message_shows(served, tab, fragment):  # noqa: F811
+def test_without_the_right_key_only_a_neutral_message_shows(served, tab, fragment):
     _, base = served
     tab.goto(base + keys_for(PRIVATE).url + fragment)
     wait_locked(tab)
@@ -101,7 +100,7 @@ def test_without_the_right_key_only_a_neutral_message_shows(served, tab, fragmen
     assert tab.console_errors == []
 
 
-def test_pasting_the_link_opens_the_page(served, tab):  # noqa: F811
+def test_pasting_the_link_opens_the_page(served, tab):
     _, base = served
     tab.goto(base + keys_for(PRIVATE).url + "topics/")
     wait_locked(tab)
@@ -111,7 +110,7 @@ def test_pasting_the_link_opens_the_page(served, tab):  # noqa: F811
     assert "Building a lab culture" in tab.content()
 
 
-def test_a_link_pasted_into_the_address_bar_of_a_locked_page_opens_it(served, tab):  # noqa: F811
+def test_a_link_pasted_into_the_address_bar_of_a_locked_page_opens_it(served, tab):
     _, base = served
     tab.goto(base + keys_for(PRIVATE).url)
     wait_locked(tab)
@@ -120,7 +119,7 @@ def test_a_link_pasted_into_the_address_bar_of_a_locked_page_opens_it(served, ta
     assert "#" not in tab.url
 
 
-def test_a_link_made_before_the_k_form_still_opens(served, tab):  # noqa: F811
+def test_a_link_made_before_the_k_form_still_opens(served, tab):
     _, base = served
     keys = keys_for(PRIVATE)
     assert link(base) == f"{base}{keys.url}#k={b64(keys.link_key)}"
@@ -130,7 +129,7 @@ def test_a_link_made_before_the_k_form_still_opens(served, tab):  # noqa: F811
     assert tab.console_errors == []
 
 
-def test_pages_open_from_file_urls(served, tab):  # noqa: F811
+def test_pages_open_from_file_urls(served, tab):
     site, _ = served
     keys = keys_for(PRIVATE)
     tab.goto((site / keys.url / "index.html").as_uri() + "#" + b64(keys.link_key))
@@ -141,7 +140,7 @@ def test_pages_open_from_file_urls(served, tab):  # noqa: F811
     assert tab.console_errors == []
 
 
-def test_a_page_moved_to_another_path_does_not_open(served, tab, tmp_path):  # noqa: F811
+def test_a_page_moved_to_another_path_does_not_open(served, tab, tmp_path):
     """The path is bound into the ciphertext: a host that swaps two pages shows neither."""
     site, _ = served
     copy = tmp_path / "repo"
@@ -234,7 +233,7 @@ def test_a_circles_own_page_opens_from_its_menu_at_an_address_of_its_keys(make_s
 
 # --- remember on this device (issue 16 point 2) --------------------------------------------------
 
-def _profile(browser, folder):  # noqa: F811
+def _profile(browser, folder):
     """A browser with a profile kept on disk, as a member's own browser keeps one between visits."""
     context = browser.browser_type.launch_persistent_context(
         str(folder), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
@@ -243,7 +242,7 @@ def _profile(browser, folder):  # noqa: F811
     return context, context.pages[0] if context.pages else context.new_page()
 
 
-def test_remember_on_this_device_survives_a_restart_and_forget_locks_it(served, browser, tmp_path):  # noqa: F811
+def test_remember_on_this_device_survives_a_restart_and_forget_locks_it(served, browser, tmp_path):
     _, base = served
     folder = base + keys_for(PRIVATE).url  # the plain address, no fragment: a bookmark, an icon
     profile = tmp_path / "profile"
@@ -277,7 +276,7 @@ def test_remember_on_this_device_survives_a_restart_and_forget_locks_it(served, 
     context.close()
 
 
-def test_a_tab_that_does_not_remember_is_forgotten_on_restart(served, browser, tmp_path):  # noqa: F811
+def test_a_tab_that_does_not_remember_is_forgotten_on_restart(served, browser, tmp_path):
     _, base = served
     profile = tmp_path / "profile"
     context, page = _profile(browser, profile)

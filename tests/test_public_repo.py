@@ -16,7 +16,6 @@ import pytest
 from conftest import NOW, require_tool
 
 from browser_support import BASE_URL, SITE_DIR_NAME, serve
-from test_browser import browser  # noqa: F401 - the shared Chromium fixture
 
 TIMEOUT = 15_000
 # What only the circles' members and the coordinator may read: none of it may reach any commit.
@@ -119,7 +118,7 @@ def tools():
     require_tool(shutil.which("git") is not None, "git")
 
 
-def test_a_public_repository_holds_nothing_private_and_publishes_with_one_secret(tmp_path, tools, browser):  # noqa: F811
+def test_a_public_repository_holds_nothing_private_and_publishes_with_one_secret(tmp_path, tools, browser):
     coordinator = clean_env(tmp_path / "coordinator-config")
     repo = tmp_path / "our-circles"
 

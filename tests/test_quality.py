@@ -15,7 +15,6 @@ from circlepress.programme.config import load_project
 from circlepress.private.keys import b64
 from conftest import NOW, REPO, require_tool
 from private_support import keys_for
-from test_browser import browser  # noqa: F401 - the shared Chromium
 
 AXE = REPO / "node_modules/axe-core/axe.min.js"
 LINKINATOR = REPO / "node_modules/.bin/linkinator"
@@ -38,7 +37,7 @@ def _axe(page) -> list[str]:
             for v in result["violations"]]
 
 
-def test_no_wcag_21_aa_violations(site, browser):  # noqa: F811
+def test_no_wcag_21_aa_violations(site, browser):
     require_tool(AXE.is_file(), "axe-core (npm ci --ignore-scripts)")
     _, base = site
     public = ["", "steps/08-make-a-calendar/", "circles/", "circles/imaging-and-data/",
@@ -97,7 +96,7 @@ def test_linkinator_catches_a_deliberately_broken_link(make_site, tmp_path):
     assert page_code != 0 and {"gone/index.html", "start/index.html#no-such-part"} <= broken
 
 
-def test_every_page_with_its_assets_stays_under_100_kb(site, browser):  # noqa: F811
+def test_every_page_with_its_assets_stays_under_100_kb(site, browser):
     built, base = site
     pages = sorted(p.relative_to(built).as_posix() for p in built.rglob("*.html"))
     keys = keys_for("early-independence")

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import NOW, VALID_CIRCLE, require_tool, write_files
-from private_support import private
 
 import circlepress.build.workers as shares
 from circlepress.build.pipeline import build
