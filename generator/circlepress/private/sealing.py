@@ -6,13 +6,12 @@ import subprocess
 from pathlib import Path
 from typing import Callable
 
-from ..programme.agefiles import (AGE_SUFFIX, RECIPIENTS_FILE, decrypt, encrypt, identities, is_sealed, read_source, recipients,
-                       write_source)
+from ..programme.agefiles import (AGE_SUFFIX, RECIPIENTS_FILE, decrypt, encrypt, identities, is_sealed, read_source,
+                                  recipients, write_sealed, write_source)
 from .rotate_key import is_private_text, keyed_if_missing
 from ..programme.circles import CIRCLE_FILE, Circle, circle_folders
 from ..programme.config import Project
 from ..programme.errors import CirclepressError, Location, Problem, Severity
-from ..programme.localfiles import write_private
 
 
 def _folder_of(project: Project, slug: str, circles: tuple[Circle, ...]) -> Path:
@@ -65,11 +64,7 @@ def _seal_files(project: Project, to: list, plain: list[Path]) -> list[Path]:
         if path.name == CIRCLE_FILE and (keyed := keyed_if_missing(data)):
             data = keyed.encode("utf-8")  # a private circle's access.key, written first, sealed with it
         sealed = path.with_name(path.name + AGE_SUFFIX)
-        write_private(sealed, encrypt(data, to), mode=0o644)
-        if decrypt(sealed.read_bytes(), project.shown(sealed)) != data:
-            sealed.unlink()
-            raise CirclepressError([Problem(Location(project.shown(sealed)), "the sealed file did not read back "
-                                            "as the plaintext; the plaintext is kept", "seal it again")])
+        write_sealed(sealed, data, to, project.shown(sealed))
         path.unlink()
         written.append(sealed)
     return written

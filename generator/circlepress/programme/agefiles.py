@@ -218,16 +218,20 @@ def encrypt(data: bytes, to: list) -> bytes:
 
 def write_source(path: Path, text: str, root: Path, shown, check: Callable[[Path], None] | None = None) -> None:
     """Write a circle file back in the form it had (a new one by its name): sealed to the
-    recipients as they are now, or plain; keeps its mode. A sealed file is read back before it
-    replaces the old one; `check(tmp)` (tmp named like the file, so read like it) may refuse it by raising."""
+    recipients as they are now, or plain; keeps its mode. `check(tmp)` (tmp named like the file,
+    so read like it) may refuse it by raising."""
     data = text.encode("utf-8")
-    where = shown(path)
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
     if not is_sealed(path):
         write_private(path, data, mode=mode, check=check)
         return
-    sealed = encrypt(data, recipients(root, path.parent, shown))
+    write_sealed(path, data, recipients(root, path.parent, shown), shown(path), mode, check)
 
+
+def write_sealed(path: Path, data: bytes, to: list, where: str, mode: int = 0o644,
+                 check: Callable[[Path], None] | None = None) -> None:
+    """Seal `data` to `to` at `path`: read back before it replaces anything, so a file that would
+    not open again is never written (nor, by `seal`, its plaintext removed)."""
     def read_back(tmp: Path) -> None:
         if decrypt(tmp.read_bytes(), where) != data:
             raise CirclepressError([Problem(Location(where), "the sealed file did not read back as the text; "
@@ -235,7 +239,7 @@ def write_source(path: Path, text: str, root: Path, shown, check: Callable[[Path
         if check is not None:
             check(tmp)
 
-    write_private(path, sealed, mode=mode, check=read_back, tmp_suffix=AGE_SUFFIX)
+    write_private(path, encrypt(data, to), mode=mode, check=read_back, tmp_suffix=AGE_SUFFIX)
 
 
 def new_identity(path: Path, force: bool = False) -> str:
