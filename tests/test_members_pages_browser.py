@@ -95,10 +95,12 @@ def test_session_cards_on_a_phone_have_headings_a_next_mark_and_tap_targets(serv
 
 # --- the private shell -----------------------------------------------------------------------
 
-STATE_AT_LOAD = """document.addEventListener('DOMContentLoaded', () => {
-  const main = document.querySelector('main');
-  window.__shown = main ? main.innerText : '';
-});"""
+# What the page says the moment private.js marks it as opening (before the key has opened it): a
+# snapshot taken then, not at DOMContentLoaded, which a fast decryption can already have passed.
+STATE_AT_LOAD = """new MutationObserver((changes, observer) => {
+  const main = document.getElementById('main');
+  if (main && main.classList.contains('opening')) { window.__shown = main.innerText; observer.disconnect(); }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['class']});"""
 
 
 def test_a_link_with_a_key_says_opening_while_the_page_opens(served, browser):
