@@ -480,5 +480,19 @@ def decrypt_command(file: Path) -> None:
     sys.stdout.buffer.write(plain)
 
 
+@main.command("schema")
+@click.argument("file", type=click.Choice(["circle.yaml", "circlepress.yaml"]), required=False)
+@click.option("--markdown", is_flag=True, help="Print the configuration reference (docs/configuration.md) instead.")
+def schema_command(file: str | None, markdown: bool) -> None:
+    """Print the JSON Schema of circle.yaml or circlepress.yaml, or with --markdown the configuration
+    reference of both, every key with its type, default and an example (all made from the same schema)."""
+    from .programme.reference import circle_schema, configuration_markdown, site_schema, as_json
+
+    if markdown == (file is not None):
+        raise click.UsageError("give circle.yaml or circlepress.yaml, or --markdown")
+    click.echo(configuration_markdown() if markdown else
+               as_json(circle_schema() if file == "circle.yaml" else site_schema()), nl=False)
+
+
 if __name__ == "__main__":  # `python -m circlepress.cli`, as from a source tree
     main()

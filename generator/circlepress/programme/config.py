@@ -41,15 +41,29 @@ def _check_language(value: str) -> str:
 class SiteConfig(Model):
     """What a programme coordinator sets in `circlepress.yaml`."""
 
-    title: str = Field("Peer-mentoring circles", min_length=1, max_length=MAX_LINE)
-    description: str = "A guide to starting and running peer-mentoring circles."
-    base_url: Annotated[str, AfterValidator(_check_base_url)] = "/"
-    theme: str = Field("default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    language: Annotated[str, AfterValidator(_check_language)] = "en"
-    output: str = Field("_site", min_length=1)
-    content: str = Field("content", min_length=1)
-    sites: str = Field("sites", min_length=1)
-    require_sealed: bool = False  # a private circle's plaintext circle.yaml or page is an error
+    title: str = Field("Peer-mentoring circles", min_length=1, max_length=MAX_LINE,
+                       description="the site's name, in every page's title and header",
+                       examples=["Postdoc peer-mentoring circles"])
+    description: str = Field("A guide to starting and running peer-mentoring circles.",
+                             description="one sentence on the home page and in search results",
+                             examples=["A guide to peer-mentoring circles for early-career researchers."])
+    base_url: Annotated[str, AfterValidator(_check_base_url)] = Field(
+        "/", description="where the site is published: '/', '/repo/' or a full URL (with a host, a sitemap is "
+        "written too); `--base-url` overrides it", examples=["https://user.github.io/repo/"])
+    theme: str = Field("default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+                       description="the folder under themes/ to use; files it lacks come from the default theme",
+                       examples=["ours"])
+    language: Annotated[str, AfterValidator(_check_language)] = Field(
+        "en", description="the pages' language (BCP 47), which also sets how dates and times are written",
+        examples=["en-GB"])
+    output: str = Field("_site", min_length=1, description="the folder the site is written to", examples=["public"])
+    content: str = Field("content", min_length=1, description="the handbook's folder of markdown pages (without it, "
+                         "the stock handbook is used)", examples=["handbook"])
+    sites: str = Field("sites", min_length=1, description="the folder holding one folder per circle",
+                       examples=["circles"])
+    require_sealed: bool = Field(False, description="true: a private circle kept in plain text is an error until "
+                                 "`circlepress seal` seals it (programmes made by `circlepress new` set it)",
+                                 examples=[True])
 
 
 def split_base_url(base_url: str) -> tuple[str, str]:

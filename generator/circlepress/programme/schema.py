@@ -14,7 +14,7 @@ import zoneinfo
 from datetime import date, time
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -151,7 +151,9 @@ def _pad_hour(value: Any) -> Any:
     return value
 
 
-Clock = Annotated[time, BeforeValidator(_pad_hour)]
+# JSON Schema's "time" format is RFC 3339's (with seconds and an offset): editors would flag '16:00'.
+CLOCK_PATTERN = r"^([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+Clock = Annotated[time, BeforeValidator(_pad_hour), WithJsonSchema({"type": "string", "pattern": CLOCK_PATTERN})]
 
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -167,54 +169,63 @@ Status = Literal["todo", "in-progress", "done"]
 
 
 class DateRange(Model):
-    from_: date = Field(alias="from")
-    to: date
+    """A stretch of days, both ends included."""
+
+    from_: date = Field(alias="from", description="the first day", examples=["2027-03-01"])
+    to: date = Field(description="the last day", examples=["2027-03-14"])
 
 
 class Member(Model):
     """A peer in the circle; each member is both mentor and mentee."""
 
-    id: MemberId = Field(description="short id used to name facilitators, e.g. 'ana'")
-    name: Text
-    role: Line = Field("", description="career stage or role, e.g. 'Postdoc, year 3'")
-    department: Line = ""
-    email: Line | None = None
-    profile: Url | None = Field(None, description="link to a profile page")
+    id: MemberId = Field(description="short id used to name facilitators, e.g. 'ana'", examples=["ana-r"])
+    name: Text = Field(description="the member's name as the circle's pages show it", examples=["Ana Ruiz"])
+    role: Line = Field("", description="career stage or role, e.g. 'Postdoc, year 3'", examples=["Postdoc, year 3"])
+    department: Line = Field("", description="department, lab or institute", examples=["Neuroscience"])
+    email: Line | None = Field(None, description="an address the other members can write to",
+                               examples=["ana.ruiz@example.org"])
+    profile: Url | None = Field(None, description="link to a profile page", examples=["https://example.org/people/ana"])
     unavailable: list[date | DateRange] = Field(default_factory=list, description="dates (or from/to ranges) "
-                                                "the member cannot lead a session; the planner respects them")
+                                                "the member cannot lead a session; the planner respects them",
+                                                examples=[["2027-02-11", {"from": "2027-04-01", "to": "2027-04-14"}]])
     co_facilitate_with: list[MemberId] = Field(default_factory=list, description="members they would like "
-                                               "to lead sessions with; the planner pairs them where it can")
+                                               "to lead sessions with; the planner pairs them where it can",
+                                               examples=[["bo"]])
 
 
 class Term(Model):
     """The period the circle commits to."""
 
-    start: date
-    months: int = Field(6, ge=1, le=24)
+    start: date = Field(description="the first day of the term", examples=["2027-01-01"])
+    months: int = Field(6, ge=1, le=24, description="how many months the term lasts", examples=[6])
 
 
 class Defaults(Model):
     """Values a session takes when it does not give its own."""
 
-    start: Clock | None = Field(None, description="24-hour start time, e.g. '16:00' (or '9:30')")
-    duration: Minutes = 90
-    place: Line | None = None
-    online: Url | None = Field(None, description="video-call link")
+    start: Clock | None = Field(None, description="24-hour start time, e.g. '16:00' (or '9:30')", examples=["16:00"])
+    duration: Minutes = Field(90, description="how long a session lasts, in minutes", examples=[90])
+    place: Line | None = Field(None, description="where sessions meet", examples=["Library, room 2.14"])
+    online: Url | None = Field(None, description="video-call link", examples=["https://meet.example.org/our-circle"])
 
 
 class Session(Model):
     """One meeting, led by one or two members."""
 
-    date: date
-    start: Clock | None = None
-    duration: Minutes | None = None
-    place: Line | None = None
-    online: Url | None = None
-    topic: Line | None = None
-    facilitators: list[MemberId] = Field(default_factory=list, description="one or two member ids")
+    date: Annotated[date, Field(description="the day it meets", examples=["2027-01-14"])]
+    start: Clock | None = Field(None, description="24-hour start time, if not defaults.start", examples=["17:30"])
+    duration: Minutes | None = Field(None, description="length in minutes, if not defaults.duration", examples=[60])
+    place: Line | None = Field(None, description="where it meets, if not defaults.place", examples=["Café on level 1"])
+    online: Url | None = Field(None, description="video-call link, if not defaults.online",
+                               examples=["https://meet.example.org/our-circle"])
+    topic: Line | None = Field(None, description="what the session is about", examples=["Writing a first grant"])
+    facilitators: list[MemberId] = Field(default_factory=list, description="one or two member ids: who leads it",
+                                         examples=[["ana-r", "bo"]])
     moved_from: date | None = Field(None, description="the date this session was planned for before it moved "
-                                    "(keeps calendar entries in members' calendars the same event)")
-    cancelled: bool = False
+                                    "(keeps calendar entries in members' calendars the same event)",
+                                    examples=["2027-01-07"])
+    cancelled: bool = Field(False, description="true: the session does not take place (it stays listed, marked "
+                            "cancelled, and leaves members' calendars)", examples=[True])
 
 
 ORDINALS = ("first", "second", "third", "fourth", "last")
@@ -234,68 +245,92 @@ class Repeat(Model):
     """A recurring schedule, expanded into sessions at build time."""
 
     monthly_on: Annotated[str, AfterValidator(_check_monthly)] = Field(
-        description="e.g. 'second thursday': one session a month on that day, at defaults.start")
-    from_: date | None = Field(None, alias="from", description="first possible date (default: term start)")
-    until: date | None = Field(None, description="last possible date (default: end of the term)")
+        description="e.g. 'second thursday': one session a month on that day, at defaults.start",
+        examples=["second thursday"])
+    from_: date | None = Field(None, alias="from", description="first possible date (default: term start)",
+                               examples=["2027-02-01"])
+    until: date | None = Field(None, description="last possible date (default: end of the term)",
+                               examples=["2027-06-30"])
 
 
 class Planning(Model):
     """What `circlepress plan` aims for."""
 
-    facilitators_per_session: int = Field(1, ge=1, le=2)
+    facilitators_per_session: int = Field(1, ge=1, le=2, description="how many members `circlepress plan` "
+                                          "puts in charge of each session", examples=[2])
 
 
 class Topic(Model):
-    title: Text
-    notes: str | None = Field(None, description="markdown")
-    proposed_by: MemberId | None = None
+    """A subject the circle wants to discuss."""
+
+    title: Text = Field(description="the topic in a few words", examples=["Negotiating a first contract"])
+    notes: str | None = Field(None, description="markdown: questions, reading, anything to prepare",
+                              examples=["Bring one offer letter, names removed."])
+    proposed_by: MemberId | None = Field(None, description="the id of the member who suggested it", examples=["bo"])
 
 
 class Signature(Model):
-    member: MemberId
-    date: date
+    """One member's agreement to the confidentiality agreement."""
+
+    member: MemberId = Field(description="the member's id", examples=["ana-r"])
+    date: Annotated[date, Field(description="the day they agreed", examples=["2027-01-14"])]
 
 
 class Agreement(Model):
     """The confidentiality agreement; without `text`, the programme's default applies."""
 
-    text: str | None = Field(None, description="markdown; leave out to adopt the programme's default")
-    agreed: list[Signature] = Field(default_factory=list)
+    text: str | None = Field(None, description="markdown; leave out to adopt the programme's default",
+                             examples=["What is said in the circle stays in the circle."])
+    agreed: list[Signature] = Field(default_factory=list, description="who has agreed, and when",
+                                    examples=[[{"member": "ana-r", "date": "2027-01-14"}]])
 
 
 class StepProgress(Model):
-    status: Status = "todo"
-    note: str | None = None
+    """How far the circle is with one step of the guide."""
+
+    status: Status = Field("todo", description="todo, in-progress or done", examples=["done"])
+    note: str | None = Field(None, description="a short note on the step, shown with its progress",
+                             examples=["Agreed at the first meeting"])
 
 
 class NamedLink(Model):
-    title: Text
-    url: Url
+    """A link with a title."""
+
+    title: Text = Field(description="what the link is, as shown", examples=["Shared reading list"])
+    url: Url = Field(description="where it goes", examples=["https://example.org/reading"])
 
 
 class Links(Model):
-    chat: Url | None = Field(None, description="the circle's online space: chat group or mailing list")
-    evaluation: Url | None = Field(None, description="the evaluation form (step 12)")
-    other: list[NamedLink] = Field(default_factory=list)
+    """Where the circle meets online, its evaluation form and any other links."""
+
+    chat: Url | None = Field(None, description="the circle's online space: chat group or mailing list",
+                             examples=["https://chat.example.org/our-circle"])
+    evaluation: Url | None = Field(None, description="the evaluation form (step 12)",
+                                   examples=["https://forms.example.org/our-circle"])
+    other: list[NamedLink] = Field(default_factory=list, description="any other links, each with a title",
+                                   examples=[[{"title": "Shared reading list", "url": "https://example.org/reading"}]])
 
 
 class Joining(Model):
     """For people looking for a circle: shown on the public circles list (never for a private circle)."""
 
     open: bool | None = Field(None, description="true: the circle takes new members now; false: it is full "
-                              "for this term; leave out to say neither")
+                              "for this term; leave out to say neither", examples=[True])
     how: Line | None = Field(None, description="one line on how to join, e.g. 'Write to the organiser and come "
-                             "to a session'")
-    contact: Url | None = Field(None, description="whom to ask: a mailto: address or a web page")
+                             "to a session'", examples=["Write to the organiser and come to a session"])
+    contact: Url | None = Field(None, description="whom to ask: a mailto: address or a web page",
+                                examples=["mailto:circles@example.org"])
 
 
 class Access(Model):
     """How members open a private circle's pages."""
 
     key: CircleKey | None = Field(None, repr=False, description="the circle's random key (written by `circlepress new "
-                                  "circle` and `circlepress rotate`): its folder and keys derive from it")
+                                  "circle` and `circlepress rotate`): its folder and keys derive from it",
+                                  examples=["EXAMPLEkeyEXAMPLEkeyEXAMPLEkeyEXAMPLEkey123"])
     passphrase: str | None = Field(None, min_length=12, description="optional: members type this "
-                                   "memorable phrase instead of using a key in the link")
+                                   "memorable phrase instead of using a key in the link",
+                                   examples=["quiet river seven lanterns"])
     version: SkipJsonSchema[Any] = Field(None, exclude=True)  # removed: reported by `circles.access_problems`
 
 
@@ -305,26 +340,47 @@ class CircleSpec(Model):
     model_config = ConfigDict(title="circlepress circle.yaml", json_schema_extra={
         "$schema": "https://json-schema.org/draft/2020-12/schema"})
 
-    name: Text
-    slug: Line | None = Field(None, description="URL name; defaults to the folder name")
-    description: str = ""
-    visibility: Literal["public", "private"] = "private"
-    timezone: TimeZone
-    term: Term
-    defaults: Defaults = Defaults()
-    members: list[Member] = Field(default_factory=list, max_length=MAX_MEMBERS)
-    repeat: Repeat | None = None
-    sessions: list[Session] = Field(default_factory=list, max_length=MAX_SESSIONS)
-    planning: Planning = Planning()
+    name: Text = Field(description="the circle's name", examples=["Early Independence Circle"])
+    slug: Line | None = Field(None, description="URL name; defaults to the folder name", examples=["early-independence"])
+    description: str = Field("", description="one sentence on who the circle is for",
+                             examples=["Postdocs preparing to lead their own group."])
+    visibility: Literal["public", "private"] = Field(
+        "private", description="private: encrypted, opened only with the circle's link; public: listed on the site",
+        examples=["public"])
+    timezone: TimeZone = Field(description="IANA time zone of the sessions' times, e.g. Europe/London",
+                               examples=["Europe/London"])
+    term: Term = Field(description="the period the circle commits to", examples=[{"start": "2027-01-01", "months": 6}])
+    defaults: Defaults = Field(Defaults(), description="values a session takes when it does not give its own",
+                               examples=[{"start": "16:00", "duration": 90, "place": "Library, room 2.14"}])
+    members: list[Member] = Field(default_factory=list, max_length=MAX_MEMBERS,
+                                  description="the circle's peers, each both mentor and mentee",
+                                  examples=[[{"id": "ana-r", "name": "Ana Ruiz", "role": "Postdoc, year 3"}]])
+    repeat: Repeat | None = Field(None, description="a monthly rule instead of listing every date",
+                                  examples=[{"monthly_on": "second thursday"}])
+    sessions: list[Session] = Field(default_factory=list, max_length=MAX_SESSIONS,
+                                    description="the meetings of the term (with `repeat`, only those that add "
+                                    "something: a topic, facilitators, a move, a cancellation)",
+                                    examples=[[{"date": "2027-01-14", "topic": "Goals for the term",
+                                                "facilitators": ["ana-r"]}]])
+    planning: Planning = Field(Planning(), description="what `circlepress plan` aims for",
+                               examples=[{"facilitators_per_session": 2}])
     evaluations: list[date] = Field(default_factory=list, description="when to send the evaluation form "
-                                    "(step 12); default: after the middle and the last session")
-    topics: list[Topic] = Field(default_factory=list)
-    agreement: Agreement = Agreement()
+                                    "(step 12); default: after the middle and the last session",
+                                    examples=[["2027-03-25", "2027-06-24"]])
+    topics: list[Topic] = Field(default_factory=list, description="subjects the circle wants to discuss",
+                                examples=[[{"title": "Negotiating a first contract", "proposed_by": "bo"}]])
+    agreement: Agreement = Field(Agreement(), description="the confidentiality agreement (step 6) and who agreed",
+                                 examples=[{"agreed": [{"member": "ana-r", "date": "2027-01-14"}]}])
     progress: dict[Annotated[int, Field(ge=1, le=99)], StepProgress] = Field(
-        default_factory=dict, description="setup progress per step number")
-    links: Links = Links()
-    joining: Joining = Joining()
-    access: Access = Access()
+        default_factory=dict, description="setup progress per step number",
+        examples=[{6: {"status": "done"}, 8: {"status": "in-progress", "note": "Two dates left"}}])
+    links: Links = Field(Links(), description="the circle's online space, evaluation form and other links",
+                         examples=[{"chat": "https://chat.example.org/our-circle"}])
+    joining: Joining = Field(Joining(), description="for people looking for a circle: shown on the public "
+                             "circles list (never for a private circle)",
+                             examples=[{"open": True, "contact": "mailto:circles@example.org"}])
+    access: Access = Field(Access(), description="private circles: the circle's key and optional passphrase",
+                           examples=[{"key": "EXAMPLEkeyEXAMPLEkeyEXAMPLEkeyEXAMPLEkey123"}])
 
 
 def circle_json_schema() -> str:

@@ -13,6 +13,7 @@ from ..programme.errors import CirclepressError, Location, Problem
 from ..private.keys import new_key
 from ..programme.resources import packaged
 from ..programme.schedule import add_months
+from ..programme.reference import site_json_schema
 from ..programme.schema import circle_json_schema
 from .selfwheel import WHEEL_NAME, wheel_of_self
 
@@ -226,7 +227,9 @@ def new_programme(folder: Path, today: date | None = None) -> list[str]:
         "README.md": (STARTER / "README.md").read_text("utf-8"),
         ".github/workflows/pages.yml": (STARTER / "workflows" / "pages.yml").read_text("utf-8"),
         "schema/circle.schema.json": circle_json_schema(),
-        ".vscode/settings.json": '{\n  "yaml.schemas": {"./schema/circle.schema.json": ["sites/*/circle.yaml"]}\n}\n',
+        "schema/circlepress.schema.json": site_json_schema(),
+        ".vscode/settings.json": '{\n  "yaml.schemas": {"./schema/circle.schema.json": ["sites/*/circle.yaml"],\n'
+                                 '                  "./schema/circlepress.schema.json": ["circlepress.yaml"]}\n}\n',
         "sites/our-first-circle/circle.yaml": circle_template(
             "our-first-circle", today or date.today(),
             "# yaml-language-server: $schema=../../schema/circle.schema.json\n", public=True),
