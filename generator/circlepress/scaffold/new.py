@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -124,7 +125,7 @@ CONFIG_FILE = "circlepress.yaml"
 
 def programme_around(folder: Path) -> Path | None:
     """The nearest programme folder (one holding circlepress.yaml) that is FOLDER or holds it."""
-    folder = Path(folder).absolute()
+    folder = Path(os.path.abspath(folder))  # `..` taken out, so `new ../x` run in a programme looks beside it
     return next((f for f in (folder, *folder.parents) if (f / CONFIG_FILE).is_file()), None)
 
 
@@ -143,7 +144,7 @@ def missing_programme(root: Path) -> str | None:
 def nested_programme(folder: Path) -> str | None:
     """Why `circlepress new FOLDER` is refused inside a programme (most likely `new circle FOLDER`
     was meant), or None."""
-    around = programme_around(Path(folder).absolute().parent)
+    around = programme_around(Path(os.path.abspath(folder)).parent)
     if around is None:
         return None
     return (f"{folder} is inside the programme {around}, so no programme was written. "
