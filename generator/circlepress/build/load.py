@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..programme.circles import Circle, load_circle, load_circles
+from ..programme.circles import NO_FORM, Circle, load_circle, load_circles
 from ..programme.config import Project
 from ..programme.errors import CirclepressError, Problem
 from ..programme.handbook import Handbook, load_handbook
@@ -84,7 +84,9 @@ def _loaded(project: Project, memo: Memo, to_seal: bool = False) -> tuple[Guide,
     guide = load_guide(project, memo)
     circles, found = load_circles(project.sites_dir, project.shown, guide.steps, guide.agreement, memo,
                                   require_sealed=project.config.require_sealed and not to_seal)
-    problems = list(guide.problems) + list(found)
+    if project.config.evaluation.form:  # every circle has the programme's form
+        found = [p for p in found if not (p.message == NO_FORM and not p.is_error)]
+    problems = project.config_problems() + list(guide.problems) + list(found)
     if guide.handbook is not None:
         problems += circle_page_problems(project, circles)
     return guide, circles, problems
