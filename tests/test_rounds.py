@@ -148,3 +148,21 @@ def test_links_evaluation_without_a_form_notes_how_to_set_one(make_site):
 
 def test_the_config_default_is_three_weeks():
     assert Evaluation().open_days == 21 and Evaluation().form is None
+
+
+def test_the_starters_commented_evaluation_block_works_once_uncommented(tmp_path):
+    """`circlepress new`: the example circle's own link is a template, and the config's commented
+    `evaluation:` block, uncommented, gives every new circle a form (no 'no evaluation form' warning)."""
+    root = tmp_path / "prog"
+    assert _run("new", str(root)).exit_code == 0
+    assert "?circle={circle}&round={round}" in (root / "sites/our-first-circle/circle.yaml").read_text("utf-8")
+    assert _run("new", "circle", "lab-x", "--root", str(root)).exit_code == 0
+    config = root / "circlepress.yaml"
+    text = config.read_text("utf-8")
+    block = text[text.index("# evaluation:"):]
+    config.write_text(text.replace(block, "\n".join(line[2:] for line in block.splitlines()) + "\n"), "utf-8")
+    config.write_text(config.read_text("utf-8").replace("require_sealed: true", "require_sealed: false"), "utf-8")
+    result = _run("check", "--root", str(root))  # (the new circle is not sealed: no identity in a test)
+    assert result.exit_code == 0, result.stderr
+    assert "evaluation" not in result.stderr
+    assert load_project(root).config.evaluation.open_days == 21
