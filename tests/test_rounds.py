@@ -166,3 +166,15 @@ def test_the_starters_commented_evaluation_block_works_once_uncommented(tmp_path
     assert result.exit_code == 0, result.stderr
     assert "evaluation" not in result.stderr
     assert load_project(root).config.evaluation.open_days == 21
+
+
+def test_editing_a_circle_in_a_programme_with_a_form_does_not_ask_for_one(make_site):
+    """`circlepress edit` checks the saved file as `check` does: the programme's form counts."""
+    from circlepress.live.edit import edit_problems
+
+    root = make_site({"circlepress.yaml": CONFIG, "sites/lab-a/circle.yaml": PLAIN})
+    path = root / "sites/lab-a/circle.yaml"
+    assert not [p for p in edit_problems(load_project(root), path, path) if "evaluation form" in p.message]
+    (root / "circlepress.yaml").write_text("title: Circles\n")
+    assert [p.message for p in edit_problems(load_project(root), path, path) if "evaluation form" in p.message] \
+        == ["this circle has no evaluation form"]
