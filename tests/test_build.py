@@ -108,7 +108,7 @@ def test_step_pages_show_the_circles_own_data(tmp_path):
     calendar = (steps / "08-make-a-calendar" / "index.html").read_text()
     assert "Supervising your first student" in calendar and "Tomás Herrera" in calendar
     assert "Sessions fixed for the whole term." in calendar  # its progress note
-    assert "imaging-circle-evaluation" in (steps / "12-evaluate-your-impact" / "index.html").read_text()
+    assert "The form for round 1 opens on" in (steps / "12-evaluate-your-impact" / "index.html").read_text()
     agreement = open_page(site, PRIVATE, "steps/06-define-goals-and-expectations/index.html")
     assert "We keep what is said in this circle within the circle." in agreement
     public = (site / "steps" / "08-make-a-calendar" / "index.html").read_text()
@@ -248,19 +248,19 @@ def test_a_source_that_cannot_be_read_is_located_not_a_traceback(tmp_path):
 
 
 def test_a_circles_home_shows_its_evaluation_form_and_next_date(tmp_path, make_site):
-    """Issue 16 point 8: the form (or "not set yet") and the next evaluation date, on the home."""
+    """Issue 16 point 8, as issue 18 made it: the next round's date while no round is open (its
+    form's link only while it is: tests/test_rounds.py), or "not set yet"."""
     home = (build_example(tmp_path / "site") / "circles" / "imaging-and-data" / "index.html").read_text()
     block = home.split('<section aria-labelledby="evaluation-heading"', 1)[1].split("</section>", 1)[0]
-    assert '<a class="button" href="https://forms.example.org/imaging-circle-evaluation">Open the evaluation ' \
-        'form</a>' in block
-    assert 'Next evaluation: <time datetime="2027-03-11">Thursday 11 March 2027</time>.' in block
+    assert 'Next evaluation: round 1 opens on <time datetime="2027-03-11">Thursday 11 March 2027</time>; ' \
+        "its form's link appears here then." in block and "<a " not in block
     no_form = "".join(line for line in VALID_CIRCLE.splitlines(keepends=True) if not line.startswith("links:"))
     project = make_site({"sites/lab-a/circle.yaml": no_form})
     build(load_project(project, output=tmp_path / "bare"), now=NOW)
     bare = (tmp_path / "bare" / "circles" / "lab-a" / "index.html").read_text()
     block = bare.split('<section aria-labelledby="evaluation-heading"', 1)[1].split("</section>", 1)[0]
     assert "The evaluation form is not set yet." in block and "<a " not in block
-    assert 'Next evaluation: <time datetime="2027-03-11">Thursday 11 March 2027</time>.' in block  # the last session
+    assert 'Round 1 is open until <time datetime="2027-03-03">Wednesday 3 March 2027</time>.' in block  # from 11 Feb
 
 
 def test_the_circles_list_says_who_takes_members_how_to_join_and_when_it_next_meets(tmp_path, make_site):

@@ -6,7 +6,8 @@ of a LOWER rank only; folders of the same rank do not import each other):
   4  cli             the commands
   3  live            serve, watch, build --watch, edit
   2  build, scaffold from a loaded programme to files; `new`
-  1  private, calendar  keys, sealing, share links; ICS and the rota (both may use programme)
+  1  private, calendar, evaluation  keys, sealing, share links; ICS and the rota; evaluation rounds and
+                     their form links (all may use programme)
   0  programme       reading the inputs: imports nothing above it
 Imports under `if TYPE_CHECKING:` are for type hints only and are not counted."""
 
@@ -16,7 +17,8 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "generator" / "circlepress"
-RANK = {"__init__": 6, "__main__": 5, "cli": 4, "live": 3, "build": 2, "scaffold": 2, "private": 1, "calendar": 1, "programme": 0}
+RANK = {"__init__": 6, "__main__": 5, "cli": 4, "live": 3, "build": 2, "scaffold": 2, "private": 1, "calendar": 1,
+        "evaluation": 1, "programme": 0}
 
 
 def _folder(module: str) -> str | None:

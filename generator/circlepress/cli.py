@@ -179,10 +179,15 @@ def check_command(root: Path, strict: bool) -> None:
 @click.option("--qr", "qr_slug", default=None, metavar="SLUG", help="Also draw this circle's link as a QR code.")
 @click.option("--svg", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --qr: write the QR code to this SVG file instead of the terminal.")
-def links_command(root: Path, base_url: str | None, qr_slug: str | None, svg: Path | None) -> None:
+@click.option("--evaluation", "evaluation_slug", default=None, metavar="SLUG", is_flag=False, flag_value="",
+              help="List this circle's evaluation rounds instead: each round's number, dates and form link.")
+def links_command(root: Path, base_url: str | None, qr_slug: str | None, svg: Path | None,
+                  evaluation_slug: str | None) -> None:
     """List every circle's address: public URLs and private circles' share links.
 
     A private link carries the key to the circle's pages after '#': send it to members only.
+    With --evaluation SLUG, list that circle's evaluation rounds and each round's form link
+    (it names the circle's folder and the round, never a member).
     """
     from .private.share_links import circle_links, qr_text, write_qr_svg
     from .build.load import load_site
@@ -192,6 +197,11 @@ def links_command(root: Path, base_url: str | None, qr_slug: str | None, svg: Pa
         links = circle_links(site.project, site.circles)
     except CirclepressError as exc:
         _fail(exc)
+    if evaluation_slug is not None:
+        if qr_slug or svg:
+            raise click.UsageError("--evaluation lists a circle's rounds; use --qr without it")
+        _evaluation_links(project, site.circles, evaluation_slug)
+        return
     if svg and not qr_slug:
         raise click.UsageError("--svg needs --qr SLUG")
     if qr_slug:  # a QR code is shown on a shared screen: print that circle's link alone
@@ -212,6 +222,34 @@ def links_command(root: Path, base_url: str | None, qr_slug: str | None, svg: Pa
             click.echo(f"Wrote the QR code for {qr_slug} to {svg}")
         else:
             click.echo(qr_text(chosen.url))
+
+
+def _evaluation_links(project, circles, slug: str) -> None:
+    """`links --evaluation SLUG`: the circle's rounds, one line each, with the round's form link."""
+    from .evaluation.rounds import circle_folder, form_template, round_links
+    from .programme.validation import suggest
+
+    names = sorted(circle_folder(c) for c in circles)
+    if not slug:
+        raise click.UsageError("name the circle: `circlepress links --evaluation SLUG`, one of "
+                               + (", ".join(names) or "(no circles yet)"))
+    circle = next((c for c in circles if slug in (circle_folder(c), c.slug)), None)
+    if circle is None:
+        raise click.BadParameter(f"no circle '{slug}' ({suggest(slug, names) if names else 'there are no circles yet'})",
+                                 param_hint="--evaluation")
+    config = project.config.evaluation
+    rounds = round_links(circle, config)
+    template = form_template(circle, config)
+    source = "its own 'links: evaluation:'" if circle.spec.links.evaluation else "circlepress.yaml's 'evaluation: form:'"
+    click.echo(f"{circle_folder(circle)}: {_count(len(rounds), 'evaluation round')}, each open {config.open_days} days "
+               f"or until the next round; form: {source if template else 'none'}")
+    for r in rounds:
+        click.echo(f"  round {r.number}  {r.opens} to {r.closes}  {r.link or '(no form link)'}")
+    if not rounds:
+        click.echo("  no rounds yet: they follow from the sessions, or list dates under 'evaluations:'")
+    if not template:
+        click.echo("Note: no form link; set 'evaluation: form:' in circlepress.yaml (with {circle} and {round}) "
+                   "or the circle's 'links: evaluation:'.", err=True)
 
 
 @main.command("rotate")

@@ -209,7 +209,7 @@ LISTING = "public_circles"  # what a template names to list the public circles w
 def _site_digest(view) -> str:
     """What every page may show of the site as a whole: config, navigation, public circles' names."""
     parts = (view.title, view.description, view.language, view.base_path, view.origin, view.nav,
-             tuple((c.slug, c.url, c.name, c.description) for c in view.public_circles))
+             tuple((c.slug, c.url, c.name, c.description) for c in view.public_circles), view.evaluation)
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..programme.circles import Circle, load_circle, load_circles
+from ..programme.circles import NO_FORM, Circle, load_circle, load_circles
 from ..programme.config import Project
 from ..programme.errors import CirclepressError, Problem
 from ..programme.handbook import Handbook, load_handbook
@@ -62,6 +62,14 @@ def load_guide(project: Project, memo: Memo = NoMemo()) -> Guide:
     return Guide(handbook, example, tuple(problems))
 
 
+def in_programme(project: Project, problems) -> list[Problem]:
+    """A circle's problems as its programme sees them: no 'no evaluation form' warning when
+    circlepress.yaml gives every circle the programme's form."""
+    if not project.config.evaluation.form:
+        return list(problems)
+    return [p for p in problems if not (p.message == NO_FORM and not p.is_error)]
+
+
 def circle_page_problems(project: Project, circles: tuple[Circle, ...]) -> list[Problem]:
     """Unknown shortcodes in circles' own pages."""
     return check_shortcodes(make_environment(project.theme_dirs), [p.body for c in circles for p in c.pages])
@@ -84,7 +92,7 @@ def _loaded(project: Project, memo: Memo, to_seal: bool = False) -> tuple[Guide,
     guide = load_guide(project, memo)
     circles, found = load_circles(project.sites_dir, project.shown, guide.steps, guide.agreement, memo,
                                   require_sealed=project.config.require_sealed and not to_seal)
-    problems = list(guide.problems) + list(found)
+    problems = project.config_problems() + list(guide.problems) + in_programme(project, found)
     if guide.handbook is not None:
         problems += circle_page_problems(project, circles)
     return guide, circles, problems

@@ -18,6 +18,7 @@ from ..programme.circles import Circle
 from ..programme.errors import CirclepressError, Location, Problem
 from ..programme.handbook import Handbook, HandbookPage
 from ..programme.markdown import NOTES, Anchor, Fragments, PageLink, Shortcode, Slot
+from ..evaluation.rounds import RoundLink, form_template, names_round, round_links
 from ..calendar.ics import calendar_path, data_url, google_link, outlook_link, subscribe_links
 from ..programme.schedule import Meeting, evaluation_dates, held, next_meeting, rotation
 from ..programme.urls import absolute_url, relative_url
@@ -93,6 +94,7 @@ def _environment(theme_dirs: tuple[Path, ...], live: bool) -> jinja2.Environment
     env.globals.update(csp=Markup(CSP), url=_url, fill=_fill, navigation=_navigation,
                        next_meeting=_next_meeting, rotation=_rotation, ics_href=_ics_href, google_link=_google,
                        outlook_link=_outlook, feed_links=_feed_links, evaluation_dates=_evaluations,
+                       evaluation=_evaluation,
                        sessions_data=_sessions_data)
     return env
 
@@ -172,6 +174,33 @@ def _feed_links(ctx: jinja2.runtime.Context, circle: Circle) -> dict[str, str] |
 
 def _evaluations(circle: Circle):
     return evaluation_dates(circle.spec, circle.meetings)
+
+
+@dataclass(frozen=True)
+class _EvaluationView:
+    """What a circle's pages show of its evaluation rounds at the build time `today`."""
+
+    rounds: tuple[RoundLink, ...]
+    open: RoundLink | None  # the round whose window holds today
+    next: RoundLink | None  # the first round still to open
+    has_form: bool
+    link: str | None  # for the links and evaluation shortcodes: the open round's, or a link naming no round
+
+
+@jinja2.pass_context
+def _evaluation(ctx: jinja2.runtime.Context, circle: Circle) -> _EvaluationView:
+    config = ctx["site"].evaluation
+    today = ctx["now"].date()
+
+    def make() -> _EvaluationView:
+        all_rounds = round_links(circle, config)
+        now_open = next((r for r in all_rounds if r.round.is_open(today)), None)
+        coming = next((r for r in all_rounds if r.opens > today), None)
+        template = form_template(circle, config)
+        link = now_open.link if now_open else template if template and not names_round(template) else None
+        return _EvaluationView(all_rounds, now_open, coming, bool(template), link)
+
+    return ctx["renderer"].once(("evaluation", id(circle), today), make)
 
 
 def _sessions_data(circle: Circle, now: datetime) -> dict:

@@ -11,6 +11,7 @@ from ..programme.config import Project
 from ..programme.errors import Problem
 from ..programme.handbook import Handbook
 from ..programme.schedule import held
+from ..programme.schema import Evaluation
 from .render import Output
 
 
@@ -76,11 +77,13 @@ class SiteView:
     nav: tuple[NavItem, ...]
     public_circles: tuple[PublicCircle, ...]
     generator: str = f"circlepress {__version__}"
+    evaluation: Evaluation = Evaluation()  # the programme's form link and round length (issue 18)
 
 
 def make_view(config, base_path: str, origin: str, handbook: Handbook, public: tuple[PublicCircle, ...]) -> SiteView:
     nav = tuple(NavItem(p.meta.title, p.url, p.meta.step, p.meta.draft) for p in handbook.pages)
-    return SiteView(config.title, config.description, config.language, base_path, origin, nav, public)
+    return SiteView(config.title, config.description, config.language, base_path, origin, nav, public,
+                    evaluation=config.evaluation)
 
 
 def handbook_outputs(handbook: Handbook) -> list[Output]:

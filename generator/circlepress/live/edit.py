@@ -73,7 +73,7 @@ def private_copy(text: str, name: str) -> Iterator[Path]:
 
 def edit_problems(project: Project, path: Path, edited: Path) -> list[Problem]:
     """The circle's own checks (as `check` makes them) with `edited` in place of `path`, located at `path`."""
-    from ..build.load import load_guide
+    from ..build.load import in_programme, load_guide
 
     guide = load_guide(project)
     shown = project.shown(path)
@@ -81,7 +81,7 @@ def edit_problems(project: Project, path: Path, edited: Path) -> list[Problem]:
     files = [edited if f == path else f for f in files]
     where = lambda p: shown if p == edited else project.shown(p)  # noqa: E731
     _, problems = load_circle(files[0], where, guide.steps, guide.agreement, pages=files[1:])
-    return problems
+    return in_programme(project, problems)
 
 
 @dataclass(frozen=True)

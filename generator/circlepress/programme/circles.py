@@ -19,7 +19,7 @@ from .memo import Memo, NoMemo, value_stamp
 from .schedule import Meeting, add_months, held, meetings, term_end, term_last_day
 
 from .strength import PASSPHRASE_GUESSES, weakness
-from .schema import KEY_PATTERN, MAX_SESSIONS, SESSIONS_HINT, CircleSpec, StepProgress
+from .schema import FORM_HINT, KEY_PATTERN, MAX_SESSIONS, SESSIONS_HINT, CircleSpec, StepProgress, form_unmatched
 from .source import Document, escaping_link, load_yaml, split_front_matter
 from .urls import NAME_HINT, name_problem
 from .validation import suggest, validate, validate_partly
@@ -29,6 +29,7 @@ PAGE_SUFFIX = ".md"
 SAFE_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # used with fullmatch only
 RESERVED_PAGES = {"index", "calendar", "topics", "agreement", "steps"}
 MIN_COMPLETE_SESSIONS = 3
+NO_FORM = "this circle has no evaluation form"
 
 Shown = Callable[[Path], str]
 
@@ -201,11 +202,12 @@ def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
             problems.append(_err(doc, ("access", "passphrase"), f"the passphrase is too easy to guess, {why}",
                                  "use four or more random words that have nothing to do with the circle, "
                                  "e.g. picked with dice from a word list"))
-    if not spec.links.evaluation:
+    if not spec.links.evaluation:  # dropped by `build.load` when circlepress.yaml gives every circle's form
         at = ("links",) if "links" in spec.model_fields_set else ()
-        problems.append(_err(doc, at, "this circle has no evaluation form",
-                             "add 'links: evaluation: https://...' with the form's address (step 12); "
-                             "the circle's home shows it", key=bool(at), severity=Severity.WARNING))
+        problems.append(_err(doc, at, NO_FORM, "add 'links: evaluation: https://...' with the form's address "
+                             "(step 12); the circle's home shows it", key=bool(at), severity=Severity.WARNING))
+    elif unmatched := form_unmatched(spec.links.evaluation):
+        problems.append(_err(doc, ("links", "evaluation"), unmatched, FORM_HINT, severity=Severity.WARNING))
     problems += _rotation_warnings(spec, doc, schedule)
     return problems
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from .errors import CirclepressError, Location, Problem
+from .errors import CirclepressError, Location, Problem, Severity
 from .resources import packaged
-from .schema import MAX_LINE, Model
+from .schema import FORM_HINT, MAX_LINE, Evaluation, Model, form_unmatched
 from .source import Document, load_yaml, published_files, read_text
 from .urls import unseen
 from .validation import validate
@@ -64,6 +64,10 @@ class SiteConfig(Model):
     require_sealed: bool = Field(False, description="true: a private circle kept in plain text is an error until "
                                  "`circlepress seal` seals it (programmes made by `circlepress new` set it)",
                                  examples=[True])
+    evaluation: Evaluation = Field(default_factory=Evaluation, description="evaluation rounds: the form link "
+                                   "every circle's rounds use and how long a round stays open (step 12)",
+                                   examples=[{"form": "https://forms.example.org/f?circle={circle}&round={round}",
+                                              "open_days": 21}])
 
 
 def split_base_url(base_url: str) -> tuple[str, str]:
@@ -84,6 +88,18 @@ class Project:
     theme_dirs: tuple[Path, ...]
     output_dir: Path
     drafts: bool = False  # `--drafts`: publish pages marked `draft: true`, marked as drafts
+    config_doc: Document | None = field(default=None, compare=False, repr=False)  # to locate a setting
+
+    def config_at(self, *keys: str | int) -> Location:
+        """Where a setting is in circlepress.yaml (its file's start when it is not written there)."""
+        return self.config_doc.locate(keys) if self.config_doc is not None else Location(CONFIG_NAME)
+
+    def config_problems(self) -> list[Problem]:
+        """Warnings about circlepress.yaml's values: a form link whose answers cannot be matched."""
+        form = self.config.evaluation.form
+        if form and (unmatched := form_unmatched(form)):
+            return [Problem(self.config_at("evaluation", "form"), unmatched, FORM_HINT, Severity.WARNING)]
+        return []
 
     @property
     def origin(self) -> str:
@@ -147,7 +163,7 @@ def load_project(root: Path, *, base_url: str | None = None, output: Path | None
                 if folder.resolve() not in _STOCK]  # the copies packaged with circlepress are fine
     if any(problems):
         raise CirclepressError([p for p in problems if p])
-    return Project(root, config, content, sites, themes, out, drafts)
+    return Project(root, config, content, sites, themes, out, drafts, doc)
 
 
 _STOCK = {packaged("content").resolve(), packaged("themes/default").resolve()}

@@ -300,13 +300,100 @@ class NamedLink(Model):
     url: Url = Field(description="where it goes", examples=["https://example.org/reading"])
 
 
+# A form link's placeholders (issue 18): a round's link names the circle and the round, never the member.
+FORM_PLACEHOLDERS = ("circle", "round")
+MEMBER_PLACEHOLDERS = ("member", "id", "name", "email", "person", "user", "respondent", "member_id", "member_name")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+FORM_HINT = "put {circle} and {round} where the form's prefilled link holds those two answers, e.g. " \
+    "'&entry.111={circle}&entry.222={round}' (Google Forms) or '&r1a2b={circle}&r3c4d={round}' (Microsoft Forms)"
+
+
+def form_placeholders(template: str) -> list[str]:
+    """The names between braces in a form link, in order ('{circle}' -> 'circle')."""
+    return _PLACEHOLDER.findall(template)
+
+
+def fill_form(template: str, values: dict[str, str]) -> str:
+    """The form link with each placeholder replaced by its value, percent-encoded."""
+    from urllib.parse import quote
+
+    return _PLACEHOLDER.sub(lambda m: quote(values[m.group(1)], safe=""), template)
+
+
+# Services whose links can carry prefilled answers: a plain link to one of them is a template left unfilled.
+PREFILL_HOSTS = ("docs.google.com", "forms.office.com", "forms.microsoft.com")
+
+
+def form_unmatched(template: str) -> str | None:
+    """The warning for a form link whose answers cannot be told apart by circle and round, or None:
+    a template with one placeholder of the two, or a Google or Microsoft form's link with neither
+    (another service's plain link may ask members for the circle and round itself)."""
+    from urllib.parse import urlsplit
+
+    used = form_placeholders(template)
+    missing = [f"{{{name}}}" for name in FORM_PLACEHOLDERS if name not in used]
+    try:
+        host = (urlsplit(template).hostname or "").lower()
+    except ValueError:
+        host = ""
+    if not missing or (len(missing) == 2 and host not in PREFILL_HOSTS):
+        return None
+    return f"the evaluation form link has no {' or '.join(missing)}, so its answers cannot be matched to a " \
+        f"{'circle and round' if len(missing) == 2 else missing[0].strip('{}')}"
+
+
+def _check_form(value: str) -> str:
+    """A form link template: only {circle} and {round}; never a placeholder that names the member."""
+    for name in form_placeholders(value):
+        if name.strip().lower() in MEMBER_PLACEHOLDERS:
+            raise PydanticCustomError(
+                "member_placeholder", "the evaluation form link names the member with '{{name}}'",
+                {"name": name, "hint": "a round's link identifies the circle and the round, never who answers; "
+                 "remove it and keep {circle} and {round}"})
+        if name not in FORM_PLACEHOLDERS:
+            close = difflib.get_close_matches(name, FORM_PLACEHOLDERS, n=1)
+            raise PydanticCustomError(
+                "unknown_placeholder", "unknown placeholder '{{name}}' in the evaluation form link",
+                {"name": name, "hint": (f"did you mean '{{{close[0]}}}'? " if close else "")
+                 + "the placeholders are {circle} (the circle's folder name) and {round} (1, 2, ...)"})
+    if value.count("{") != value.count("}"):
+        raise PydanticCustomError("unbalanced_brace", "the evaluation form link has an unmatched brace",
+                                  {"hint": "write placeholders as {circle} and {round}, or %7B and %7D for a "
+                                   "brace the form itself needs"})
+    return _check_url(value)
+
+
+FormUrl = Annotated[str, AfterValidator(_check_form), Field(max_length=2000, json_schema_extra={"format": "uri"})]
+
+
+def _check_open_days(value: int) -> int:
+    if not 1 <= value <= 366:
+        raise PydanticCustomError("bad_open_days", "a round cannot stay open {value} days",
+                                  {"value": value, "hint": "write a number of days from 1 to 366, e.g. 21 for "
+                                   "three weeks; a round also closes the day before the next one opens"})
+    return value
+
+
+class Evaluation(Model):
+    """The programme's evaluation rounds (`evaluation:` in circlepress.yaml)."""
+
+    form: FormUrl | None = Field(None, description="every circle's form link; {circle} and {round} are filled "
+                                 "in per round (a circle's own 'links: evaluation:' overrides it)",
+                                 examples=["https://docs.google.com/forms/d/e/ID/viewform?usp=pp_url"
+                                           "&entry.111={circle}&entry.222={round}"])
+    open_days: Annotated[int, AfterValidator(_check_open_days)] = Field(
+        21, description="how many days a round stays open, from its date (it closes earlier, the day before "
+        "the next round opens)", examples=[14])
+
+
 class Links(Model):
     """Where the circle meets online, its evaluation form and any other links."""
 
     chat: Url | None = Field(None, description="the circle's online space: chat group or mailing list",
                              examples=["https://chat.example.org/our-circle"])
-    evaluation: Url | None = Field(None, description="the evaluation form (step 12)",
-                                   examples=["https://forms.example.org/our-circle"])
+    evaluation: FormUrl | None = Field(None, description="the evaluation form (step 12); {circle} and {round} "
+                                       "are filled in per round, and it overrides the programme's form",
+                                       examples=["https://forms.example.org/our-circle?circle={circle}&round={round}"])
     other: list[NamedLink] = Field(default_factory=list, description="any other links, each with a title",
                                    examples=[[{"title": "Shared reading list", "url": "https://example.org/reading"}]])
 

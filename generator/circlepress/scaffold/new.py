@@ -84,7 +84,7 @@ progress:
 
 links:
   # chat: https://chat.example.org/your-circle
-  # evaluation: https://forms.example.org/your-form
+  # evaluation: https://forms.example.org/your-form?circle={{circle}}&round={{round}}   # else circlepress.yaml's
   other: []
 
 # The circle's own random key: its private link comes from it. Never share this file;
@@ -116,7 +116,8 @@ def circle_template(slug: str, today: date, schema: str = "", *, public: bool = 
         return text
     text = text.replace("visibility: private", "visibility: public", 1)
     # The fictional example links a fictional form, so it checks clean; a new circle is asked for its own.
-    text = text.replace("  # evaluation: https://forms.example.org/your-form", "  evaluation: https://forms.example.org/your-form", 1)
+    text = text.replace("  # evaluation: https://forms.example.org/your-form?circle={circle}&round={round}   # else circlepress.yaml's",
+                        "  evaluation: https://forms.example.org/your-form?circle={circle}&round={round}", 1)
     return schema + PUBLIC_EXAMPLE + text[len(schema):text.index("# The circle's own random key")].rstrip() + "\n"
 
 
