@@ -77,3 +77,25 @@ def test_an_old_address_redirects_in_chromium(served, browser, old, new):
         assert page.locator("h1").first.is_visible()
     finally:
         page.close()
+
+
+def test_redirects_are_not_in_the_sitemap(served):
+    site, _ = served
+    sitemap = (site / "sitemap.xml").read_text() if (site / "sitemap.xml").is_file() else ""
+    redirect = (site / "steps/10-foster-community/index.html").read_text()
+    assert 'content="noindex"' in redirect and '<link rel="canonical"' in redirect
+    assert 'url=../../steps/foster-community/' in redirect and '<a href="../../steps/foster-community/' in redirect
+    if sitemap:
+        assert "steps/foster-community/" in sitemap and "10-foster-community" not in sitemap
+
+
+def test_render_sitemap_leaves_out_old_addresses():
+    from types import SimpleNamespace
+
+    from circlepress.build.sitemap import render_sitemap
+
+    view = SimpleNamespace(base_path="/", origin="https://example.org", moved=("steps/10-x/",),
+                           public_circles=(SimpleNamespace(url="circles/a/"),))
+    xml = render_sitemap(view, ["steps/x/index.html", "steps/10-x/index.html", "circles/a/steps/10-x/index.html",
+                                "circles/a/steps/x/index.html"]).decode()
+    assert "steps/x/" in xml and "10-x" not in xml

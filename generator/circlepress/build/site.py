@@ -76,11 +76,14 @@ class SiteView:
     nav: tuple[NavItem, ...]
     public_circles: tuple[PublicCircle, ...]
     generator: str = f"circlepress {__version__}"
+    moved: tuple[str, ...] = ()  # handbook pages' old addresses (`aliases:`): redirects, not in the sitemap
 
 
 def make_view(config, base_path: str, origin: str, handbook: Handbook, public: tuple[PublicCircle, ...]) -> SiteView:
     nav = tuple(NavItem(p.meta.title, p.url, p.meta.step, p.meta.draft) for p in handbook.pages)
-    return SiteView(config.title, config.description, config.language, base_path, origin, nav, public)
+    moved = tuple(folder for p in handbook.pages for folder, _ in p.aliases)
+    return SiteView(config.title, config.description, config.language, base_path, origin, nav, public,
+                    moved=moved)
 
 
 def handbook_outputs(handbook: Handbook) -> list[Output]:
