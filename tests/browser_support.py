@@ -52,8 +52,11 @@ def build_example_site(parent: Path) -> Path:
     return out
 
 
-def html_files(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*.html") if p.is_file())
+def html_files(site: Path, redirects: bool = True) -> list[Path]:
+    """The site's pages; without `redirects`, not the pages at old addresses (`aliases:`), which
+    navigate on to the page they name."""
+    return sorted(p for p in site.rglob("*.html") if p.is_file()
+                  and (redirects or 'http-equiv="refresh"' not in p.read_text("utf-8")))
 
 
 def have_java() -> bool:

@@ -105,13 +105,13 @@ def test_404_links_are_base_prefixed(tmp_path):
 def test_step_pages_show_the_circles_own_data(tmp_path):
     site = build_example(tmp_path / "site")
     steps = site / "circles" / "imaging-and-data" / "steps"
-    calendar = (steps / "08-make-a-calendar" / "index.html").read_text()
+    calendar = (steps / "make-a-calendar" / "index.html").read_text()
     assert "Supervising your first student" in calendar and "Tomás Herrera" in calendar
     assert "Sessions fixed for the whole term." in calendar  # its progress note
-    assert "The form for round 1 opens on" in (steps / "12-evaluate-your-impact" / "index.html").read_text()
-    agreement = open_page(site, PRIVATE, "steps/06-define-goals-and-expectations/index.html")
+    assert "The form for round 1 opens on" in (steps / "evaluate-your-impact" / "index.html").read_text()
+    agreement = open_page(site, PRIVATE, "steps/define-goals-and-expectations/index.html")
     assert "We keep what is said in this circle within the circle." in agreement
-    public = (site / "steps" / "08-make-a-calendar" / "index.html").read_text()
+    public = (site / "steps" / "make-a-calendar" / "index.html").read_text()
     assert "Example circle" in public and "Tomás" not in public
 
 

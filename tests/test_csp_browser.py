@@ -21,7 +21,7 @@ from test_private_browser import PRIVATE, link, wait_opened
 TIMEOUT = 15_000
 HEAD = re.compile(r'<head>\s*<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
 PIXEL = "https://tracker.example/pixel.gif"
-STEP = "steps/08-make-a-calendar/"
+STEP = "steps/make-a-calendar/"
 ORIGINS = ("http://127.0.0.1:", "file:", "data:")
 
 
@@ -94,7 +94,7 @@ def tracked(tmp_path_factory):
     shutil.copytree(REPO / "content", root / "content")
     shutil.copytree(REPO / "sites", root / "sites")
     (root / "circlepress.yaml").write_text("title: Test\n")
-    step = root / "content/steps/08-make-a-calendar.md"
+    step = root / "content/steps/make-a-calendar.md"
     text = step.read_text("utf-8") + f"\nA pixel: ![]({PIXEL})\n"
     step.write_text(text, "utf-8")
     result = build(load_project(root, output=root / "_site"), now=NOW)
@@ -104,7 +104,7 @@ def tracked(tmp_path_factory):
 def test_the_build_warns_about_a_remote_image(tracked):
     _, warnings, line = tracked
     assert [w for w in warnings if PIXEL in w] == [
-        f"content/steps/08-make-a-calendar.md:{line}:14: warning: image '{PIXEL}' is on another host, and the "
+        f"content/steps/make-a-calendar.md:{line}:14: warning: image '{PIXEL}' is on another host, and the "
         "pages' Content-Security-Policy blocks it (copy the image into content/ and give its path)"]
 
 

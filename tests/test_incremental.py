@@ -99,10 +99,10 @@ CHANGES = ["title", "body", "template", "remove-circle", "private-circle", "conf
 def make_change(project, change: str) -> None:
     """One kind of edit a coordinator or an organiser makes."""
     if change == "title":
-        step = project / "content/steps/07-ask-for-commitment.md"
+        step = project / "content/steps/ask-for-commitment.md"
         step.write_text(step.read_text().replace("title: Ask for commitment", "title: Ask for a promise"))
     elif change == "body":
-        step = project / "content/steps/08-make-a-calendar.md"
+        step = project / "content/steps/make-a-calendar.md"
         step.write_text(step.read_text().replace("Do it quickly", "Do it fast"))
     elif change == "template":
         override = project / "themes/default/templates/shortcodes/evaluation.html"
@@ -313,7 +313,7 @@ def test_an_edited_template_is_compiled_again(project):
     template's name (and even its size) must still show."""
     override = project / "themes/default/templates/shortcodes/evaluation.html"
     override.parent.mkdir(parents=True)
-    page = project / "_site/steps/12-evaluate-your-impact/index.html"
+    page = project / "_site/steps/evaluate-your-impact/index.html"
     for text in ("First", "Again"):
         override.write_text(f"<p>{text} evaluation.</p>\n")
         rebuild(project)

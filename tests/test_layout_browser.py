@@ -18,11 +18,11 @@ AXE = REPO / "node_modules/axe-core/axe.min.js"
 TIMEOUT_MS = 20_000
 WIDTHS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 A4_PX = 794  # 210 mm at 96 px per inch
-PUBLIC = {"handbook home": "", "step": "steps/08-make-a-calendar/", "circles list": "circles/",
+PUBLIC = {"handbook home": "", "step": "steps/make-a-calendar/", "circles list": "circles/",
           "circle home": "circles/imaging-and-data/", "calendar": "circles/imaging-and-data/calendar/",
           "topics": "circles/imaging-and-data/topics/", "agreement": "circles/imaging-and-data/agreement/",
-          "circle step": "circles/imaging-and-data/steps/08-make-a-calendar/", "404": "no/such/page/"}
-PRIVATE = {"private home": "", "private calendar": "calendar/", "private step": "steps/08-make-a-calendar/"}
+          "circle step": "circles/imaging-and-data/steps/make-a-calendar/", "404": "no/such/page/"}
+PRIVATE = {"private home": "", "private calendar": "calendar/", "private step": "steps/make-a-calendar/"}
 
 # The page, and every scrolling box on it, as wide as it is shown (nothing behind a sideways scroll).
 SIDEWAYS_JS = """() => {

@@ -65,7 +65,7 @@ def test_new_programme_builds_checks_clean_and_ignores_its_output(tmp_path):
     for name in ("circlepress.yaml", ".gitignore", ".gitattributes", "recipients.txt", "README.md",
                  ".github/workflows/pages.yml",
                  f"vendor/{WHEEL_NAME}", "vendor/SHA256SUMS",
-                 "pages-requirements.txt", "content/index.md", "content/steps/08-make-a-calendar.md",
+                 "pages-requirements.txt", "content/index.md", "content/steps/make-a-calendar.md",
                  "sites/our-first-circle/circle.yaml", "schema/circle.schema.json"):
         assert (folder / name).is_file(), name
     checked = run("check", "--root", str(folder), "--strict")
@@ -137,8 +137,8 @@ def _project_with(make_site, page: str):
 @pytest.mark.parametrize("body, where, message", [
     ("See [the list](../nowhere/list.html).\n", "5:16", "link '../nowhere/list.html' points to nowhere/list.html, "
                                                          "which the build does not write"),
-    ("See [step 8](steps/08-make-a-calendar.md#no-such-part).\n", "5:14",
-     "link '../steps/08-make-a-calendar/index.html#no-such-part': steps/08-make-a-calendar/index.html has no "
+    ("See [step 8](steps/make-a-calendar.md#no-such-part).\n", "5:14",
+     "link '../steps/make-a-calendar/index.html#no-such-part': steps/make-a-calendar/index.html has no "
      "element with id 'no-such-part'"),
     ("See [ours](../p/{token}/index.html).\n", "5:12", "link '../p/{token}/index.html' points into a private circle "
                                                        "from a public page"),
@@ -170,7 +170,7 @@ def test_what_hosts_expect(tmp_path):
     assert '<link rel="canonical" href="https://user.github.io/repo/">' in home
     assert '<link rel="icon" href="assets/favicon.svg"' in home and (out / "assets/favicon.svg").is_file()
     assert "Sitemap: https://user.github.io/repo/sitemap.xml" in (out / "robots.txt").read_text()
-    assert "<loc>https://user.github.io/repo/steps/08-make-a-calendar/</loc>" in (out / "sitemap.xml").read_text()
+    assert "<loc>https://user.github.io/repo/steps/make-a-calendar/</loc>" in (out / "sitemap.xml").read_text()
     not_found = (out / "404.html").read_text()
     assert 'href="/repo/assets/style.css"' in not_found and "canonical" not in not_found
     for base in ("/repo/", "https://circles.example.org/"):

@@ -40,12 +40,12 @@ def _axe(page) -> list[str]:
 def test_no_wcag_21_aa_violations(site, browser):
     require_tool(AXE.is_file(), "axe-core (npm ci --ignore-scripts)")
     _, base = site
-    public = ["", "steps/08-make-a-calendar/", "circles/", "circles/imaging-and-data/",
+    public = ["", "steps/make-a-calendar/", "circles/", "circles/imaging-and-data/",
               "circles/imaging-and-data/calendar/", "circles/imaging-and-data/topics/",
-              "circles/imaging-and-data/agreement/", "circles/imaging-and-data/steps/06-define-goals-and-expectations/",
+              "circles/imaging-and-data/agreement/", "circles/imaging-and-data/steps/define-goals-and-expectations/",
               "no/such/page/"]
     keys = keys_for("early-independence")
-    private = ["", "calendar/", "agreement/", "steps/08-make-a-calendar/"]
+    private = ["", "calendar/", "agreement/", "steps/make-a-calendar/"]
     found = []
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
@@ -77,7 +77,8 @@ def test_linkinator_finds_no_broken_link_in_the_served_site(site):
     assert code == 0 and report["passed"] and not broken, "\n".join(broken)
     crawled = {link["url"].split("/repo/", 1)[-1] for link in report["links"] if link["state"] == "OK"}
     public = {p.relative_to(built).as_posix() for p in built.rglob("*.html")
-              if not p.relative_to(built).as_posix().startswith(("p/", "404"))}
+              if not p.relative_to(built).as_posix().startswith(("p/", "404"))
+              and 'http-equiv="refresh"' not in p.read_text()}  # redirects at old addresses: linked from nowhere
     assert public <= crawled | {p.removesuffix("index.html") for p in crawled}, public - crawled
 
 
@@ -98,7 +99,8 @@ def test_linkinator_catches_a_deliberately_broken_link(make_site, tmp_path):
 
 def test_every_page_with_its_assets_stays_under_100_kb(site, browser):
     built, base = site
-    pages = sorted(p.relative_to(built).as_posix() for p in built.rglob("*.html"))
+    pages = sorted(p.relative_to(built).as_posix() for p in built.rglob("*.html")
+                   if 'http-equiv="refresh"' not in p.read_text())  # a redirect loads the page it names
     keys = keys_for("early-independence")
     context = browser.new_context()
     page = context.new_page()

@@ -78,18 +78,26 @@ class SiteView:
     public_circles: tuple[PublicCircle, ...]
     generator: str = f"circlepress {__version__}"
     evaluation: Evaluation = Evaluation()  # the programme's form link and round length (issue 18)
+    moved: tuple[str, ...] = ()  # handbook pages' old addresses (`aliases:`): redirects, not in the sitemap
 
 
 def make_view(config, base_path: str, origin: str, handbook: Handbook, public: tuple[PublicCircle, ...]) -> SiteView:
     nav = tuple(NavItem(p.meta.title, p.url, p.meta.step, p.meta.draft) for p in handbook.pages)
+    moved = tuple(folder for p in handbook.pages for folder, _ in p.aliases)
     return SiteView(config.title, config.description, config.language, base_path, origin, nav, public,
-                    evaluation=config.evaluation)
+                    evaluation=config.evaluation, moved=moved)
 
 
 def handbook_outputs(handbook: Handbook) -> list[Output]:
     """The public handbook: every page once, shortcodes showing the example circle."""
     return [Output(p.url + "index.html", "page.html", page=p, body=p.body, title=p.meta.title)
-            for p in handbook.pages]
+            for p in handbook.pages] + redirect_outputs("", handbook.pages, None)
+
+
+def redirect_outputs(base: str, pages, circle: Circle | None) -> list[Output]:
+    """A redirect page at each old address (`aliases:`) of `pages`, under `base`."""
+    return [Output(base + folder + "index.html", "redirect.html", circle=circle, page=p, title=p.meta.title,
+                   extra=(("target", base + p.url),)) for p in pages for folder, _ in p.aliases]
 
 
 def circle_outputs(circle: Circle, handbook: Handbook) -> list[Output]:
@@ -104,6 +112,8 @@ def circle_outputs(circle: Circle, handbook: Handbook) -> list[Output]:
     ]
     outputs += [Output(base + p.url + "index.html", "circle/step.html", circle=circle, page=p, body=p.body,
                        title=p.meta.title) for p in handbook.steps]
+    if not circle.is_private:  # a private circle's pages sit under keyed names: no redirect there (yet)
+        outputs += redirect_outputs(base, handbook.steps, circle)
     outputs += [Output(f"{base}{p.path}/index.html", "circle/page.html", circle=circle, body=p.body,
                        title=p.meta.title) for p in circle.pages]
     return outputs

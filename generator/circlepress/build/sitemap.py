@@ -18,7 +18,9 @@ def is_listed(path: str) -> bool:
 def render_sitemap(view, paths: Iterable[str]) -> bytes:
     """A sitemap of the public pages among `paths` (every output file), with absolute URLs (the
     base URL must name the host), in path order."""
-    folders = sorted(p.removesuffix("index.html") for p in paths if is_listed(p))
+    moved = {base + folder for folder in getattr(view, "moved", ()) for base in
+             ("", *(c.url for c in view.public_circles))}  # redirect pages at old addresses
+    folders = sorted(f for f in (p.removesuffix("index.html") for p in paths if is_listed(p)) if f not in moved)
     rows = "".join(f"  <url><loc>{escape(absolute_url(f, view.base_path, view.origin))}</loc></url>\n"
                    for f in folders)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -33,6 +34,7 @@ class PageMeta(Model):
     order: int = 100
     draft: bool = False
     slug: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    aliases: list[str] = Field(default_factory=list)  # old addresses, each given a redirect page
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class HandbookPage:
     body: Fragments
     url: str  # output folder relative to the site root, '' for the home page
     digest: str = ""  # of the source file: what the page's outputs depend on
+    aliases: tuple[tuple[str, Location], ...] = ()  # (old folder, where its alias is written): redirects
 
     @property
     def is_step(self) -> bool:
@@ -67,6 +70,26 @@ class Handbook:
         return next((p for p in self.pages if p.source == source), None)
 
 
+_NUMBER_PREFIX = re.compile(r"^[0-9]+[-_]")
+
+
+def step_identity(page: "HandbookPage") -> str:
+    """What names a step for good (its address's last part): `foster-community` for
+    `steps/10-foster-community.md`; its place in the order comes from `step:` alone."""
+    return page.url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def alias_folder(alias: str) -> str | None:
+    """An alias as the site-relative folder it names (`steps/10-x/`), None when it leaves the site."""
+    path = alias.strip().strip("/")
+    if not path or alias.startswith(("/", "\\")) or "\\" in alias or ":" in alias or "?" in alias or "#" in alias:
+        return None
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    return path + "/"
+
+
 def _url_for(source: str, meta: PageMeta) -> str:
     path = PurePosixPath(source).with_suffix("")
     parts = list(path.parts)
@@ -74,6 +97,8 @@ def _url_for(source: str, meta: PageMeta) -> str:
         parts.pop()
     elif meta.slug:
         parts[-1] = meta.slug
+    elif meta.step is not None:  # a step's identity: its file name without a number prefix
+        parts[-1] = _NUMBER_PREFIX.sub("", parts[-1]) or parts[-1]
     return "/".join(parts) + "/" if parts else ""
 
 
@@ -86,7 +111,9 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
         return None, list(exc.problems)
     parsed = parse_markdown(front.body, shown, source_dir=PurePosixPath(source).parent.as_posix(),
                             first_line=front.body_line)
-    page = HandbookPage(source, meta, parsed.fragments, _url_for(source, meta), digest)
+    aliases = tuple((folder, front.meta.locate(("aliases", i))) for i, alias in enumerate(meta.aliases)
+                    if (folder := alias_folder(alias)) is not None and not _reserved(folder))
+    page = HandbookPage(source, meta, parsed.fragments, _url_for(source, meta), digest, aliases)
     problems = list(parsed.problems)
     if _reserved(page.url):
         problems.append(Problem(Location(shown), f"the page would be published at '{page.url}', which circlepress uses",
@@ -94,6 +121,16 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
     elif why := name_problem(page.url):
         where = front.meta.locate(("slug",)) if meta.slug else Location(shown)
         problems.append(Problem(where, f"the page would be published at '{page.url}': {why}", NAME_HINT))
+    for i, alias in enumerate(meta.aliases):
+        folder = alias_folder(alias)
+        if folder is None:
+            problems.append(Problem(front.meta.locate(("aliases", i)),
+                                    f"the alias '{alias}' is not an address inside the site",
+                                    "write the old address relative to the site root, e.g. steps/10-foster-community/"))
+        elif _reserved(folder):
+            problems.append(Problem(front.meta.locate(("aliases", i)),
+                                    f"the alias '{alias}' is inside '{folder.split('/')[0]}/', which circlepress uses",
+                                    "remove the alias"))
     return page, problems
 
 
@@ -187,6 +224,14 @@ def _check_pages(pages: list[HandbookPage], drafts: set[str], content_dir: Path,
                                     "rename one file or change its slug"))
         seen_steps.setdefault(page.meta.step, page.source)
         seen_urls.setdefault(page.url, page.source)
+    for page in pages:
+        for folder, where in page.aliases:
+            if folder in seen_urls:
+                what = "that page itself" if seen_urls[folder] == page.source else seen_urls[folder]
+                problems.append(Problem(where, f"the alias '{folder}' is the address of {what}",
+                                        "remove the alias: a redirect there would replace the page"))
+                continue
+            seen_urls[folder] = f"an alias in {page.source}"
         for slot in page.body.slots:
             if isinstance(slot, PageLink) and slot.target not in sources:
                 hint = "that page is a draft" if slot.target in drafts else suggest(slot.target, sources)
