@@ -23,7 +23,7 @@ from ..calendar.ics import CircleCalendar, Published, calendar_path, make_calend
 from ..programme.circles import Circle
 from ..programme.errors import CirclepressError, Location, Problem
 from ..programme.handbook import Handbook
-from ..programme.markdown import PageLink, Shortcode
+from ..programme.markdown import FileLink, PageLink, Shortcode
 from ..programme.memo import value_stamp
 from ..private.keys import Sealer, read_sealed, unb64
 from .render import Output, Renderer, make_environment
@@ -260,7 +260,7 @@ def _source_of(out: Output, renderer: Renderer) -> tuple[str, dict[str, Location
     links: dict[str, Location] = {}
     for body in bodies:  # the page's own body first; a link written twice is shown where it is first written
         for href, where in (*body.links, *((renderer.page_href(slot, out), slot.location) for slot in body.slots
-                                           if isinstance(slot, PageLink))):
+                                           if isinstance(slot, (PageLink, FileLink)))):
             links.setdefault(href, where)
     where = out.body.source if out.body is not None else out.circle.source if out.circle else f"template {out.template}"
     return where, links, tuple(dict.fromkeys((where, *((out.circle.source,) if out.circle else ()))))
