@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from circlepress.programme.markdown import PageLink, parse_markdown
+from circlepress.programme.markdown import FileLink, PageLink, parse_markdown
 from circlepress.programme.schema import circle_json_schema
 
 from conftest import REPO
@@ -23,6 +23,17 @@ def test_links_to_pages_are_resolved_from_the_source_folder():
     parsed = parse_markdown("[next](09-focus.md#plans) and [home](../index.md)", "steps/08.md", source_dir="steps")
     links = [s for s in parsed.fragments.slots if isinstance(s, PageLink)]
     assert [(link.target, link.fragment) for link in links] == [("steps/09-focus.md", "plans"), ("index.md", "")]
+
+
+def test_files_beside_a_page_are_resolved_from_its_folder_or_from_content():
+    text = "![a](../images/a.png) [b](/forms/b%20c.pdf#page=2) ![c](c.svg) [out](../../x.png)"
+    parsed = parse_markdown(text, "content/steps/08.md", source_dir="steps", files=True)
+    files = [(s.target, s.fragment, s.location.column) for s in parsed.fragments.slots if isinstance(s, FileLink)]
+    at = lambda written: text.index("(" + written) + 2  # noqa: E731 - the column the link's path starts at
+    assert files == [("images/a.png", "", at("../images")), ("forms/b c.pdf", "page=2", at("/forms")),
+                     ("steps/c.svg", "", at("c.svg"))]
+    assert [(p.location.column, p.message.split(" leads")[0]) for p in parsed.problems] == \
+        [(at("../../x"), "link '../../x.png'")]
 
 
 def test_unsafe_links_are_located_errors_and_never_rendered():

@@ -23,7 +23,7 @@ from ..calendar.ics import CircleCalendar, Published, calendar_path, make_calend
 from ..programme.circles import Circle
 from ..programme.errors import CirclepressError, Location, Problem
 from ..programme.handbook import Handbook
-from ..programme.markdown import PageLink, Shortcode
+from ..programme.markdown import FileLink, PageLink, Shortcode
 from ..programme.memo import value_stamp
 from ..private.keys import Sealer, read_sealed, unb64
 from .render import Output, Renderer, make_environment
@@ -260,7 +260,7 @@ def _source_of(out: Output, renderer: Renderer) -> tuple[str, dict[str, Location
     links: dict[str, Location] = {}
     for body in bodies:  # the page's own body first; a link written twice is shown where it is first written
         for href, where in (*body.links, *((renderer.page_href(slot, out), slot.location) for slot in body.slots
-                                           if isinstance(slot, PageLink))):
+                                           if isinstance(slot, (PageLink, FileLink)))):
             links.setdefault(href, where)
     where = out.body.source if out.body is not None else out.circle.source if out.circle else f"template {out.template}"
     return where, links, tuple(dict.fromkeys((where, *((out.circle.source,) if out.circle else ()))))
@@ -268,6 +268,7 @@ def _source_of(out: Output, renderer: Renderer) -> tuple[str, dict[str, Location
 
 PARALLEL_FROM = 300  # fewer pages than this render faster in one process than in a pool
 _JOB: tuple = ()  # what forked workers render from: set just before the pool starts
+MEMBERS = "\0members:"  # marks a private page's plaintext in a unit's results (`--strict` checks it, in memory)
 
 
 @dataclass(frozen=True)
@@ -295,8 +296,9 @@ def calendar_files(circle: Circle, calendar: CircleCalendar) -> dict[str, bytes]
 
 def _run(unit: _Unit) -> list[tuple[str, object]]:
     """Render a unit's files; with a sink (a staging folder) write them there and return their rows."""
-    renderer, sealer, todo, sink = _JOB
+    renderer, sealer, todo, sink, members = _JOB
     done: list[tuple[str, bytes]] = []
+    plain: list[tuple[str, object]] = []
     if unit.calendar is not None:
         circle = renderer.calendars.by_slug[unit.calendar]
         done += calendar_files(circle, renderer.calendars[unit.calendar]).items()
@@ -305,9 +307,11 @@ def _run(unit: _Unit) -> list[tuple[str, object]]:
         html = renderer.render(out)
         if out.circle is not None and out.circle.is_private:
             epoch = renderer.once(("epoch", out.circle.slug), lambda: seal_epoch(out.circle, renderer.now))
+            if members:  # what members see once it is opened; never written anywhere
+                plain.append((MEMBERS + out.path, html.encode("utf-8")))
             html = renderer.render_shell(out, sealer.seal(out.circle.slug, out.path, html, epoch))
         done.append((out.path, html.encode("utf-8")))
-    return [(path, sink.put(path, data)) for path, data in done] if sink is not None else done
+    return plain + ([(path, sink.put(path, data)) for path, data in done] if sink is not None else done)
 
 
 def seal_epoch(circle: Circle, now: datetime) -> str:
@@ -332,10 +336,11 @@ def _watch_parent(parent: int) -> None:
 
 def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], calendar_slugs: list[str],
                 jobs: int, progress: Callable[[int, int], None] | None,
-                sink: Staging | None, meanwhile: Callable[[], None]) -> list[tuple[str, object]]:
+                sink: Staging | None, meanwhile: Callable[[], None],
+                members: dict[str, bytes] | None = None) -> list[tuple[str, object]]:
     """Render `todo` and the due calendar files, across `jobs` forked processes when there is
     enough to share, calling `meanwhile` while they work. Returns (path, bytes), or (path, row)
-    for what went to the sink."""
+    for what went to the sink; with `members`, each private page's plaintext goes there."""
     global _JOB
     units = _units(todo, calendar_slugs)
     parallel = jobs > 1 and len(todo) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods()
@@ -343,7 +348,7 @@ def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], c
     rendered = 0
     if parallel:
         renderer.warm(todo)  # templates compiled once, before the workers fork
-    _JOB = (renderer, sealer, todo, sink)
+    _JOB = (renderer, sealer, todo, sink, members is not None)
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=_watch_parent,
                                  initargs=(os.getpid(),)) if parallel \
@@ -355,7 +360,11 @@ def _render_all(renderer: Renderer, sealer: Sealer | None, todo: list[Output], c
                 if parallel:
                     meanwhile()
                 for unit, part in zip(units, rendered_units):
-                    results += part
+                    for path, made in part:
+                        if path.startswith(MEMBERS):
+                            members[path[len(MEMBERS):]] = made
+                        else:
+                            results.append((path, made))
                     rendered += len(unit.outputs)
                     if progress:
                         progress(rendered, len(todo))
@@ -376,11 +385,14 @@ def render_site(site: Site, now: datetime, previous_out: Path | None = None,
                 progress: Callable[[int, int], None] | None = None, memo: RenderMemo | None = None,
                 sources: dict[str, str] | None = None, jobs: int = 1,
                 sink: Staging | None = None, meanwhile: Callable[[], None] = lambda: None,
-                public: tuple[PublicCircle, ...] | None = None, circles_only: bool = False) -> dict[str, bytes | None]:
+                public: tuple[PublicCircle, ...] | None = None, circles_only: bool = False,
+                members: dict[str, bytes] | None = None) -> dict[str, bytes | None]:
     """Every output file's bytes, keyed by path relative to the output folder.
 
     `previous_out` is the last build's output, read for the calendars' SEQUENCE numbers;
-    `sources`, when given, receives the source file behind each page (for messages). With a
+    `sources`, when given, receives the source file behind each page (for messages), and
+    `members` every private page's plaintext, as its members see it (each is rendered again for
+    it, even when unchanged; it stays in memory, for `--strict` to check). With a
     `memo` that does not hold bytes, an unchanged output's value is None: the previous file stands.
     With a `sink` (a staging folder), rendered files are written there by whoever rendered them;
     their value is None too (the sink keeps their rows). `meanwhile` is called once, while the
@@ -444,11 +456,12 @@ def render_site(site: Site, now: datetime, previous_out: Path | None = None,
             deps[out.path] = memo.deps[out.path]
         else:
             deps[out.path] = "" if fresh else _dependencies(out, templates, renderer, site_digest, sealer)
-        if not reuse(out.path, deps[out.path]):
+        opened = members is not None and out.circle is not None and out.circle.is_private
+        if opened or not reuse(out.path, deps[out.path]):
             todo.append(out)
         if sources is not None:
             sources[out.path] = _source_of(out, renderer)
-    for path, made in _render_all(renderer, sealer, todo, calendar_due, jobs, progress, sink, meanwhile):
+    for path, made in _render_all(renderer, sealer, todo, calendar_due, jobs, progress, sink, meanwhile, members):
         files[path] = None if sink is not None else made
         if sink is not None:
             sink.rows[path] = made

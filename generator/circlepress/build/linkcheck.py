@@ -1,5 +1,6 @@
 """`build --strict`'s check of the output itself: every local link and asset resolves to a
-written file, every #fragment exists, and no public page links to a private circle."""
+written file, every #fragment exists, and no public page links to a private circle; private
+pages are checked twice, as the sealed shell everyone gets and as the page members open."""
 
 from __future__ import annotations
 
@@ -80,14 +81,19 @@ def _target(link: str, page: str, base_path: str, origin: str = "") -> tuple[str
 
 def check_output(files: dict[str, bytes], base_path: str, private_roots: tuple[str, ...],
                  sources: dict[str, tuple[str, dict[str, Location], tuple[str, ...]]], origin: str = "",
-                 root: Path | None = None) -> list[Problem]:
+                 root: Path | None = None, members: dict[str, bytes] | None = None) -> list[Problem]:
     """Every broken link, missing fragment and public link to a private circle, located where the
     source writes it: its markdown, else the first place a source file of the page (under `root`)
-    holds the link's text (a circle.yaml value a template shows), else the page's source file."""
+    holds the link's text (a circle.yaml value a template shows), else the page's source file.
+    `members` holds private pages' plaintext (never written): checked too, as members see them,
+    and their ids are what links into them reach."""
     pages = {path: _parse(data) for path, data in files.items() if path.endswith(".html")}
+    opened = {path: _parse(data) for path, data in (members or {}).items()}
     problems = []
     written = functools.lru_cache(maxsize=None)(lambda where: _read(root / where) if root else "")
-    for path, page in sorted(pages.items()):
+    checked = [(path, page, "") for path, page in sorted(pages.items())] + \
+        [(path, page, " (as its members see it, opened)") for path, page in sorted(opened.items())]
+    for path, page, seen in checked:
         is_private = path.startswith(private_roots)
         where, located, searched = sources.get(path, (path, {}, ()))
         for link, line in page.links:
@@ -101,13 +107,13 @@ def check_output(files: dict[str, bytes], base_path: str, private_roots: tuple[s
                 message = f"link '{link}' points to {file}, which the build does not write"
             elif not is_private and file.startswith(private_roots):
                 message = f"link '{link}' points into a private circle from a public page"
-            elif fragment and file in pages and fragment not in pages[file].ids:
+            elif fragment and file in pages and fragment not in pages[file].ids | (opened[file].ids if file in opened else set()):
                 message = f"link '{link}': {file} has no element with id '{fragment}'"
             else:
                 continue
             found = (_find(written(name), name, link) for name in searched)
             at = located.get(link) or next(filter(None, found), Location(where))
-            problems.append(Problem(at, f"{path}:{line}: {message}",
+            problems.append(Problem(at, f"{path}{seen}:{line}: {message}",
                                     "fix the link in this source, or the page it should reach"))
     return problems
 

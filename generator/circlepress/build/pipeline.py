@@ -68,13 +68,15 @@ def build_time() -> datetime:
 
 
 def _check_output(files: dict[str, bytes | None], out: Path, site: Site,
-                  sources: dict[str, tuple[str, dict[str, Location], tuple[str, ...]]]) -> None:
+                  sources: dict[str, tuple[str, dict[str, Location], tuple[str, ...]]],
+                  members: dict[str, bytes] | None = None) -> None:
     """`--strict`: links, fragments and the private boundary of the whole output (unchanged
-    pages are read from the previous output, which they are)."""
+    pages are read from the previous output, which they are), and of every private page as its
+    members see it once it is opened (`members`: their plaintext, rendered in memory)."""
     pages = {k: v if v is not None else (out / k).read_bytes() for k, v in files.items() if k.endswith(".html")}
     private_roots = (PRIVATE_ROOT,) if any(c.is_private for c in site.circles) else ()
     problems = check_output({**{k: b"" for k in files}, **pages}, site.project.base_path, private_roots, sources,
-                            site.project.origin, site.project.root)
+                            site.project.origin, site.project.root, members or {})
     if problems:
         raise CirclepressError(problems)
 
@@ -180,11 +182,14 @@ def _build(project: Project, strict: bool, now: datetime, progress: Callable[[in
             site = load_site(project, strict=strict, memo=memo)
             sources: dict[str, str] | None = {} if strict else None  # for the output check's messages
             memos: list[bytes] = []  # the state's largest part, pickled while the workers render
+            members: dict[str, bytes] | None = {} if strict else None  # private pages' plaintext, in memory only
             files = render_site(site, now, out, progress, memo=render, sources=sources, jobs=jobs,
-                                sink=None if strict else staging, meanwhile=lambda: memos.extend(memo.parts()))
+                                sink=None if strict else staging, meanwhile=lambda: memos.extend(memo.parts()),
+                                members=members)
             circles = len(site.circles)
             if strict:  # check the output itself before anything is written
-                _check_output(files, out, site, sources)
+                _check_output(files, out, site, sources, members)
+                members = None
         if staging is None:
             # Written in place: until the new state is saved, no state may vouch for the output
             # (a build stopped half way leaves the next one a full build, in this process or another).

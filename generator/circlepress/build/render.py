@@ -6,6 +6,7 @@ import contextlib
 import difflib
 import functools
 import re
+from urllib.parse import quote
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from markupsafe import Markup
 from ..programme.circles import Circle
 from ..programme.errors import CirclepressError, Location, Problem
 from ..programme.handbook import Handbook, HandbookPage
-from ..programme.markdown import NOTES, Anchor, Fragments, PageLink, Shortcode, Slot
+from ..programme.markdown import NOTES, Anchor, FileLink, Fragments, PageLink, Shortcode, Slot
 from ..evaluation.rounds import RoundLink, form_template, names_round, round_links
 from ..calendar.ics import calendar_path, data_url, google_link, outlook_link, subscribe_links
 from ..programme.schedule import Meeting, evaluation_dates, held, next_meeting, rotation
@@ -313,9 +314,13 @@ class Renderer:
         scope = circle.url if circle is not None and page.is_step else ""
         return scope + page.url + (f"#{slot.fragment}" if slot.fragment else "")
 
-    def page_href(self, slot: PageLink, out: Output) -> str:
-        """A page link's URL from `out`."""
-        target = self.link_target(slot, out.circle)
+    def page_href(self, slot: PageLink | FileLink, out: Output) -> str:
+        """A page link's URL from `out`; a file's, which every copy of a page (a circle's, a private
+        circle's) reaches at its one public path."""
+        if isinstance(slot, FileLink):
+            target = quote(slot.target) + (f"#{slot.fragment}" if slot.fragment else "")
+        else:
+            target = self.link_target(slot, out.circle)
         return absolute_url(target, self.site.base_path) if out.absolute else relative_url(target, out.path)
 
     def fill(self, body: Fragments, out: Output) -> Markup:
@@ -328,7 +333,7 @@ class Renderer:
             if isinstance(slot, Anchor):  # a placeholder until the whole page is known
                 self._anchors.append(slot.slug)
                 return f"{_ANCHOR}{len(self._anchors) - 1}{_ANCHOR}"
-            if isinstance(slot, PageLink):
+            if isinstance(slot, (PageLink, FileLink)):
                 return Markup.escape(self.page_href(slot, out))
             template = self._shortcodes[slot.name]
             circle = out.circle or self.example

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from pydantic import Field
 
 from .errors import CirclepressError, Location, Problem
 from .inert import inert_problems
-from .markdown import Fragments, PageLink, parse_markdown
+from .markdown import FileLink, Fragments, PageLink, parse_markdown
 from .memo import Memo, NoMemo
 from .resources import EXAMPLE_CIRCLE
 from .schema import Line, Model, Text
@@ -110,7 +111,7 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
     except CirclepressError as exc:
         return None, list(exc.problems)
     parsed = parse_markdown(front.body, shown, source_dir=PurePosixPath(source).parent.as_posix(),
-                            first_line=front.body_line)
+                            first_line=front.body_line, files=True)
     aliases = tuple((folder, front.meta.locate(("aliases", i))) for i, alias in enumerate(meta.aliases)
                     if (folder := alias_folder(alias)) is not None and not _reserved(folder))
     page = HandbookPage(source, meta, parsed.fragments, _url_for(source, meta), digest, aliases)
@@ -195,7 +196,8 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
             pages.append(page)
     agreement = next((p.body for p in pages if p.source == AGREEMENT_PAGE), None)
     published = [p for p in pages if drafts or not p.meta.draft]  # drafts only in a `--drafts` preview
-    problems += _check_pages(published, {p.source for p in pages if p not in published}, content_dir, shown)
+    problems += _check_pages(published, {p.source for p in pages if p not in published}, content_dir, shown,
+                             {rel for rel, _ in assets}, {rel.as_posix() for rel, _ in files})
     problems += [Problem(Location(shown(path)), f"the file would be published at '{rel}', which circlepress uses",
                          "move it to another folder") for rel, path in assets if _reserved(rel)]
     problems += collisions(sorted([(p.url or "index.html", Location(shown(content_dir / p.source))) for p in published]
@@ -208,8 +210,9 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
 
 
 def _check_pages(pages: list[HandbookPage], drafts: set[str], content_dir: Path,
-                 shown: Callable[[Path], str]) -> list[Problem]:
-    """Cross-page rules: unique steps and URLs, links that reach a published page."""
+                 shown: Callable[[Path], str], assets: set[str] = frozenset(),
+                 present: set[str] = frozenset()) -> list[Problem]:
+    """Cross-page rules: unique steps and URLs, links that reach a published page or file."""
     problems: list[Problem] = []
     seen_steps: dict[int, str] = {}
     seen_urls: dict[str, str] = {}
@@ -236,4 +239,9 @@ def _check_pages(pages: list[HandbookPage], drafts: set[str], content_dir: Path,
             if isinstance(slot, PageLink) and slot.target not in sources:
                 hint = "that page is a draft" if slot.target in drafts else suggest(slot.target, sources)
                 problems.append(Problem(slot.location, f"link to '{slot.target}', which is not a published page", hint))
+            elif isinstance(slot, FileLink) and slot.target not in assets and slot.target not in present:
+                close = difflib.get_close_matches(slot.target, sorted(assets), n=1, cutoff=0.8)
+                hint = f"did you mean '{close[0]}'?" if close else "put the file there, or fix the path: a path is " \
+                    "read from the page's own folder, or from content/ when it starts with /"
+                problems.append(Problem(slot.location, f"link to content/{slot.target}, which does not exist", hint))
     return problems

@@ -4,7 +4,8 @@ A page is parsed a single time into `Fragments`; each circle (or the public hand
 then fills the slots, so a step written once shows every circle's own data.
 
 Shortcodes look like `{{< sessions >}}` on a line of their own or inline. Links to
-other pages are written to their source files (`[Step 8](08-make-a-calendar.md)`) and
+other pages are written to their source files (`[Step 8](08-make-a-calendar.md)`), and
+links and images to files beside them (`![..](images/circle.png)`) to those files; both
 become relative URLs wherever the page is published. Raw HTML is off, links with
 schemes other than http(s), mailto and tel are errors, and images from other hosts are warnings.
 """
@@ -16,6 +17,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from typing import Callable, Union
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -25,6 +27,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from .errors import Location, Problem, Severity
+from .inert import INERT
 from .urls import SCHEME, link_problem
 
 _SHORTCODE = re.compile(r"\{\{<\s*([a-z][a-z0-9-]*)((?:\s+[^\s>]+)*)\s*>\}\}")
@@ -61,7 +64,17 @@ class Anchor:
     slug: str
 
 
-Slot = Union[Shortcode, PageLink]
+@dataclass(frozen=True)
+class FileLink:
+    """A link or image to a file in `content/` (an image, a PDF): published at its one path beside the
+    handbook, and reached from every copy of the page (the handbook's, each circle's) at its depth."""
+
+    target: str  # relative to the content root, unquoted, e.g. 'images/circle.png'
+    fragment: str
+    location: Location
+
+
+Slot = Union[Shortcode, PageLink, FileLink]
 
 
 @dataclass(frozen=True)
@@ -74,7 +87,7 @@ class Fragments:
 
     @property
     def slots(self) -> tuple[Slot, ...]:
-        return tuple(p for p in self.parts if isinstance(p, (Shortcode, PageLink)))
+        return tuple(p for p in self.parts if isinstance(p, (Shortcode, PageLink, FileLink)))
 
     def fill(self, render_slot: Callable[[Union[Slot, Anchor]], str]) -> str:
         """The final HTML, with each slot replaced by `render_slot(slot)`."""
@@ -134,8 +147,10 @@ def _parser() -> MarkdownIt:
 class _Collector:
     """Walks the token stream: records slots and problems, rewrites page links."""
 
-    def __init__(self, path: str, source_dir: str, first_line: int, lines: list[str], first_column: int | None):
+    def __init__(self, path: str, source_dir: str, first_line: int, lines: list[str], first_column: int | None,
+                 files: bool = False):
         self.path, self.source_dir, self.first_line, self.lines = path, source_dir, first_line, lines
+        self.files = files
         self.first_column = first_column
         self.slots: list[Union[Slot, Anchor]] = []
         self.problems: list[Problem] = []
@@ -196,25 +211,41 @@ class _Collector:
         url = _NORMALIZE(written)
         token.attrSet(attr, url)
         path, _, fragment = url.partition("#")
-        if not SCHEME.match(url) and path.endswith(".md") and not path.startswith("/"):
-            target = posixpath.normpath(posixpath.join(self.source_dir, path))
-            token.attrSet(attr, self.slot(PageLink(target, fragment, where)))
+        local = not SCHEME.match(url) and not url.replace("\\", "/").startswith("//")
+        # a page's source or a file content/ may publish (an image, a PDF...) is found from the source
+        # file; a link to any other name (a page the build writes, `../circles/index.html`, a calendar)
+        # is relative to the published page and left to `--strict`'s check of the output
+        is_file = local and self.files and posixpath.splitext(path)[1].lower() in INERT
+        if local and (path.endswith(".md") or is_file) and (self.files or not path.startswith("/")):
+            # `/x` is read from content/, as Hugo reads `/x` from its static folder
+            target = posixpath.normpath(posixpath.join("" if path.startswith("/") else self.source_dir,
+                                                       path.lstrip("/")))
+            if target == ".." or target.startswith("../"):
+                self.problems.append(Problem(
+                    where, f"link '{written[:60]}' leads out of content/, which is all the site publishes",
+                    "copy the file into content/ and link to it there"))
+                token.attrSet(attr, "#")
+            elif is_file:
+                token.attrSet(attr, self.slot(FileLink(unquote(target), fragment, where)))
+            else:
+                token.attrSet(attr, self.slot(PageLink(target, fragment, where)))
         else:
             self.links.append((url, where))
 
 
 def parse_markdown(text: str, path: str, *, source_dir: str = "", first_line: int = 1,
-                   first_column: int | None = 1) -> Parsed:
+                   first_column: int | None = 1, files: bool = False) -> Parsed:
     """Parse markdown once into fragments, with every problem located in the source file.
 
     `source_dir` is the page's folder relative to the content root, used to resolve
     links to other `.md` pages; `first_line` and `first_column` are where `text` starts
     in its file (a YAML value's position, for markdown kept in circle.yaml; None when
-    the columns cannot be known, as in an indented block).
+    the columns cannot be known, as in an indented block). With `files` (a handbook page), a
+    local link or image to a file (`images/circle.png`, `/forms/sheet.pdf`) is a `FileLink`.
     """
     md = _parser()
     tokens = md.parse(text, {})
-    collector = _Collector(path, source_dir, first_line, text.splitlines(), first_column)
+    collector = _Collector(path, source_dir, first_line, text.splitlines(), first_column, files)
     collector.visit(tokens)
     html = md.renderer.render(tokens, md.options, {"docId": NOTES})
     parts: list[Union[str, Slot]] = []
