@@ -108,9 +108,21 @@ def load_site(project: Project, *, strict: bool = False, memo: Memo = NoMemo(), 
 
 
 def check_site(project: Project, *, strict: bool = False) -> Site:
-    """What `circlepress check` reports: `load_site`'s problems, and private circles' plaintext
-    files that git tracks (errors under require_sealed, else warnings)."""
+    """What `circlepress check` reports: `load_site`'s problems, private circles' plaintext
+    files that git tracks (errors under require_sealed, else warnings) and the questionnaire's."""
     from ..private.sealing import tracked_plaintext
 
     guide, circles, problems = _loaded(project, NoMemo())
-    return finish(project, guide, circles, problems + tracked_plaintext(project, circles), strict)
+    return finish(project, guide, circles, problems + tracked_plaintext(project, circles)
+                  + questionnaire_problems(project), strict)
+
+
+def questionnaire_problems(project: Project) -> list[Problem]:
+    """The problems of the programme's own questionnaire.yaml (none when it keeps the default)."""
+    from ..evaluation.questionnaire import load_questionnaire
+
+    try:
+        load_questionnaire(project.root)
+    except CirclepressError as exc:
+        return list(exc.problems)
+    return []

@@ -1,10 +1,25 @@
 """A programme's evaluation questionnaire: the questions every round asks, each with an id that
-names its column in the form service's export and in the report."""
+names its column in the form service's export and in the report.
+
+circlepress ships a default (questionnaire.yaml beside this module); a programme that writes its
+own `questionnaire.yaml` beside circlepress.yaml asks that one instead."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from ..programme.errors import CirclepressError, Problem
+from ..programme.schema import Model
+from ..programme.source import Document, load_yaml, read_text
+from ..programme.validation import to_problem
 
 
 class Kind(str, Enum):
@@ -24,6 +39,20 @@ AGREE = (4, 5)  # the answers that count as agreeing, for a scale question's sha
 GOALS_MET = "goals-met"
 RECOMMEND = "recommend"
 
+QUESTIONNAIRE_NAME = "questionnaire.yaml"  # a programme's own, beside circlepress.yaml
+DEFAULT_SOURCE = "(default)"
+FIXED_COLUMNS = ("circle", "round")  # the two answers a round's form link fills in
+# Columns Google Forms and Microsoft Forms add to an export (who answered, and when): never read.
+EXPORT_COLUMNS = ("timestamp", "email address", "email", "name", "id", "start time", "completion time",
+                  "last modified time", "total points", "quiz feedback", "score")
+
+
+def column_key(text: str) -> str:
+    """How a column header is matched: case, spaces, punctuation and quote styles aside
+    ('Goals-met', "I'd recommend…" and 'goals met' are the same)."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "").replace("'", "")
+    return " ".join(re.sub(r"[\W_]+", " ", text).split())
+
 
 @dataclass(frozen=True)
 class Question:
@@ -40,3 +69,138 @@ class Questionnaire:
 
     def get(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The column headers of a plain CSV of answers: circle, round, then each question's id."""
+        return (*FIXED_COLUMNS, *(q.id for q in self.questions))
+
+
+_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+_RESERVED = {column_key(c): c for c in (*FIXED_COLUMNS, *EXPORT_COLUMNS)}
+
+
+def _reserved(value: str, what: str) -> str:
+    if (name := _RESERVED.get(column_key(value))) is not None:
+        use = "the round's link fills it in" if name in FIXED_COLUMNS else "form services use it for who answered or when"
+        raise PydanticCustomError(
+            "reserved_column", "the question {what} '{value}' is the name of a column the export already has",
+            {"what": what, "value": value, "hint": f"{use}; choose another {what}"})
+    return value
+
+
+def _check_id(value: str) -> str:
+    if not _ID.fullmatch(value):
+        raise PydanticCustomError(
+            "bad_question_id", "'{value}' is not a valid question id",
+            {"value": value, "hint": "use lowercase letters, digits and '-', starting with a letter, e.g. 'goals-met'"})
+    return _reserved(value, "id")
+
+
+QuestionId = Annotated[str, AfterValidator(_check_id), Field(max_length=40)]
+QuestionText = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(lambda v: _reserved(v, "text"))]
+ChoiceText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class QuestionSpec(Model):
+    """One question of `questionnaire.yaml`."""
+
+    id: QuestionId = Field(description="the question's column in a plain CSV of answers and in the report: "
+                           "lowercase letters, digits and '-'", examples=["confidence"])
+    text: QuestionText = Field(description="the question as members read it in the form (an export titled "
+                               "by it is matched too)", examples=["I feel confident about taking my next career step."])
+    kind: Literal["scale", "yes-no", "choice", "text"] = Field(
+        description="scale (1-5, strongly disagree to strongly agree), yes-no, choice (one of `choices`) "
+        "or text (free text)", examples=["scale"])
+    choices: list[ChoiceText] = Field(default_factory=list, validate_default=True, max_length=20,
+                                      description="for a choice question: the answers, in the form's order",
+                                      examples=[["All of them", "Most of them", "Half or fewer"]])
+
+    @field_validator("choices")
+    @classmethod
+    def _choices_fit_kind(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        kind = info.data.get("kind")
+        if kind == "choice" and len(value) < 2:
+            raise PydanticCustomError("too_few_choices", "a choice question needs at least two choices",
+                                      {"hint": "list them under 'choices:', e.g. choices: [All of them, "
+                                       "Most of them, Half or fewer]"})
+        if kind is not None and kind != "choice" and value:
+            raise PydanticCustomError("unexpected_choices", "only a choice question has choices, not a {kind} one",
+                                      {"kind": kind, "hint": "remove 'choices:', or set kind: choice"})
+        return value
+
+
+def _some_questions(value: list[QuestionSpec]) -> list[QuestionSpec]:
+    if not value:
+        raise PydanticCustomError("no_questions", "'questions' is empty",
+                                  {"hint": "list at least one question, each with an id, a text and a kind"})
+    return value
+
+
+class QuestionnaireSpec(Model):
+    """`questionnaire.yaml`: the questions each evaluation round asks, in the form's order."""
+
+    questions: Annotated[list[QuestionSpec], AfterValidator(_some_questions)] = Field(
+        max_length=40, description="the questions, in the order the form asks them",
+        examples=[[{"id": "recommend", "text": "I would recommend this circle to a colleague.", "kind": "scale"}]])
+
+
+def load_questionnaire(root: Path) -> Questionnaire:
+    """The programme's questionnaire: `root/questionnaire.yaml` when there is one, else the default.
+
+    Reads that one file and nothing else; raises CirclepressError with every problem in it, each
+    located (an unknown key, a bad or repeated id, choices that do not fit the kind, ...)."""
+    path = root / QUESTIONNAIRE_NAME
+    if path.exists() or path.is_symlink():
+        return parse_questionnaire(read_text(path, QUESTIONNAIRE_NAME), QUESTIONNAIRE_NAME)
+    return default_questionnaire()
+
+
+def default_questionnaire() -> Questionnaire:
+    """The questionnaire circlepress ships."""
+    text = Path(__file__).with_name(QUESTIONNAIRE_NAME).read_text("utf-8")
+    return parse_questionnaire(text, DEFAULT_SOURCE)
+
+
+def parse_questionnaire(text: str, shown: str) -> Questionnaire:
+    """A questionnaire from its YAML text; `shown` names the file in messages."""
+    doc = load_yaml(text, shown)
+    problems = _repeated(doc)
+    try:
+        spec = QuestionnaireSpec.model_validate(doc.data if doc.data is not None else {})
+    except ValidationError as exc:
+        problems += [to_problem(err, doc, QuestionnaireSpec) for err in exc.errors()]
+        raise CirclepressError(problems) from None
+    if problems:
+        raise CirclepressError(problems)
+    return Questionnaire(tuple(Question(q.id, q.text, Kind(q.kind), tuple(q.choices)) for q in spec.questions), shown)
+
+
+def _repeated(doc: Document) -> list[Problem]:
+    """A problem for each question id, or text, that an earlier question has already, and for
+    each choice that its question lists twice."""
+    items = doc.data.get("questions") if isinstance(doc.data, dict) else None
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], int] = {}
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        choices = item.get("choices") if isinstance(item, dict) else None
+        listed: dict[str, int] = {}
+        for j, choice in enumerate(choices if isinstance(choices, list) else []):
+            if not isinstance(choice, str):
+                continue
+            if (first := listed.setdefault(column_key(choice), j)) != j:
+                problems.append(Problem(doc.locate(("questions", i, "choices", j)), f"choice {j + 1} of question "
+                                        f"{i + 1} is choice {first + 1} again", "keep one of them"))
+        for field in ("id", "text"):
+            value: Any = item.get(field) if isinstance(item, dict) else None
+            if not isinstance(value, str) or not value.strip():
+                continue
+            key = (field, value.strip() if field == "id" else column_key(value))
+            if key in seen:
+                what = f"the id '{key[1]}' is question {seen[key] + 1}'s already" if field == "id" \
+                    else f"question {i + 1} has the same text as question {seen[key] + 1}"
+                problems.append(Problem(doc.locate(("questions", i, field)), what, f"give each question its own "
+                                        f"{field}: the answers' columns are matched to questions by it"))
+            else:
+                seen[key] = i
+    return problems

@@ -1,0 +1,138 @@
+"""The evaluation questionnaire (issue 18): the default one circlepress ships, a programme's own
+questionnaire.yaml with every mistake located, and how column headers are matched."""
+
+from __future__ import annotations
+
+import pytest
+
+from circlepress.evaluation.questionnaire import (
+    GOALS_MET, QUESTIONNAIRE_NAME, RECOMMEND, Kind, column_key, default_questionnaire, load_questionnaire)
+from circlepress.programme.errors import CirclepressError
+
+OWN = """\
+questions:
+  - id: confidence
+    text: I feel confident about my next career step.
+    kind: scale
+  - id: format
+    text: Which format suits you best?
+    kind: choice
+    choices: [Whole circle, Pairs, "Both, in turns"]
+  - id: again
+    text: Would you join a circle again?
+    kind: yes-no
+  - id: anything-else
+    text: Anything else?
+    kind: text
+"""
+
+
+def problems(root) -> list[str]:
+    with pytest.raises(CirclepressError) as caught:
+        load_questionnaire(root)
+    return [p.format() for p in caught.value.problems]
+
+
+def test_the_default_asks_what_programmes_measure_in_about_five_minutes():
+    q = default_questionnaire()
+    assert q.source == "(default)"
+    assert [(x.id, x.kind) for x in q.questions] == [
+        ("goals-set", Kind.YES_NO), ("goals-met", Kind.SCALE), ("confidence", Kind.SCALE), ("leading", Kind.SCALE),
+        ("advice", Kind.SCALE), ("belonging", Kind.SCALE), ("wellbeing", Kind.SCALE), ("attendance", Kind.CHOICE),
+        ("recommend", Kind.SCALE), ("improve", Kind.TEXT)]
+    assert q.get(GOALS_MET) and q.get(RECOMMEND).text == "I would recommend this circle to a colleague."
+    assert q.get("attendance").choices == ("All of them", "Most of them", "Half or fewer")
+    assert sum(x.kind is Kind.TEXT for x in q.questions) == 1
+    assert q.columns[:3] == ("circle", "round", "goals-set")
+
+
+def test_a_programme_without_its_own_questionnaire_asks_the_default(tmp_path):
+    assert load_questionnaire(tmp_path) == default_questionnaire()
+
+
+def test_a_programme_questionnaire_beside_the_config_replaces_the_default(tmp_path):
+    (tmp_path / QUESTIONNAIRE_NAME).write_text(OWN, "utf-8")
+    q = load_questionnaire(tmp_path)
+    assert q.source == "questionnaire.yaml"
+    assert [(x.id, x.kind) for x in q.questions] == [
+        ("confidence", Kind.SCALE), ("format", Kind.CHOICE), ("again", Kind.YES_NO), ("anything-else", Kind.TEXT)]
+    assert q.get("format").choices == ("Whole circle", "Pairs", "Both, in turns")
+    assert q.get("missing") is None
+
+
+def test_every_mistake_in_a_questionnaire_is_located_at_once(tmp_path):
+    (tmp_path / QUESTIONNAIRE_NAME).write_text("""\
+questions:
+  - id: Goals_Met
+    text: Did you reach your goals?
+    kind: rating
+  - id: confidence
+    text: I feel confident.
+    kind: scale
+    choices: [Yes, No]
+  - id: confidence
+    text: How many sessions did you attend?
+    kind: choice
+  - id: round
+    text: "I feel  confident!"
+    kind: text
+    required: true
+  - {id: attendance, text: Start time, kind: choice, choices: [All, " all"]}
+""", "utf-8")
+    assert problems(tmp_path) == [
+        "questionnaire.yaml:2:9: 'Goals_Met' is not a valid question id (use lowercase letters, digits and '-', "
+        "starting with a letter, e.g. 'goals-met')",
+        "questionnaire.yaml:4:11: 'rating' is not allowed for 'kind' (allowed: scale, yes-no, choice, text)",
+        "questionnaire.yaml:8:14: only a choice question has choices, not a scale one "
+        "(remove 'choices:', or set kind: choice)",
+        "questionnaire.yaml:9:5: a choice question needs at least two choices (list them under 'choices:', "
+        "e.g. choices: [All of them, Most of them, Half or fewer])",
+        "questionnaire.yaml:9:9: the id 'confidence' is question 2's already "
+        "(give each question its own id: the answers' columns are matched to questions by it)",
+        "questionnaire.yaml:12:9: the question id 'round' is the name of a column the export already has "
+        "(the round's link fills it in; choose another id)",
+        "questionnaire.yaml:13:11: question 4 has the same text as question 2 "
+        "(give each question its own text: the answers' columns are matched to questions by it)",
+        "questionnaire.yaml:15:5: unknown key 'required' (allowed: id, text, kind, choices)",
+        "questionnaire.yaml:16:28: the question text 'Start time' is the name of a column the export already has "
+        "(form services use it for who answered or when; choose another text)",
+        "questionnaire.yaml:16:69: choice 2 of question 5 is choice 1 again (keep one of them)",
+    ]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("", "questionnaire.yaml:1:1: missing required key 'questions' (add 'questions:' here)"),
+    ("questions: []\n", "questionnaire.yaml:1:12: 'questions' is empty "
+     "(list at least one question, each with an id, a text and a kind)"),
+    ("- id: a\n", "questionnaire.yaml:1:1: the file must be a mapping of keys to values, not a list "
+     "(write one 'key: value' per line, starting at the left margin)"),
+    ("questions: [{id: a, text: A, kind: scale}\n", "questionnaire.yaml:2:1: invalid YAML: "),
+    ("questions:\n  - {id: a, text: '', kind: text}\n", "questionnaire.yaml:2:19: 'text' must not be empty "
+     "(write some text between the quotes)"),
+])
+def test_a_questionnaire_that_is_no_list_of_questions_is_located(tmp_path, text, expected):
+    (tmp_path / QUESTIONNAIRE_NAME).write_text(text, "utf-8")
+    assert problems(tmp_path)[0].startswith(expected)
+
+
+def test_a_questionnaire_that_is_not_text_is_located(tmp_path):
+    (tmp_path / QUESTIONNAIRE_NAME).write_bytes("questions:\n  - id: caf\xe9\n".encode("cp1252"))
+    assert problems(tmp_path) == ["questionnaire.yaml:2:12: the file is not valid UTF-8 (save it with UTF-8 encoding)"]
+
+
+def test_check_reports_the_questionnaire_beside_everything_else(make_site):
+    from click.testing import CliRunner
+    from circlepress.cli import main
+
+    root = make_site({QUESTIONNAIRE_NAME: "questions:\n  - {id: a, text: A, kind: yesno}\n"})
+    result = CliRunner().invoke(main, ["check", "--root", str(root)])
+    assert result.exit_code == 1
+    assert "questionnaire.yaml:2:28: 'yesno' is not allowed for 'kind' (did you mean 'yes-no'?)" in result.output
+
+
+@pytest.mark.parametrize("header, same", [
+    ("Goals-Met", "goals met"), ("  I\u2019d  recommend\u2026 this circle!", "id recommend this circle"),
+    ("\u201cBelonging\u201d", "belonging"), ("ATTENDANCE_", "attendance"), ("Caf\u00e9 or tea?", "caf\u00e9 or tea"),
+])
+def test_headers_match_whatever_their_case_spaces_punctuation_and_quotes(header, same):
+    assert column_key(header) == same
