@@ -82,7 +82,8 @@ _RESERVED = {column_key(c): c for c in (*FIXED_COLUMNS, *EXPORT_COLUMNS)}
 
 def _reserved(value: str, what: str) -> str:
     if (name := _RESERVED.get(column_key(value))) is not None:
-        use = "the round's link fills it in" if name in FIXED_COLUMNS else "form services use it for who answered or when"
+        use = "the round's link fills it in" if name in FIXED_COLUMNS \
+            else "form services use it for who answered or when"
         raise PydanticCustomError(
             "reserved_column", "the question {what} '{value}' is the name of a column the export already has",
             {"what": what, "value": value, "hint": f"{use}; choose another {what}"})

@@ -1,8 +1,21 @@
-"""Members' answers to a questionnaire, read from form services' CSV exports."""
+"""Members' answers to a questionnaire, read from form services' CSV exports.
+
+`read_responses` reads the exports of Google Forms (a Timestamp column, then one column per
+question titled by its text), of Microsoft Forms (ID, Start time, Completion time, Email, Name,
+then the questions; saved from Excel, often as UTF-16) and plain CSV files (circle, round, then one
+column per question id). Who answered (a name, an email address) and when is never read."""
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from pathlib import Path
+
+from ..programme.errors import CirclepressError, Location, Problem
+from .csvfile import Table, read_table
+from .questionnaire import EXPORT_COLUMNS, FIXED_COLUMNS, SCALE, SCALE_LABELS, Kind, Question, Questionnaire, column_key
 
 Answer = int | bool | str | None  # a scale's 1-5, yes/no, a choice or free text; None: not answered
 
@@ -17,3 +30,195 @@ class Response:
 
     def get(self, question_id: str) -> Answer:
         return next((a for q, a in self.answers if q == question_id), None)
+
+
+_YES, _NO = {"yes", "true"}, {"no", "false"}
+_LABELS = {column_key(label): n for n, label in zip(SCALE, SCALE_LABELS)}
+_NUMBERED = re.compile(r"(\d{1,3})(?:\.0+)?(?:\s*[-\u2013\u2014:.)=]?\s*(\D.*))?", re.DOTALL)
+_SHOWN = 20  # a cell is quoted in a message only when it is this short (and never a choice or free text)
+_SCALE_HINT = "write a whole number from 1 to 5, or a label from 'Strongly disagree' to 'Strongly agree'; " \
+    "leave it empty for no answer"
+
+
+def read_responses(paths: Iterable[Path], questionnaire: Questionnaire,
+                   circles: Collection[str]) -> tuple[Response, ...]:
+    """Every response in the CSV files at `paths`, in file and row order, each answer read as its
+    question's kind says; `circles` are the programme's circle folder names.
+
+    Reads those files and nothing else. Raises CirclepressError with every problem of every file,
+    each at `file:row:column` (row 1 is the header row, columns count from 1) with a fix. A message
+    never quotes a free-text or choice answer, nor any cell longer than a few words."""
+    found: list[Response] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            table = read_table(path, str(path))
+        except CirclepressError as exc:
+            problems += exc.problems
+            continue
+        responses, wrong = read_table_responses(table, questionnaire, frozenset(circles))
+        found += responses
+        problems += wrong
+    if problems:
+        raise CirclepressError(problems)
+    return tuple(found)
+
+
+def read_table_responses(table: Table, questionnaire: Questionnaire,
+                         circles: frozenset[str]) -> tuple[list[Response], list[Problem]]:
+    """The responses of one table, and every problem in it."""
+    columns, problems = match_columns(table, questionnaire)
+    responses = []
+    for number, cells in table.rows:
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank row
+        if len(cells) > len(table.header):
+            problems.append(Problem(Location(table.path, number, len(table.header) + 1),
+                                    f"row {number} has {len(cells)} cells but the header names {len(table.header)} "
+                                    "columns", "a cell with the delimiter in it must be quoted; "
+                                    "export the answers again"))
+            continue
+        response, wrong = _row(table.path, number, cells, columns, questionnaire, circles)
+        problems += wrong
+        if response is not None:
+            responses.append(response)
+    return responses, problems
+
+
+def match_columns(table: Table, questionnaire: Questionnaire) -> tuple[dict[str, int], list[Problem]]:
+    """Each column's index by what it holds ('circle', 'round' or a question's id), matched by id
+    or question text; the form services' columns of who answered and when are left out."""
+    names = {column_key(name): name for name in FIXED_COLUMNS}
+    for q in questionnaire.questions:
+        names.setdefault(column_key(q.text), q.id)
+        names.setdefault(column_key(q.id), q.id)
+    ignored = {column_key(name) for name in EXPORT_COLUMNS}
+    columns: dict[str, int] = {}
+    problems: list[Problem] = []
+    for i, header in enumerate(table.header):
+        at = Location(table.path, 1, i + 1)
+        key = column_key(header)
+        if key in names and names[key] in columns:
+            problems.append(Problem(at, f"column {i + 1} is '{names[key]}' again, as column {columns[names[key]] + 1} "
+                                    "is", "keep one of the two columns"))
+        elif key in names:
+            columns[names[key]] = i
+        elif not key and any(i < len(cells) and cells[i].strip() for _, cells in table.rows):
+            problems.append(Problem(at, f"column {i + 1} has no header but holds answers",
+                                    "title it with its question's id or text, or delete the column"))
+        elif key and key not in ignored:
+            problems.append(_unknown_column(at, header, questionnaire))
+    problems += [Problem(Location(table.path, 1, 1), f"there is no '{name}' column",
+                         f"add to the form a short-answer question titled '{name}', which the round's form link "
+                         f"fills in, as `circlepress form` says; a plain CSV needs a '{name}' column")
+                 for name in FIXED_COLUMNS if name not in columns]
+    return columns, problems
+
+
+def _unknown_column(at: Location, header: str, questionnaire: Questionnaire) -> Problem:
+    """An unknown column, with the question it most likely is."""
+    by_key = {column_key(q.text): q.id for q in questionnaire.questions}
+    by_key.update({column_key(q.id): q.id for q in questionnaire.questions})
+    by_key.update({column_key(name): name for name in FIXED_COLUMNS})
+    close = difflib.get_close_matches(column_key(header), list(by_key), n=1, cutoff=0.6)
+    shown = header.strip() if len(header.strip()) <= 60 else header.strip()[:57] + "..."
+    source = "the default questionnaire" if questionnaire.source == "(default)" else questionnaire.source
+    hint = f"did you mean '{by_key[close[0]]}'? Title the column with its question's id or text" if close else \
+        f"no question of {source} has this id or text; `circlepress form` lists the columns it reads"
+    return Problem(at, f"unknown column '{shown}'", hint)
+
+
+def _row(path: str, number: int, cells: tuple[str, ...], columns: dict[str, int], questionnaire: Questionnaire,
+         circles: frozenset[str]) -> tuple[Response | None, list[Problem]]:
+    """One row's response, or None with the problems that stop it."""
+    def cell(name: str) -> tuple[str, Location]:
+        i = columns[name]
+        return (cells[i].strip() if i < len(cells) else ""), Location(path, number, i + 1)
+
+    problems: list[Problem] = []
+    circle = _circle(*cell("circle"), circles, problems) if "circle" in columns else None
+    round_ = _round(*cell("round"), problems) if "round" in columns else None
+    answers = []
+    for q in questionnaire.questions:
+        value, at = cell(q.id) if q.id in columns else ("", None)
+        answer = read_answer(q, value)
+        if isinstance(answer, _Wrong):
+            problems.append(Problem(at, answer.message, answer.hint))
+            answer = None
+        answers.append((q.id, answer))
+    if problems or circle is None or round_ is None:
+        return None, problems
+    return Response(circle, round_, tuple(answers)), problems
+
+
+def _quoted(value: str) -> str:
+    """A cell as a message may show it: short cells quoted, others only described."""
+    return f"'{value}'" if len(value) <= _SHOWN and "\n" not in value else "the answer"
+
+
+def _circle(value: str, at: Location, circles: frozenset[str], problems: list[Problem]) -> str | None:
+    if not value:
+        problems.append(Problem(at, "this response names no circle", "the round's form link fills it in: check with "
+                                "`circlepress links --evaluation SLUG` that the link prefills the form's 'circle'"))
+        return None
+    if value in circles:
+        return value
+    close = difflib.get_close_matches(value.casefold(), sorted(circles), n=1, cutoff=0.6)
+    named = f"'{value}'" if re.fullmatch(r"[\w.-]{1,60}", value) else "the circle this row names"
+    problems.append(Problem(at, f"{named} is not a circle of the programme",
+                            (f"did you mean '{close[0]}'? " if close else "")
+                            + "the circle is its folder's name under sites/, as the round's form link fills it in"))
+    return None
+
+
+def _round(value: str, at: Location, problems: list[Problem]) -> int | None:
+    if not value:
+        problems.append(Problem(at, "this response names no round", "the round's form link fills it in: check with "
+                                "`circlepress links --evaluation SLUG` that the link prefills the form's 'round'"))
+        return None
+    if re.fullmatch(r"0*[1-9]\d{0,3}", value):
+        return int(value)
+    named = f"round '{value}'" if len(value) <= _SHOWN else "the round this row names"
+    problems.append(Problem(at, f"{named} is not a whole number from 1",
+                            "the round's form link fills in its number: 1, 2, ..."))
+    return None
+
+
+@dataclass(frozen=True)
+class _Wrong:
+    message: str
+    hint: str
+
+
+def read_answer(question: Question, value: str) -> Answer | _Wrong:
+    """One cell read as `question`'s kind says (empty: None), or what is wrong with it."""
+    value = value.strip()
+    if not value:
+        return None
+    if question.kind is Kind.TEXT:
+        return value
+    if question.kind is Kind.SCALE:
+        return _scale(question, value)
+    if question.kind is Kind.YES_NO:
+        if value.casefold() in _YES | _NO:
+            return value.casefold() in _YES
+        return _Wrong(f"{_quoted(value)} is not yes or no, as '{question.id}' asks", "write Yes or No, or true or "
+                      "false; leave it empty for no answer")
+    by_key = {column_key(choice): choice for choice in question.choices}
+    if (choice := by_key.get(column_key(value))) is not None:
+        return choice
+    close = difflib.get_close_matches(column_key(value), list(by_key), n=1, cutoff=0.6)
+    return _Wrong(f"the answer is not one of the choices of '{question.id}'",
+                  f"did you mean '{by_key[close[0]]}'?" if close else
+                  "the choices: " + ", ".join(f"'{c}'" for c in question.choices))
+
+
+def _scale(question: Question, value: str) -> int | _Wrong:
+    """'4', '4 - Agree', 'Agree' (the label alone) as 4."""
+    if (label := _LABELS.get(column_key(value))) is not None:
+        return label
+    match = _NUMBERED.fullmatch(value)
+    if match and int(match.group(1)) in SCALE and (
+            not match.group(2) or _LABELS.get(column_key(match.group(2))) == int(match.group(1))):
+        return int(match.group(1))
+    return _Wrong(f"{_quoted(value)} is not on the 1-5 scale of '{question.id}'", _SCALE_HINT)

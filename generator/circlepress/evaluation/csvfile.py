@@ -1,0 +1,150 @@
+"""A form service's CSV export read as rows of text: its encoding and its delimiter found, each
+record numbered as a spreadsheet numbers its rows (row 1 is the header)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..programme.errors import CirclepressError, Location, Problem
+
+MAX_BYTES = 50_000_000  # far more than any programme's answers; a bigger file is not an export
+DELIMITERS = (",", "\t", ";")  # comma first: what a tie between them means
+_SAMPLE_ROWS = 50
+_WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and the old .xls
+_SAVE_AS = "open it in Excel and save it as CSV: File > Save As, file type CSV UTF-8"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV file's header and rows, with how it was written."""
+
+    path: str      # as messages show it
+    header: tuple[str, ...]
+    rows: tuple[tuple[int, tuple[str, ...]], ...]  # (row number, cells), from row 2
+    encoding: str  # "utf-8", "utf-8-sig", "utf-16" or "cp1252"
+    delimiter: str
+
+
+def read_table(path: Path, shown: str) -> Table:
+    """The CSV file at `path` (UTF-8 with or without BOM, UTF-16 or Windows-1252; comma, tab or
+    semicolon separated); raises CirclepressError with one located problem when it is none of these."""
+    data = _read_bytes(path, shown)
+    text, encoding = decode(data, shown)
+    if (at := _control_at(text)) is not None:
+        raise CirclepressError([Problem(_position(shown, text, at), "the file holds control characters, so it is "
+                                        "not a CSV text file", f"export the answers as CSV, or {_SAVE_AS}")])
+    text = text.removeprefix("\ufeff")
+    delimiter = sniff_delimiter(text)
+    records = _records(text, delimiter, shown)
+    if not records or not any(cell.strip() for cell in records[0]):
+        raise CirclepressError([Problem(Location(shown), "the file has no header row",
+                                        "export the answers again: the first row names the columns")])
+    rows = tuple((number, tuple(cells)) for number, cells in enumerate(records[1:], start=2))
+    return Table(shown, tuple(records[0]), rows, encoding, delimiter)
+
+
+def _read_bytes(path: Path, shown: str) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise CirclepressError([Problem(Location(shown), f"the file is larger than {MAX_BYTES // 1_000_000} MB, "
+                                            "so it is not one form's answers", "give the CSV export of the form")])
+        return path.read_bytes()
+    except OSError as exc:
+        raise CirclepressError([Problem(Location(shown), f"cannot read the file: {exc.strerror or exc}",
+                                        "check the path and that it is a file you can read")]) from None
+
+
+def decode(data: bytes, shown: str) -> tuple[str, str]:
+    """The file's text and the encoding it was in: a BOM's, else UTF-8, else Windows-1252."""
+    if data.startswith(_WORKBOOKS):
+        raise CirclepressError([Problem(Location(shown), "the file is an Excel workbook, not a CSV file", _SAVE_AS)])
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return _strict(data, encoding, shown), encoding
+    if b"\x00" in data[:4096] and (guess := _bomless_utf16(data)):
+        return _strict(data, guess, shown), guess
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        raise _undecodable(shown, data, utf8_error.start) from None
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when every other byte of the start is zero (text without a BOM)."""
+    head = data[:4096]
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    if odd > len(head) // 4 and even == 0:
+        return "utf-16-le"
+    if even > len(head) // 4 and odd == 0:
+        return "utf-16-be"
+    return None
+
+
+def _strict(data: bytes, encoding: str, shown: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise _undecodable(shown, data, exc.start, encoding) from None
+
+
+def _undecodable(shown: str, data: bytes, at: int, encoding: str = "") -> CirclepressError:
+    """One located problem at the first byte that the encoding tried cannot read."""
+    before = data[:at].decode(encoding or "utf-8", errors="replace").removeprefix("\ufeff")
+    line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+    what = f"the file starts as {encoding.upper()} text but is not" if encoding else \
+        "the file is neither UTF-8, UTF-16 nor Windows-1252 text"
+    return CirclepressError([Problem(Location(shown, line, column), what,
+                                     f"export the answers again as CSV, or {_SAVE_AS}")])
+
+
+def _control_at(text: str) -> int | None:
+    """Where the first control character is (tab and line breaks aside): a sign of a binary file."""
+    return next((i for i, c in enumerate(text) if c not in "\t\r\n" and unicodedata.category(c) == "Cc"), None)
+
+
+def _position(shown: str, text: str, at: int) -> Location:
+    line = text.count("\n", 0, at) + 1
+    return Location(shown, line, at - (text.rfind("\n", 0, at) + 1) + 1)
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the header into the most columns while the first rows keep as
+    many (a delimiter inside a quoted question text does not count)."""
+    def score(delimiter: str) -> tuple[int, int]:
+        try:
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            sample = [row for row, _ in zip(reader, range(_SAMPLE_ROWS))]
+        except csv.Error:
+            return (0, 0)
+        if not sample or len(sample[0]) < 2:
+            return (0, 0)
+        return (sum(len(row) == len(sample[0]) for row in sample if row), len(sample[0]))
+
+    best = max(DELIMITERS, key=lambda d: (score(d), -DELIMITERS.index(d)))
+    return best if score(best) > (0, 0) else ","
+
+
+def _records(text: str, delimiter: str, shown: str) -> list[list[str]]:
+    """Every record; a blank line is an empty record, so numbers stay those a spreadsheet shows."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            records.append(record)
+    except csv.Error as exc:
+        raise CirclepressError([Problem(Location(shown, len(records) + 1, 1),
+                                        f"row {len(records) + 1} is not valid CSV ({exc})",
+                                        "a quote in a cell must be doubled and a quoted cell closed; "
+                                        "export the answers again")]) from None
+    return records

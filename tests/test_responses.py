@@ -1,0 +1,237 @@
+"""Reading members' answers (issue 18): the CSV exports of Google Forms and Microsoft Forms and a
+plain CSV, in every encoding and delimiter they come in, matched to the questionnaire by id or
+text; every bad input reported at file:row:column, all at once, never quoting a free-text answer.
+
+The exports in tests/evaluation/ are made as the services write them: google-forms.csv (UTF-8, no
+BOM, every cell quoted, a Timestamp column, questions titled by their text), microsoft-forms.csv
+(Excel's "Unicode Text": UTF-16 LE with a BOM, tab separated, ID/Start time/Completion time/Email/
+Name, Likert labels, a typographic apostrophe in a question), microsoft-forms-utf8.csv (Excel's
+"CSV UTF-8": a BOM, '4 - Agree' answers), plain.csv (ids as headers, true/false) and
+excel-cp1252.csv (Excel in a European locale: Windows-1252, semicolons, an accented answer).
+tests/evaluation/bad/ holds one file per kind of mistake."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from circlepress.evaluation.csvfile import read_table
+from circlepress.evaluation.questionnaire import default_questionnaire, parse_questionnaire
+from circlepress.evaluation.responses import Response, read_responses
+from circlepress.programme.errors import CirclepressError
+
+HERE = Path(__file__).resolve().parent / "evaluation"
+BAD = HERE / "bad"
+CIRCLES = {"lab-a", "lab-b", "imaging-and-data"}
+Q = default_questionnaire()
+IDS = [q.id for q in Q.questions]
+
+
+def read(*names: str, questionnaire=Q, circles=CIRCLES) -> tuple[Response, ...]:
+    return read_responses([HERE / name for name in names], questionnaire, circles)
+
+
+def problems(paths, questionnaire=Q) -> list[str]:
+    with pytest.raises(CirclepressError) as caught:
+        read_responses(paths, questionnaire, CIRCLES)
+    return [p.format() for p in caught.value.problems]
+
+
+def answers(response: Response) -> list:
+    return [a for _, a in response.answers]
+
+
+def test_a_google_forms_export_is_matched_by_question_text():
+    found = read("google-forms.csv")
+    assert [(r.circle, r.round) for r in found] == [("lab-a", 1), ("lab-a", 1), ("imaging-and-data", 1), ("lab-a", 2)]
+    assert answers(found[0]) == [True, 4, 3, 4, 5, 4, 4, "All of them", 5,
+                                 "More time for pair work, please.\nAnd a room with a window."]
+    assert answers(found[1])[:2] == [False, None]  # an empty cell: not answered
+    assert found[2].get("improve") == 'Keep the "what went well" round, it works.'
+    assert [q for q, _ in found[0].answers] == IDS  # in the questionnaire's order
+
+
+def test_a_microsoft_forms_export_in_utf16_with_tabs_keeps_no_one_s_name_or_email():
+    table = read_table(HERE / "microsoft-forms.csv", "microsoft-forms.csv")
+    assert (table.encoding, table.delimiter) == ("utf-16", "\t")
+    found = read("microsoft-forms.csv")
+    assert [(r.circle, r.round) for r in found] == [("imaging-and-data", 2), ("imaging-and-data", 2), ("lab-b", 1)]
+    # Likert labels, and the question with a typographic apostrophe (circle’s) matched to 'attendance'
+    assert answers(found[0]) == [True, 4, 5, 3, 4, 4, 4, "All of them", 5, "Shorter check-ins at the start."]
+    assert found[1].get("attendance") == "Most of them"
+    kept = repr(found)
+    for who in ("Ana", "R\u00edos", "ana.r@example.org", "Bo Kim", "bo.k@example.org", "anonymous", "3/11/27"):
+        assert who not in kept
+
+
+def test_excel_s_csv_utf8_with_a_bom_and_numbered_labels():
+    table = read_table(HERE / "microsoft-forms-utf8.csv", "x")
+    assert (table.encoding, table.delimiter, table.header[0]) == ("utf-8-sig", ",", "ID")
+    (found,) = read("microsoft-forms-utf8.csv")
+    assert answers(found) == [True, 4, 5, 3, 4, 4, 2, "Most of them", 5, None]  # 'yes', '4 - Agree', 'most of them'
+
+
+def test_a_plain_csv_names_its_columns_by_question_id():
+    found = read("plain.csv")
+    assert [(r.circle, r.round) for r in found] == [("lab-b", 2), ("lab-b", 2)]
+    assert answers(found[0])[:3] == [True, 4, 4] and answers(found[1])[:3] == [False, None, 3]
+    assert found[1].get("improve") == "Fewer sessions in August."
+
+
+def test_excel_s_windows_code_page_with_semicolons_keeps_accents():
+    table = read_table(HERE / "excel-cp1252.csv", "x")
+    assert (table.encoding, table.delimiter) == ("cp1252", ";")
+    (found,) = read("excel-cp1252.csv")
+    assert found.get("improve") == "Les s\u00e9ances m\u2019aident beaucoup \u2013 merci\u00a0!"
+
+
+def test_every_export_at_once_in_file_and_row_order():
+    names = ["google-forms.csv", "microsoft-forms.csv", "microsoft-forms-utf8.csv", "plain.csv", "excel-cp1252.csv"]
+    found = read(*names)
+    assert len(found) == 4 + 3 + 1 + 2 + 1
+    assert found == sum((read(name) for name in names), ())
+
+
+ROWS = "circle;round;Recommend\r\nlab-a;1;5 \u2013 Strongly agree\r\nlab-b;2;Neither agree nor disagree\r\n"
+
+
+@pytest.mark.parametrize("encoding, bom", [
+    ("utf-8", b""), ("utf-8", codecs.BOM_UTF8), ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
+    ("utf-16-le", b""), ("utf-16-be", b""), ("cp1252", b""),
+])
+def test_every_encoding_a_form_service_or_excel_writes(tmp_path, encoding, bom):
+    path = tmp_path / "answers.csv"
+    path.write_bytes(bom + ROWS.encode(encoding))
+    found = read_responses([path], Q, CIRCLES)
+    assert [(r.circle, r.round, r.get("recommend")) for r in found] == [("lab-a", 1, 5), ("lab-b", 2, 3)]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_the_delimiter_is_found_even_when_a_quoted_header_holds_commas(tmp_path, delimiter):
+    header = delimiter.join(["Circle", "Round", f'"{Q.get("goals-met").text}"'])  # "I have reached, or ..."
+    path = tmp_path / "answers.csv"
+    path.write_text(f"{header}\nlab-a{delimiter}1{delimiter}2\nlab-b{delimiter}3{delimiter}\n", "utf-8")
+    assert read_table(path, "x").delimiter == delimiter
+    found = read_responses([path], Q, CIRCLES)
+    assert [(r.circle, r.round, r.get("goals-met")) for r in found] == [("lab-a", 1, 2), ("lab-b", 3, None)]
+
+
+def test_a_question_left_out_of_the_form_is_unanswered(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_text("Round,CIRCLE,recommend\n1,lab-a,4\n\n2,lab-a,\n", "utf-8")  # a blank row is no response
+    found = read_responses([path], Q, CIRCLES)
+    assert [(r.round, r.get("recommend"), r.get("goals-met")) for r in found] == [(1, 4, None), (2, None, None)]
+
+
+def test_columns_match_a_programme_s_own_questions(tmp_path):
+    own = parse_questionnaire("questions:\n  - {id: format, text: Which format suits you?, kind: choice, "
+                              "choices: [Whole circle, Pairs]}\n  - {id: again, text: Again?, kind: yes-no}\n", "q")
+    path = tmp_path / "answers.csv"
+    path.write_text("Timestamp,circle,round,which format suits you,AGAIN\nt,lab-a,1,pairs,FALSE\n", "utf-8")
+    (found,) = read_responses([path], own, CIRCLES)
+    assert found.answers == (("format", "Pairs"), ("again", False))
+
+
+BAD_MESSAGES = {
+    "unknown-columns.csv": [
+        "1:6: unknown column 'I feel confident about my next career step.' (did you mean 'confidence'? Title the "
+        "column with its question's id or text)",
+        "1:14: unknown column 'Dietary needs for the social' (no question of the default questionnaire has this id "
+        "or text; `circlepress form` lists the columns it reads)",
+        "1:15: unknown column 'recomend' (did you mean 'recommend'? Title the column with its question's id or text)",
+    ],
+    "bad-values.csv": [
+        "2:3: 'Maybe' is not yes or no, as 'goals-set' asks (write Yes or No, or true or false; leave it empty for "
+        "no answer)",
+        *(f"2:{column}: '{value}' is not on the 1-5 scale of '{qid}' (write a whole number from 1 to 5, or "
+          "a label from 'Strongly disagree' to 'Strongly agree'; leave it empty for no answer)"
+          for column, value, qid in ((4, "6", "goals-met"), (5, "0", "confidence"), (6, "4 - Disagree", "leading"),
+                                     (7, "Very much", "advice"))),
+        "3:10: the answer is not one of the choices of 'attendance' (the choices: 'All of them', 'Most of them', "
+        "'Half or fewer')",
+        "3:11: '5.5' is not on the 1-5 scale of 'recommend' (write a whole number from 1 to 5, or a label "
+        "from 'Strongly disagree' to 'Strongly agree'; leave it empty for no answer)",
+    ],
+    "bad-circles-and-rounds.csv": [
+        "2:1: 'lab-c' is not a circle of the programme (did you mean 'lab-b'? the circle is its folder's name under "
+        "sites/, as the round's form link fills it in)",
+        "3:1: the circle this row names is not a circle of the programme (the circle is its folder's name under "
+        "sites/, as the round's form link fills it in)",
+        "3:2: round 'two' is not a whole number from 1 (the round's form link fills in its number: 1, 2, ...)",
+        "4:2: round '0' is not a whole number from 1 (the round's form link fills in its number: 1, 2, ...)",
+        "5:1: this response names no circle (the round's form link fills it in: check with `circlepress links "
+        "--evaluation SLUG` that the link prefills the form's 'circle')",
+        "5:2: this response names no round (the round's form link fills it in: check with `circlepress links "
+        "--evaluation SLUG` that the link prefills the form's 'round')",
+    ],
+    "no-circle-or-round.csv": [
+        f"1:1: there is no '{name}' column (add to the form a short-answer question titled '{name}', which the "
+        f"round's form link fills in, as `circlepress form` says; a plain CSV needs a '{name}' column)"
+        for name in ("circle", "round")
+    ],
+    "bad-shape.csv": [
+        "1:13: column 13 is 'recommend' again, as column 11 is (keep one of the two columns)",
+        "1:14: column 14 has no header but holds answers (title it with its question's id or text, or delete the "
+        "column)",
+        "3:15: row 3 has 15 cells but the header names 14 columns (a cell with the delimiter in it must be quoted; "
+        "export the answers again)",
+    ],
+    "workbook.csv": ["1:1: the file is an Excel workbook, not a CSV file (open it in Excel and save it as CSV: "
+                     "File > Save As, file type CSV UTF-8)"],
+    "not-text.csv": ["3:12: the file is neither UTF-8, UTF-16 nor Windows-1252 text (export the answers again as "
+                     "CSV, or open it in Excel and save it as CSV: File > Save As, file type CSV UTF-8)"],
+    "utf16-cut.csv": ["2:8: the file starts as UTF-16 text but is not (export the answers again as CSV, or open it "
+                      "in Excel and save it as CSV: File > Save As, file type CSV UTF-8)"],
+    "unclosed-quote.csv": ["2:1: row 2 is not valid CSV (unexpected end of data) (a quote in a cell must be doubled "
+                           "and a quoted cell closed; export the answers again)"],
+    "empty.csv": ["1:1: the file has no header row (export the answers again: the first row names the columns)"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_MESSAGES))
+def test_each_bad_input_is_located_with_a_fix(name):
+    path = BAD / name
+    assert problems([path]) == [f"{path}:{line}" for line in BAD_MESSAGES[name]]
+
+
+def test_every_bad_file_has_its_messages():
+    assert sorted(p.name for p in BAD.iterdir()) == sorted(BAD_MESSAGES)
+
+
+def test_every_problem_of_every_file_in_one_run():
+    paths = [HERE / "google-forms.csv", *sorted(BAD.iterdir()), HERE / "plain.csv"]
+    assert len(problems(paths)) == sum(len(lines) for lines in BAD_MESSAGES.values())
+
+
+def test_a_missing_file_is_located(tmp_path):
+    assert problems([tmp_path / "gone.csv"]) == [
+        f"{tmp_path / 'gone.csv'}:1:1: cannot read the file: No such file or directory "
+        "(check the path and that it is a file you can read)"]
+
+
+def test_messages_never_quote_free_text_a_choice_typed_in_or_who_answered(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_text("Email,Name,circle,round,goals-met,attendance,improve\n"
+                    "ana@example.org,Ana,lab-x,0,I reached both of my goals,Other: Ana missed two,Ana told us\n",
+                    "utf-8")
+    found = problems([path])
+    assert len(found) == 4  # circle, round, goals-met, attendance; the free text is never wrong
+    for secret in ("ana@example.org", "Ana", "reached", "missed", "told"):
+        assert not any(secret in line for line in found), secret
+    assert f"{path}:2:5: the answer is not on the 1-5 scale of 'goals-met' (write a whole number from 1 to 5, or " \
+        "a label from 'Strongly disagree' to 'Strongly agree'; leave it empty for no answer)" in found
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=300) | st.text(alphabet="ab,;\t\"\r\n\u00e9\u2019 15circleroundyes", max_size=200).map(
+    lambda t: t.encode("utf-8")))
+def test_any_bytes_give_responses_or_located_problems(tmp_path, data):
+    path = tmp_path / "any.csv"
+    path.write_bytes(data)
+    try:
+        read_responses([path], Q, CIRCLES)
+    except CirclepressError as exc:
+        assert exc.problems and all(p.location.path == str(path) and p.location.line >= 1 for p in exc.problems)
