@@ -136,3 +136,58 @@ def test_check_reports_the_questionnaire_beside_everything_else(make_site):
 ])
 def test_headers_match_whatever_their_case_spaces_punctuation_and_quotes(header, same):
     assert column_key(header) == same
+
+
+def run_form(*args: str):
+    from click.testing import CliRunner
+    from circlepress.cli import main
+
+    return CliRunner().invoke(main, ["form", *args])
+
+
+def test_form_prints_each_question_to_build_and_the_columns_the_report_reads(tmp_path):
+    result = run_form("--root", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert text.startswith("The evaluation form, from circlepress's default questionnaire.\n")
+    assert "two short-answer questions titled Circle and Round" in text
+    q = default_questionnaire()
+    for number, question in enumerate(q.questions, start=1):
+        assert f"{number:>2}. {question.text}\n    {question.id}, {question.kind.value}" in text
+    assert "attendance, choice: All of them | Most of them | Half or fewer" in text
+    assert text.endswith("A plain CSV of answers has these columns:\n" + ",".join(q.columns) + "\n")
+
+
+def test_form_as_csv_gives_the_headers_an_export_is_read_by(tmp_path):
+    import csv
+    import io
+
+    from circlepress.evaluation.responses import read_responses
+
+    result = run_form("--root", str(tmp_path), "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.output)))
+    assert rows[0] == ["column", "text", "kind", "answers"]
+    q = default_questionnaire()
+    assert [r[0] for r in rows[1:]] == list(q.columns)
+    assert rows[3][1:] == [q.questions[0].text, "yes-no", "Yes | No"]
+    # an export titled by the printed texts (as Google Forms writes it) is read back
+    export = tmp_path / "answers.csv"
+    with export.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["Timestamp", *(r[1] for r in rows[1:])],
+                                 ["2027/02/14", "lab-a", "1", "Yes", *["4"] * 6, "Most of them", "5", ""]])
+    (response,) = read_responses([export], q, {"lab-a"})
+    assert (response.circle, response.round, response.get("attendance")) == ("lab-a", 1, "Most of them")
+
+
+def test_form_prints_a_programme_s_own_questionnaire_or_its_problems(tmp_path):
+    (tmp_path / QUESTIONNAIRE_NAME).write_text(OWN, "utf-8")
+    result = run_form("--root", str(tmp_path))
+    assert result.output.startswith("The evaluation form, from questionnaire.yaml.\n")
+    assert " 2. Which format suits you best?\n    format, choice: Whole circle | Pairs | Both, in turns\n" \
+        in result.output
+    (tmp_path / QUESTIONNAIRE_NAME).write_text(OWN.replace("kind: yes-no", "kind: boolean"), "utf-8")
+    result = run_form("--root", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.output == "questionnaire.yaml:11:11: 'boolean' is not allowed for 'kind' " \
+        "(allowed: scale, yes-no, choice, text)\n1 error.\n"

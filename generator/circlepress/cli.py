@@ -252,6 +252,27 @@ def _evaluation_links(project, circles, slug: str) -> None:
                    "or the circle's 'links: evaluation:'.", err=True)
 
 
+@main.command("form")
+@_root_option
+@click.option("--format", "output", type=click.Choice(["text", "csv"]), default="text", show_default=True,
+              help="text: steps to build the form; csv: one row per column the report reads.")
+def form_command(root: Path, output: str) -> None:
+    """Print the evaluation questionnaire to build the form from, and the columns the report reads.
+
+    The programme's questionnaire.yaml when it has one, else circlepress's default: each question's
+    text, id, kind and answers, and the two prefilled questions, circle and round, that each round's
+    form link fills in.
+    """
+    from .evaluation.form import form_csv, form_text
+    from .evaluation.questionnaire import load_questionnaire
+
+    try:
+        questionnaire = load_questionnaire(root)
+    except CirclepressError as exc:
+        _fail(exc, writes=False)
+    click.echo(form_csv(questionnaire) if output == "csv" else form_text(questionnaire), nl=False)
+
+
 @main.command("rotate")
 @_root_option
 @click.argument("slug")
