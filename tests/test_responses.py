@@ -119,6 +119,15 @@ def test_the_delimiter_is_found_even_when_a_quoted_header_holds_commas(tmp_path,
     assert [(r.circle, r.round, r.get("goals-met")) for r in found] == [("lab-a", 1, 2), ("lab-b", 3, None)]
 
 
+def test_excel_s_sep_line_names_the_delimiter_and_is_no_row(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_text("sep=;\r\ncircle;round;recommend\r\nlab-a;1;4,5\r\n", "utf-8")
+    assert read_table(path, "x").header == ("circle", "round", "recommend")
+    assert problems([path]) == [f"{path}:2:3: '4,5' is not on the 1-5 scale of 'recommend' (write a whole number "
+                                "from 1 to 5, or a label from 'Strongly disagree' to 'Strongly agree'; leave it "
+                                "empty for no answer)"]
+
+
 def test_a_question_left_out_of_the_form_is_unanswered(tmp_path):
     path = tmp_path / "answers.csv"
     path.write_text("Round,CIRCLE,recommend\n1,lab-a,4\n\n2,lab-a,\n", "utf-8")  # a blank row is no response

@@ -6,7 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import unicodedata
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,7 @@ MAX_BYTES = 50_000_000  # far more than any programme's answers; a bigger file i
 DELIMITERS = (",", "\t", ";")  # comma first: what a tie between them means
 _SAMPLE_ROWS = 50
 _WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and the old .xls
+_SEP = re.compile(r"sep=([,;\t|])\r?\n")
 _SAVE_AS = "open it in Excel and save it as CSV: File > Save As, file type CSV UTF-8"
 
 
@@ -39,7 +40,10 @@ def read_table(path: Path, shown: str) -> Table:
         raise CirclepressError([Problem(_position(shown, text, at), "the file holds control characters, so it is "
                                         "not a CSV text file", f"export the answers as CSV, or {_SAVE_AS}")])
     text = text.removeprefix("\ufeff")
-    delimiter = sniff_delimiter(text)
+    if said := _SEP.match(text):  # Excel's own line naming the delimiter, which it hides: row 1 is the next
+        delimiter, text = said.group(1), text[said.end():]
+    else:
+        delimiter = sniff_delimiter(text)
     records = _records(text, delimiter, shown)
     if not records or not any(cell.strip() for cell in records[0]):
         raise CirclepressError([Problem(Location(shown), "the file has no header row",
@@ -108,9 +112,12 @@ def _undecodable(shown: str, data: bytes, at: int, encoding: str = "") -> Circle
                                      f"export the answers again as CSV, or {_SAVE_AS}")])
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Unicode's Cc, tab and line breaks aside
+
+
 def _control_at(text: str) -> int | None:
-    """Where the first control character is (tab and line breaks aside): a sign of a binary file."""
-    return next((i for i, c in enumerate(text) if c not in "\t\r\n" and unicodedata.category(c) == "Cc"), None)
+    """Where the first control character is: a sign of a binary file."""
+    return match.start() if (match := _CONTROL.search(text)) else None
 
 
 def _position(shown: str, text: str, at: int) -> Location:

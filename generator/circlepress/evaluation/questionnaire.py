@@ -6,6 +6,7 @@ own `questionnaire.yaml` beside circlepress.yaml asks that one instead."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ EXPORT_COLUMNS = ("timestamp", "email address", "email", "name", "id", "start ti
                   "last modified time", "total points", "quiz feedback", "score")
 
 
+@functools.lru_cache(maxsize=4096)  # answers repeat: the same few labels and choices on every row
 def column_key(text: str) -> str:
     """How a column header is matched: case, spaces, punctuation and quote styles aside
     ('Goals-met', "I'd recommend…" and 'goals met' are the same)."""
