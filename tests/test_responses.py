@@ -128,6 +128,17 @@ def test_excel_s_sep_line_names_the_delimiter_and_is_no_row(tmp_path):
                                 "empty for no answer)"]
 
 
+def test_a_control_character_pasted_into_an_answer_is_a_space_but_a_binary_file_is_refused(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_text("circle,round,improve\nlab-a,1,one\x0btwo\x1b\n", "utf-8")
+    (found,) = read_responses([path], Q, CIRCLES)
+    assert found.get("improve") == "one two"
+    path.write_bytes(b"circle,round\nlab-a,1\x00\x00\n")
+    assert problems([path]) == [f"{path}:2:8: the file holds control characters, so it is not a CSV text file "
+                                "(export the answers as CSV, or open it in Excel and save it as CSV: File > Save As, "
+                                "file type CSV UTF-8)"]
+
+
 def test_a_question_left_out_of_the_form_is_unanswered(tmp_path):
     path = tmp_path / "answers.csv"
     path.write_text("Round,CIRCLE,recommend\n1,lab-a,4\n\n2,lab-a,\n", "utf-8")  # a blank row is no response

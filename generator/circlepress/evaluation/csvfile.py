@@ -36,10 +36,10 @@ def read_table(path: Path, shown: str) -> Table:
     semicolon separated); raises CirclepressError with one located problem when it is none of these."""
     data = _read_bytes(path, shown)
     text, encoding = decode(data, shown)
-    if (at := _control_at(text)) is not None:
+    if (at := _binary_at(text)) is not None:
         raise CirclepressError([Problem(_position(shown, text, at), "the file holds control characters, so it is "
                                         "not a CSV text file", f"export the answers as CSV, or {_SAVE_AS}")])
-    text = text.removeprefix("\ufeff")
+    text = _CONTROL.sub(" ", text.removeprefix("\ufeff"))  # one pasted into an answer would break a page
     if said := _SEP.match(text):  # Excel's own line naming the delimiter, which it hides: row 1 is the next
         delimiter, text = said.group(1), text[said.end():]
     else:
@@ -113,11 +113,17 @@ def _undecodable(shown: str, data: bytes, at: int, encoding: str = "") -> Circle
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Unicode's Cc, tab and line breaks aside
+_HEAD = 4096
 
 
-def _control_at(text: str) -> int | None:
-    """Where the first control character is: a sign of a binary file."""
-    return match.start() if (match := _CONTROL.search(text)) else None
+def _binary_at(text: str) -> int | None:
+    """Where a binary file shows itself: a NUL, or more control characters in its start than a few
+    pasted into answers would be."""
+    head = text[:_HEAD]
+    found = [m.start() for m in _CONTROL.finditer(head)]
+    if "\x00" in head or len(found) > max(8, len(head) // 100):
+        return found[0]
+    return None
 
 
 def _position(shown: str, text: str, at: int) -> Location:
