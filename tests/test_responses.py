@@ -188,8 +188,8 @@ BAD_MESSAGES = {
         "--evaluation SLUG` that the link prefills the form's 'round')",
     ],
     "no-circle-or-round.csv": [
-        f"1:1: there is no '{name}' column (add to the form a short-answer question titled '{name}', which the "
-        f"round's form link fills in, as `circlepress form` says; a plain CSV needs a '{name}' column)"
+        f"1:1: there is no '{name}' column (add to the form a short-answer question titled {name.capitalize()}, "
+        f"which the round's form link fills in, as `circlepress form` says; a plain CSV needs a '{name}' column)"
         for name in ("circle", "round")
     ],
     "bad-shape.csv": [

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from ..programme.errors import CirclepressError, Location, Problem
 from .csvfile import Table, read_table
-from .questionnaire import EXPORT_COLUMNS, FIXED_COLUMNS, SCALE, SCALE_LABELS, Kind, Question, Questionnaire, column_key
+from .questionnaire import (DEFAULT_SOURCE, EXPORT_COLUMNS, FIXED_COLUMNS, SCALE, SCALE_LABELS, Kind, Question,
+                            Questionnaire, column_key)
 
 Answer = int | bool | str | None  # a scale's 1-5, yes/no, a choice or free text; None: not answered
 
@@ -109,8 +110,8 @@ def match_columns(table: Table, questionnaire: Questionnaire) -> tuple[dict[str,
         elif key and key not in ignored:
             problems.append(_unknown_column(at, header, questionnaire))
     problems += [Problem(Location(table.path, 1, 1), f"there is no '{name}' column",
-                         f"add to the form a short-answer question titled '{name}', which the round's form link "
-                         f"fills in, as `circlepress form` says; a plain CSV needs a '{name}' column")
+                         f"add to the form a short-answer question titled {name.capitalize()}, which the round's "
+                         f"form link fills in, as `circlepress form` says; a plain CSV needs a '{name}' column")
                  for name in FIXED_COLUMNS if name not in columns]
     return columns, problems
 
@@ -122,7 +123,7 @@ def _unknown_column(at: Location, header: str, questionnaire: Questionnaire) -> 
     by_key.update({column_key(name): name for name in FIXED_COLUMNS})
     close = difflib.get_close_matches(column_key(header), list(by_key), n=1, cutoff=0.6)
     shown = header.strip() if len(header.strip()) <= 60 else header.strip()[:57] + "..."
-    source = "the default questionnaire" if questionnaire.source == "(default)" else questionnaire.source
+    source = "the default questionnaire" if questionnaire.source == DEFAULT_SOURCE else questionnaire.source
     hint = f"did you mean '{by_key[close[0]]}'? Title the column with its question's id or text" if close else \
         f"no question of {source} has this id or text; `circlepress form` lists the columns it reads"
     return Problem(at, f"unknown column '{shown}'", hint)
