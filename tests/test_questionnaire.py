@@ -3,6 +3,8 @@ questionnaire.yaml with every mistake located, and how column headers are matche
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from circlepress.evaluation.questionnaire import (
@@ -191,3 +193,15 @@ def test_form_prints_a_programme_s_own_questionnaire_or_its_problems(tmp_path):
     assert result.exit_code == 1
     assert result.output == "questionnaire.yaml:11:11: 'boolean' is not allowed for 'kind' " \
         "(allowed: scale, yes-no, choice, text)\n1 error.\n"
+
+
+def test_the_wheel_carries_the_default_questionnaire():
+    import zipfile
+    from io import BytesIO
+
+    from circlepress.evaluation import questionnaire
+    from circlepress.scaffold.selfwheel import wheel_of_self
+
+    wheel = zipfile.ZipFile(BytesIO(wheel_of_self()))
+    shipped = wheel.read("circlepress/evaluation/questionnaire.yaml").decode("utf-8")
+    assert shipped == (Path(questionnaire.__file__).with_name(QUESTIONNAIRE_NAME)).read_text("utf-8")

@@ -44,7 +44,8 @@ _SCALE_HINT = "write a whole number from 1 to 5, or a label from 'Strongly disag
 def read_responses(paths: Iterable[Path], questionnaire: Questionnaire,
                    circles: Collection[str]) -> tuple[Response, ...]:
     """Every response in the CSV files at `paths`, in file and row order, each answer read as its
-    question's kind says; `circles` are the programme's circle folder names.
+    question's kind says; `circles` are the programme's circle folder names (`rounds.circle_folder`
+    of each loaded circle), so private circles are matched without their names.
 
     Reads those files and nothing else. Raises CirclepressError with every problem of every file,
     each at `file:row:column` (row 1 is the header row, columns count from 1) with a fix. A message
