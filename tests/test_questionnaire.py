@@ -22,7 +22,7 @@ questions:
     choices: [Whole circle, Pairs, "Both, in turns"]
   - id: again
     text: Would you join a circle again?
-    kind: yes-no
+    kind: Yes-No
   - id: anything-else
     text: Anything else?
     kind: text
@@ -188,7 +188,7 @@ def test_form_prints_a_programme_s_own_questionnaire_or_its_problems(tmp_path):
     assert result.output.startswith("The evaluation form, from questionnaire.yaml.\n")
     assert " 2. Which format suits you best?\n    format, choice: Whole circle | Pairs | Both, in turns\n" \
         in result.output
-    (tmp_path / QUESTIONNAIRE_NAME).write_text(OWN.replace("kind: yes-no", "kind: boolean"), "utf-8")
+    (tmp_path / QUESTIONNAIRE_NAME).write_text(OWN.replace("kind: Yes-No", "kind: boolean"), "utf-8")
     result = run_form("--root", str(tmp_path))
     assert result.exit_code == 1
     assert result.output == "questionnaire.yaml:11:11: 'boolean' is not allowed for 'kind' " \

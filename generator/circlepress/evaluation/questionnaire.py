@@ -14,7 +14,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from ..programme.errors import CirclepressError, Problem
@@ -100,6 +100,11 @@ def _check_id(value: str) -> str:
     return _reserved(value, "id")
 
 
+def _lower(value: Any) -> Any:
+    """A kind in any case ('Scale', 'YES-NO') is that kind."""
+    return value.lower() if isinstance(value, str) else value
+
+
 QuestionId = Annotated[str, AfterValidator(_check_id), Field(max_length=40)]
 QuestionText = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(lambda v: _reserved(v, "text"))]
 ChoiceText = Annotated[str, Field(min_length=1, max_length=200)]
@@ -112,7 +117,7 @@ class QuestionSpec(Model):
                            "lowercase letters, digits and '-'", examples=["confidence"])
     text: QuestionText = Field(description="the question as members read it in the form (an export titled "
                                "by it is matched too)", examples=["I feel confident about taking my next career step."])
-    kind: Literal["scale", "yes-no", "choice", "text"] = Field(
+    kind: Annotated[Literal["scale", "yes-no", "choice", "text"], BeforeValidator(_lower)] = Field(
         description="scale (1-5, strongly disagree to strongly agree), yes-no, choice (one of `choices`) "
         "or text (free text)", examples=["scale"])
     choices: list[ChoiceText] = Field(default_factory=list, validate_default=True, max_length=20,
