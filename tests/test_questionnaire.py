@@ -102,6 +102,15 @@ questions:
     ]
 
 
+def test_a_question_text_that_reads_as_another_question_s_id_is_located(tmp_path):
+    (tmp_path / QUESTIONNAIRE_NAME).write_text("questions:\n  - {id: belonging, text: Belonging, kind: scale}\n"
+                                               "  - {id: recommend, text: I would recommend it., kind: scale}\n"
+                                               "  - {id: again, text: Recommend!, kind: scale}\n", "utf-8")
+    assert problems(tmp_path) == [  # its own id and text may read alike; another question's may not
+        "questionnaire.yaml:4:23: question 3's text names the same column as question 2's id "
+        "(give each question its own text: the answers' columns are matched to questions by it)"]
+
+
 @pytest.mark.parametrize("text, expected", [
     ("", "questionnaire.yaml:1:1: missing required key 'questions' (add 'questions:' here)"),
     ("questions: []\n", "questionnaire.yaml:1:12: 'questions' is empty "

@@ -185,30 +185,36 @@ def parse_questionnaire(text: str, shown: str) -> Questionnaire:
 
 
 def _repeated(doc: Document) -> list[Problem]:
-    """A problem for each question id, or text, that an earlier question has already, and for
-    each choice that its question lists twice."""
+    """A problem for each question id or text that names the same column as an earlier question's
+    id or text (case and punctuation aside), and for each choice that its question lists twice."""
     items = doc.data.get("questions") if isinstance(doc.data, dict) else None
     problems: list[Problem] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[str, tuple[int, str]] = {}  # column key -> (question index, "id" or "text")
     for i, item in enumerate(items if isinstance(items, list) else []):
-        choices = item.get("choices") if isinstance(item, dict) else None
-        listed: dict[str, int] = {}
-        for j, choice in enumerate(choices if isinstance(choices, list) else []):
-            if not isinstance(choice, str):
-                continue
-            if (first := listed.setdefault(column_key(choice), j)) != j:
-                problems.append(Problem(doc.locate(("questions", i, "choices", j)), f"choice {j + 1} of question "
-                                        f"{i + 1} is choice {first + 1} again", "keep one of them"))
+        if not isinstance(item, dict):
+            continue
+        problems += _repeated_choices(doc, i, item.get("choices"))
         for field in ("id", "text"):
-            value: Any = item.get(field) if isinstance(item, dict) else None
-            if not isinstance(value, str) or not value.strip():
+            value = item.get(field)
+            if not isinstance(value, str) or not (key := column_key(value)):
                 continue
-            key = (field, value.strip() if field == "id" else column_key(value))
-            if key in seen:
-                what = f"the id '{key[1]}' is question {seen[key] + 1}'s already" if field == "id" \
-                    else f"question {i + 1} has the same text as question {seen[key] + 1}"
-                problems.append(Problem(doc.locate(("questions", i, field)), what, f"give each question its own "
-                                        f"{field}: the answers' columns are matched to questions by it"))
-            else:
-                seen[key] = i
+            first, other = seen.setdefault(key, (i, field))
+            if first == i:
+                continue
+            what = f"the id '{value.strip()}' is question {first + 1}'s already" if field == other == "id" else \
+                f"question {i + 1} has the same text as question {first + 1}" if field == other else \
+                f"question {i + 1}'s {field} names the same column as question {first + 1}'s {other}"
+            problems.append(Problem(doc.locate(("questions", i, field)), what, f"give each question its own "
+                                    f"{field}: the answers' columns are matched to questions by it"))
+    return problems
+
+
+def _repeated_choices(doc: Document, i: int, choices: Any) -> list[Problem]:
+    """A problem for each choice of question `i` that is an earlier one again."""
+    problems: list[Problem] = []
+    listed: dict[str, int] = {}
+    for j, choice in enumerate(choices if isinstance(choices, list) else []):
+        if isinstance(choice, str) and (first := listed.setdefault(column_key(choice), j)) != j:
+            problems.append(Problem(doc.locate(("questions", i, "choices", j)), f"choice {j + 1} of question "
+                                    f"{i + 1} is choice {first + 1} again", "keep one of them"))
     return problems
