@@ -214,3 +214,22 @@ def test_the_wheel_carries_the_default_questionnaire():
     wheel = zipfile.ZipFile(BytesIO(wheel_of_self()))
     shipped = wheel.read("circlepress/evaluation/questionnaire.yaml").decode("utf-8")
     assert shipped == (Path(questionnaire.__file__).with_name(QUESTIONNAIRE_NAME)).read_text("utf-8")
+
+
+def test_any_text_gives_a_questionnaire_or_located_problems():
+    from hypothesis import given, settings, strategies as st
+
+    from circlepress.evaluation.questionnaire import parse_questionnaire
+
+    pieces = st.sampled_from(["questions:", "\n", "  - ", "id: ", "text: ", "kind: ", "choices: ", "[", "]", "{",
+                              "}", ", ", "scale", "choice", "yes-no", "a", "A b", "circle", "Name", ":", "-", "'"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(pieces, max_size=40).map("".join))
+    def check(text):
+        try:
+            parse_questionnaire(text, "questionnaire.yaml")
+        except CirclepressError as exc:
+            assert exc.problems and all(p.location.path == "questionnaire.yaml" for p in exc.problems)
+
+    check()
