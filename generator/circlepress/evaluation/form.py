@@ -36,8 +36,11 @@ def form_text(questionnaire: Questionnaire) -> str:
            "(To ask other questions, write questionnaire.yaml beside circlepress.yaml.)"] \
         if questionnaire.source == DEFAULT_SOURCE else [f"The evaluation form, from {questionnaire.source}."]
     lines = [*own, "", "Start with two short-answer questions titled Circle and Round. Each round's link fills them",
-             "in (README: Evaluation rounds), so members never type them:"]
+             "in, so members never type them:"]
     lines += [f"  {name:<8}{_PREFILLED[name]}" for name in FIXED_COLUMNS]
+    lines += ["To make that link, choose Get pre-filled link in the form's menu (Microsoft Forms: Get pre-filled",
+              "URL), answer CIRCLE and ROUND, copy the link, replace CIRCLE with {circle} and ROUND with {round},",
+              "and put it in circlepress.yaml as 'evaluation: form:'."]
     lines += ["", "Then these questions, in this order, each titled with its text as written here: the report",
               "matches an export's columns by that text (or by the id, in a plain CSV). Each kind is:"]
     lines += [f"  {kind.value:<8}{how}" for kind, how in _KINDS.items()

@@ -232,6 +232,8 @@ def _key_message(kind: str, value: Any, ctx: dict, loc: tuple) -> tuple[str, str
 def to_problem(err: dict, doc: Document, model: Any, at: tuple = ()) -> Problem:
     """One pydantic error as a located problem."""
     loc, is_key = _clean(err["loc"])
+    if err["type"] == "extra_forbidden" and err["loc"]:  # the unknown key as written, even 'a[b' or 'list[x]'
+        loc = _clean(err["loc"][:-1])[0] + (err["loc"][-1],)
     owner = _model_at(model, loc[:-1])
     message, hint = _message(err, loc, owner, is_key)
     if err["type"] == "missing":
