@@ -233,3 +233,16 @@ def test_any_text_gives_a_questionnaire_or_located_problems():
             assert exc.problems and all(p.location.path == "questionnaire.yaml" for p in exc.problems)
 
     check()
+
+
+def test_the_readme_shows_what_form_prints(tmp_path):
+    import re
+
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text("utf-8")
+    shown = re.search(r"```text\n\$ circlepress form\n(.*?)```", readme, re.S).group(1)
+    printed = run_form("--root", str(tmp_path)).output
+    at = 0
+    for part in shown.split("...\n"):  # the README leaves parts out, never changes them
+        at = printed.index(part, at) + len(part)
