@@ -146,6 +146,15 @@ def test_a_question_left_out_of_the_form_is_unanswered(tmp_path):
     assert [(r.round, r.get("recommend"), r.get("goals-met")) for r in found] == [(1, 4, None), (2, None, None)]
 
 
+def test_a_microsoft_quiz_s_points_and_feedback_columns_are_not_read(tmp_path):
+    text = Q.get("recommend").text
+    path = tmp_path / "answers.csv"
+    path.write_text(f'ID,Total points,Quiz feedback,circle,round,"{text}","Points - {text}","Feedback - {text}"\n'
+                    "1,0,Well done,lab-a,1,5,0,Good\n", "utf-8")
+    (found,) = read_responses([path], Q, CIRCLES)
+    assert found.get("recommend") == 5 and "Good" not in repr(found)
+
+
 def test_columns_match_a_programme_s_own_questions(tmp_path):
     own = parse_questionnaire("questions:\n  - {id: format, text: Which format suits you?, kind: choice, "
                               "choices: [Whole circle, Pairs]}\n  - {id: again, text: Again?, kind: yes-no}\n", "q")

@@ -108,13 +108,19 @@ def match_columns(table: Table, questionnaire: Questionnaire) -> tuple[dict[str,
         elif not key and any(i < len(cells) and cells[i].strip() for _, cells in table.rows):
             problems.append(Problem(at, f"column {i + 1} has no header but holds answers",
                                     "title it with its question's id or text, or delete the column"))
-        elif key and key not in ignored:
+        elif key and key not in ignored and not _is_quiz_column(key, names):
             problems.append(_unknown_column(at, header, questionnaire))
     problems += [Problem(Location(table.path, 1, 1), f"there is no '{name}' column",
                          f"add to the form a short-answer question titled {name.capitalize()}, which the round's "
                          f"form link fills in, as `circlepress form` says; a plain CSV needs a '{name}' column")
                  for name in FIXED_COLUMNS if name not in columns]
     return columns, problems
+
+
+def _is_quiz_column(key: str, names: dict[str, str]) -> bool:
+    """Microsoft Forms' 'Points - <question>' and 'Feedback - <question>' of a form made as a quiz."""
+    first, _, rest = key.partition(" ")
+    return first in ("points", "feedback") and rest in names
 
 
 def _unknown_column(at: Location, header: str, questionnaire: Questionnaire) -> Problem:
