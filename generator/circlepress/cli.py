@@ -13,7 +13,7 @@ import click
 from . import __version__
 from .build.pipeline import build
 from .programme.config import load_project
-from .programme.errors import CirclepressError, Problem
+from .programme.errors import CirclepressError, Location, Problem
 
 
 def _report(problems: tuple[Problem, ...] | list[Problem]) -> None:
@@ -250,6 +250,54 @@ def _evaluation_links(project, circles, slug: str) -> None:
     if not template:
         click.echo("Note: no form link; set 'evaluation: form:' in circlepress.yaml (with {circle} and {round}) "
                    "or the circle's 'links: evaluation:'.", err=True)
+
+
+@main.command("report")
+@_root_option
+@click.argument("responses", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="The report's file, e.g. report.html (outside the programme's published folders).")
+@click.option("--comments", is_flag=True,
+              help="Also list the free-text answers: all circles together, sorted, and only for rounds of 5 or more responses.")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="The date the report says it is as of (never the clock's: the same answers give the same file).")
+def report_command(root: Path, responses: tuple[Path, ...], out: Path, comments: bool, day) -> None:
+    """Write an impact report from the form service's CSV exports: one HTML file for the institution.
+
+    Per round, the responses and circles; per question, the programme's answers and each
+    circle's share who agree, as charts with their numbers in tables. No figure is shown for
+    fewer than 5 responses, nor one that the others would give away by subtraction.
+    """
+    from .build.load import load_site
+    from .build.report import out_problems, render_report, write_report
+    from .evaluation.aggregate import circle_labels, summarise
+    from .evaluation.questionnaire import load_questionnaire
+    from .evaluation.responses import read_responses
+    from .evaluation.rounds import circle_folder
+
+    try:
+        project = load_project(root)
+        circles = load_site(project).circles
+    except CirclepressError as exc:
+        _fail(exc)
+    problems = out_problems(project, out, responses)
+    try:
+        questionnaire = load_questionnaire(root)
+        answers = read_responses(responses, questionnaire, {circle_folder(c) for c in circles})
+    except CirclepressError as exc:
+        problems += exc.problems
+    try:
+        if problems:
+            raise CirclepressError(problems)
+        report = summarise(questionnaire, answers, circle_labels(circles), comments=comments)
+        write_report(out, render_report(project, report, day.date() if day else None))
+    except CirclepressError as exc:
+        _fail(exc)
+    except OSError as exc:  # the disk: full, read-only, or the folder gone
+        _fail(CirclepressError([Problem(Location(str(out)), f"the report could not be written: {exc.strerror or exc}",
+                                        "check the folder and the free space; any old report is as it was")]))
+    click.echo(f"Wrote the report of {_count(len(answers), 'response')} from {_count(report.circles, 'circle')} "
+               f"over {_count(len(report.rounds), 'round')} to {out}")
 
 
 @main.command("rotate")
