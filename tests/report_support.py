@@ -30,7 +30,7 @@ COMMENTS = ("More time for each person's question, please.", "The session on fun
 def answers(rng: random.Random, round_: int) -> tuple:
     """One member's plausible answers, a little better in later rounds."""
     lift = min(round_ - 1, 2)
-    return (("goals-set", rng.random() < 0.75), ("goals-met", rng.randint(2 + lift, 5)),
+    return (("goals-set", rng.random() < 0.75), ("goals-met", rng.randint(1 + lift, 5)),
             ("confidence", rng.randint(1 + lift, 5)), ("belonging", rng.randint(3, 5)),
             ("attendance", rng.choice(ATTENDANCE)), ("recommend", rng.randint(3, 5)),
             ("comment", rng.choice(COMMENTS)))
@@ -44,8 +44,8 @@ def make_responses(plan: dict[str, dict[int, int]], seed: int = 1) -> list[Respo
 
 
 # The example programme's two circles (early-independence is private) and a third, public one.
-EXAMPLE_PLAN = {"imaging-and-data": {1: 7, 2: 8, 3: 6}, "early-independence": {1: 6, 2: 4, 3: 5},
-                "stem-cell-circle": {1: 5, 2: 6, 3: 7}}
+EXAMPLE_PLAN = {"imaging-and-data": {1: 8, 2: 7, 3: 6}, "early-independence": {1: 6, 2: 4, 3: 5},
+                "stem-cell-circle": {1: 5, 2: 6, 3: 4}}
 
 
 def example_labels(root: Path) -> dict[str, str]:
@@ -57,3 +57,29 @@ def example_report(root: Path, comments: bool = True, seed: int = 1) -> str:
     project = load_project(root)
     report = summarise(QUESTIONNAIRE, make_responses(EXAMPLE_PLAN, seed), example_labels(root), comments=comments)
     return render_report(project, report)
+
+
+def screenshot(png: Path, html_file: Path) -> None:
+    """The README's picture: the example report's first screen, 1000 px wide, in Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        page.goto(html_file.resolve().as_uri())
+        page.screenshot(path=str(png))
+        browser.close()
+
+
+if __name__ == "__main__":  # PYTHONPATH=generator:tests python tests/report_support.py docs/report.png
+    import sys
+    import tempfile
+
+    from conftest import REPO
+
+    with tempfile.TemporaryDirectory() as folder:
+        page = Path(folder, "report.html")
+        page.write_text(example_report(REPO), "utf-8")
+        screenshot(Path(sys.argv[1]), page)
