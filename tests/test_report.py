@@ -52,10 +52,13 @@ def test_each_small_group_is_hidden_with_the_next_smallest_beside_a_total():
 
 # --- the figures ---------------------------------------------------------------------------------
 
-def test_responses_and_circles_per_round_and_a_small_round_hidden():
-    report = summarise(QUESTIONNAIRE, make_responses({"a": {1: 6, 2: 3}, "b": {1: 5}}), {})
-    assert [(r.number, r.responses, r.circles) for r in report.rounds] == [(1, 11, 2), (2, None, 1)]
-    assert report.responses == 14 and report.circles == 2
+def test_responses_and_circles_per_round_a_small_round_hidden_and_then_no_total():
+    report = summarise(QUESTIONNAIRE, make_responses({"a": {1: 6, 3: 5}, "b": {1: 5, 3: 4}}), {})
+    assert [(r.number, r.responses, r.circles) for r in report.rounds] == [(1, 11, 2), (3, 9, 2)]
+    assert report.responses == 20 and report.circles == 2
+    report = summarise(QUESTIONNAIRE, make_responses({"a": {1: 6, 2: 3, 3: 5}, "b": {1: 5, 3: 4}}), {})
+    assert [(r.number, r.responses, r.circles) for r in report.rounds] == [(1, 11, 2), (2, None, 1), (3, 9, 2)]
+    assert report.responses is None  # else the total minus rounds 1 and 3 gives round 2's 3
 
 
 def test_a_circle_of_four_is_hidden_and_so_is_the_next_smallest_beside_the_total():
@@ -350,3 +353,18 @@ def test_report_names_every_problem_at_once(project, tmp_path, reader):
     assert done.exit_code == 1
     assert "_site/report.html:1:1: that is inside the site's output folder" in done.output
     assert "answers.csv:" in done.output and not (project / "_site").exists()
+
+
+def test_report_of_no_responses_is_refused(project, tmp_path, reader):
+    (tmp_path / "answers.csv").write_text("circle,round,goals-met,recommend\n")
+    out = tmp_path / "report.html"
+    done = CliRunner().invoke(main, ["report", str(tmp_path / "answers.csv"), "--out", str(out), "--root", str(project)])
+    assert done.exit_code == 1 and "the files hold no responses" in done.output and not out.exists()
+
+
+def test_report_never_writes_over_an_export(project, tmp_path, reader):
+    (tmp_path / "answers.csv").write_text(PLAIN)
+    done = CliRunner().invoke(main, ["report", str(tmp_path / "answers.csv"), "--out", str(tmp_path / "answers.csv"),
+                                     "--root", str(project)])
+    assert done.exit_code == 1 and "ends in .html" in done.output
+    assert (tmp_path / "answers.csv").read_text() == PLAIN

@@ -286,6 +286,10 @@ def report_command(root: Path, responses: tuple[Path, ...], out: Path, comments:
         answers = read_responses(responses, questionnaire, {circle_folder(c) for c in circles})
     except CirclepressError as exc:
         problems += exc.problems
+    else:
+        if not answers:
+            problems.append(Problem(Location(str(responses[0])), "the files hold no responses",
+                                    "export the form's answers once members have replied"))
     try:
         if problems:
             raise CirclepressError(problems)

@@ -80,7 +80,7 @@ class Report:
     questions: tuple[QuestionResult, ...]  # every scale, yes/no and choice question, in its order
     comments: tuple[Comments, ...] | None  # None: not asked for (`--comments`)
     circles: int  # circles with any response
-    responses: int | None  # all rounds together; None: fewer than 5
+    responses: int | None  # all rounds together; None: fewer than 5, or a round's count is hidden
 
 
 def circle_labels(circles: Iterable[Circle]) -> dict[str, str]:
@@ -98,11 +98,15 @@ def summarise(questionnaire: Questionnaire, responses: Iterable[Response], label
     results = tuple(_question(q, numbers, by_round, labels) for q in questionnaire.questions if q.kind is not Kind.TEXT)
     headlines = tuple(r for key in (GOALS_MET, RECOMMEND) for r in results if r.question.id == key
                       and r.question.kind is Kind.SCALE)
+    rounds = tuple(RoundResult(n, _count(len(by_round[n])), len({r.circle for r in by_round[n]})) for n in numbers)
+    # a small round's count would be the total minus the others (and hiding another round does not
+    # help: its questions' answers show about how many responded), so then no total is shown
+    total = None if any(r.responses is None for r in rounds) else _count(len(responses))
     return Report(
-        rounds=tuple(RoundResult(n, _count(len(by_round[n])), len({r.circle for r in by_round[n]})) for n in numbers),
+        rounds=rounds,
         headlines=headlines, questions=results,
         comments=_comments(questionnaire, numbers, by_round) if comments else None,
-        circles=len({r.circle for r in responses}), responses=_count(len(responses)))
+        circles=len({r.circle for r in responses}), responses=total)
 
 
 def _count(n: int) -> int | None:
