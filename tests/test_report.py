@@ -122,6 +122,17 @@ def test_a_yes_is_not_a_scales_one():
     assert _result(report, "recommend").rounds[0].n == 0 and _result(report, "goals-set").rounds[0].n == 0
 
 
+def test_a_choice_of_many_options_keeps_every_option_and_a_colour_for_each(project):
+    many = tuple(f"option {i}" for i in range(1, 11))
+    questionnaire = Questionnaire((Question("pick", "Pick one", Kind.CHOICE, many),), "(tests)")
+    responses = [Response("a", 1, (("pick", many[i % 10]),)) for i in range(12)]
+    report = summarise(questionnaire, responses, {})
+    assert report.questions[0].rounds[0].counts == (2, 2, 1, 1, 1, 1, 1, 1, 1, 1)
+    text = render_report(load_project(project), report)
+    classes = set(re.findall(r'class="segment (o\d+)"', text))
+    assert classes == {f"o{i}" for i in range(1, 9)}  # the theme's eight colours, in turn
+
+
 def test_no_headline_without_its_question():
     only = Questionnaire((Question("belonging", "I belong", Kind.SCALE),), "(tests)")
     assert summarise(only, make_responses({"a": {1: 6}}), {}).headlines == ()
@@ -141,6 +152,15 @@ def test_a_private_circle_is_named_by_its_folder_and_nothing_of_it_shows(project
     text = html.unescape(page)
     assert [s for s in secrets if s in text] == []
     assert "early-independence" in text and "Imaging and Data Circle" in text
+
+
+def test_two_public_circles_of_one_name_are_told_apart_by_their_folders(project):
+    import shutil
+
+    shutil.copytree(project / "sites" / "imaging-and-data", project / "sites" / "imaging-east")
+    labels = circle_labels(load_site(load_project(project)).circles)
+    assert labels["imaging-and-data"] == "Imaging and Data Circle (imaging-and-data)"
+    assert labels["imaging-east"] == "Imaging and Data Circle (imaging-east)"
 
 
 def test_comments_only_with_comments_all_circles_together_sorted_and_not_for_a_small_round():
@@ -257,6 +277,16 @@ def test_a_theme_override_restyles_the_report(project):
     (project / "circlepress.yaml").write_text("title: Test\ntheme: ours\n")
     page = _parsed(render_report(load_project(project), summarise(QUESTIONNAIRE, make_responses({"a": {1: 5}}), {})))
     assert page.styles == ["body { color: #000; }\n"]
+
+
+def test_an_override_can_extend_the_default_report_and_replace_its_footer(project):
+    theme = project / "themes" / "ours" / "templates" / "report"
+    theme.mkdir(parents=True)
+    (theme / "report.html").write_text('{% extends "default/report/report.html" %}\n'
+                                       "{% block footer %}<p>For the Graduate School</p>{% endblock %}\n")
+    (project / "circlepress.yaml").write_text("title: Test\ntheme: ours\n")
+    text = render_report(load_project(project), summarise(QUESTIONNAIRE, make_responses({"a": {1: 5}}), {}))
+    assert "<p>For the Graduate School</p>" in text and "Boise State" not in text and "<svg" in text
 
 
 def test_a_broken_override_is_a_located_template_error(project):

@@ -85,8 +85,12 @@ class Report:
 
 def circle_labels(circles: Iterable[Circle]) -> dict[str, str]:
     """How the report names each circle (by its folder): a public circle by its name, a private one
-    by its folder slug, which is public already (its form links carry it), never by its name."""
-    return {circle_folder(c): circle_folder(c) if c.is_private else c.spec.name for c in circles}
+    by its folder slug, which is public already (its form links carry it), never by its name; two
+    public circles of one name with their folders too."""
+    circles = tuple(circles)
+    names = Counter(c.spec.name for c in circles if not c.is_private)
+    return {circle_folder(c): circle_folder(c) if c.is_private else
+            c.spec.name if names[c.spec.name] == 1 else f"{c.spec.name} ({circle_folder(c)})" for c in circles}
 
 
 def summarise(questionnaire: Questionnaire, responses: Iterable[Response], labels: Mapping[str, str],
