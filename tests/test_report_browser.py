@@ -74,9 +74,10 @@ def test_prints_to_an_a4_pdf_with_no_chart_cut(browser, served_report):
     assert pages >= 1, "the PDF has no page"
 
 
-def test_axe_finds_no_violation(browser, served_report):
+@pytest.mark.parametrize("width", [1000, 390])
+def test_axe_finds_no_violation(browser, served_report, width):
     # axe runs from Playwright's evaluate, outside the page's policy (which allows no script)
-    context, page, _ = _open(browser, served_report, viewport={"width": 1000, "height": 800}, bypass_csp=True)
+    context, page, _ = _open(browser, served_report, viewport={"width": width, "height": 800}, bypass_csp=True)
     page.evaluate(AXE.read_text("utf-8"))
     result = page.evaluate("() => axe.run(document)")
     context.close()
@@ -92,3 +93,10 @@ def test_the_nu_html_checker_finds_no_error(report_file):
     messages = [m for m in json.loads(done.stderr or "{}").get("messages", []) if m.get("type") != "info"]
     assert messages == [], "\n".join(f"{m.get('lastLine')}: {m.get('message')}" for m in messages)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_phone_shows_the_report_without_sideways_scrolling(browser, served_report):
+    context, page, _ = _open(browser, served_report, viewport={"width": 390, "height": 844})
+    width = page.evaluate("() => document.scrollingElement.scrollWidth")
+    context.close()
+    assert width <= 390
