@@ -398,3 +398,17 @@ def test_report_never_writes_over_an_export(project, tmp_path, reader):
                                      "--root", str(project)])
     assert done.exit_code == 1 and "ends in .html" in done.output
     assert (tmp_path / "answers.csv").read_text() == PLAIN
+
+
+def test_report_is_the_same_whatever_the_order_of_its_files(project, tmp_path, reader):
+    lines = PLAIN.splitlines(keepends=True)
+    (tmp_path / "one.csv").write_text(lines[0] + "".join(lines[1:6]))
+    (tmp_path / "two.csv").write_text(lines[0] + "".join(lines[6:]))
+    outs = []
+    for i, files in enumerate((["one.csv", "two.csv"], ["two.csv", "one.csv"])):
+        out = tmp_path / f"report-{i}.html"
+        done = CliRunner().invoke(main, ["report", *(str(tmp_path / f) for f in files), "--out", str(out),
+                                         "--root", str(project)])
+        assert done.exit_code == 0, done.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
