@@ -25,7 +25,7 @@ from circlepress.evaluation.suppression import SUPPRESSED, hidden_groups
 from circlepress.programme.config import load_project
 from circlepress.programme.errors import CirclepressError
 
-from conftest import REPO, is_ci
+from conftest import is_ci
 from report_support import COMMENTS, QUESTIONNAIRE, example_labels, example_report, make_responses
 
 

@@ -142,8 +142,7 @@ def _figure(question: Question, answers: list[Answer], with_counts: bool = True)
     if is_small(len(answers)):
         return HIDDEN
     options, _ = _options(question)
-    tally = Counter(answers)
-    counts = tuple(sum(n for a, n in tally.items() if a == o and type(a) is type(o)) for o in options)
+    counts = tuple(sum(1 for a in answers if a == o) for o in options)  # answers are options of the right type
     share = mean = None
     if question.kind is Kind.SCALE:
         share = sum(counts[SCALE.index(v)] for v in AGREE) / len(answers)
