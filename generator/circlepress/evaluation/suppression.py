@@ -6,7 +6,9 @@ one question, in one round, in one circle or in the whole programme. A group of 
 MIN_GROUP shows no count, share or chart, only SUPPRESSED. A table that shows a total beside its
 circles hides, with each small circle, the next smallest circles too, until the hidden ones are at
 least two and hold at least MIN_GROUP respondents together: the total minus the circles shown then
-gives away only a group as large as the rule allows. This follows the common minimum cell size of
+gives away only a group as large as the rule allows. Each round's table stands alone (no figure adds
+rounds up per circle), and when a round's count of responses is hidden, so is the count of all
+rounds together. A round that one circle alone answered is a group like any other. This follows the common minimum cell size of
 survey reports for institutions (Boise State University's survey-reporting policy, 2018-12-18:
 no breakdown for fewer than 5 respondents; COACHE: no cell under 5)."""
 
