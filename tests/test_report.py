@@ -289,6 +289,17 @@ def test_an_override_can_extend_the_default_report_and_replace_its_footer(projec
     assert "<p>For the Graduate School</p>" in text and "Boise State" not in text and "<svg" in text
 
 
+def test_an_override_without_the_policy_first_is_refused(project):
+    theme = project / "themes" / "ours" / "templates" / "report"
+    theme.mkdir(parents=True)
+    (theme / "report.html").write_text("<!doctype html><html><head><title>r</title></head><body></body></html>\n")
+    (project / "circlepress.yaml").write_text("title: Test\ntheme: ours\n")
+    with pytest.raises(CirclepressError) as caught:
+        render_report(load_project(project), summarise(QUESTIONNAIRE, make_responses({"a": {1: 5}}), {}))
+    assert caught.value.problems[0].format().startswith(
+        "themes/ours/templates/report/report.html:1:1: the report's template leaves out the Content-Security-Policy")
+
+
 def test_a_broken_override_is_a_located_template_error(project):
     theme = project / "themes" / "ours" / "templates" / "report"
     theme.mkdir(parents=True)

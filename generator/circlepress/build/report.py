@@ -10,12 +10,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..evaluation.aggregate import Figure, QuestionResult, Report
 from ..evaluation.suppression import MIN_GROUP, SUPPRESSED
@@ -89,13 +90,29 @@ def render_report(project: Project, report: Report, day: date | None = None) -> 
         css = env.get_template("report/report.css").render()
         policy = (f"default-src 'none'; style-src '{_style_hash(css)}'; img-src 'none'; "
                   "base-uri 'none'; form-action 'none'")
-        return env.get_template("report/report.html").render(
+        html = env.get_template("report/report.html").render(
             report=report, numbers=tuple(r.number for r in report.rounds), css=Markup(css), policy=policy,
             title=project.config.title, language=project.config.language, day=day, bars=bars,
             suppressed=SUPPRESSED, min_group=MIN_GROUP, generator=GENERATOR, chart_width=LABEL_WIDTH + CHART_WIDTH,
             bar_height=BAR_HEIGHT, label_width=LABEL_WIDTH)
     except Exception as exc:  # noqa: BLE001 - a theme's template error, located in its file
         raise CirclepressError([Problem.from_template_error(exc, "report/report.html", project.shown)]) from None
+    if missing := _unguarded(html, policy):
+        where = next((project.shown(d / "templates/report/report.html") for d in project.theme_dirs
+                      if (d / "templates/report/report.html").is_file()), "report/report.html")
+        raise CirclepressError([Problem(Location(where), f"the report's template leaves out {missing}",
+                                        "start its <head> as the default theme's report.html does, or extend it")])
+    return html
+
+
+def _unguarded(html: str, policy: str) -> str:
+    """What a report's page lacks of the policy first in its <head> and the mark of `report`, if anything."""
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{escape(policy)}">'
+    if not re.search(r"<head\b[^>]*>\s*" + re.escape(meta), html):
+        return "the Content-Security-Policy <meta> first in <head>"
+    if f'<meta name="generator" content="{GENERATOR}">' not in html[:4096]:
+        return f'<meta name="generator" content="{GENERATOR}"> near the top'
+    return ""
 
 
 def _is_within(path: Path, folder: Path) -> bool:
