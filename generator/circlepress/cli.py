@@ -273,6 +273,32 @@ def form_command(root: Path, output: str) -> None:
     click.echo(form_csv(questionnaire) if output == "csv" else form_text(questionnaire), nl=False)
 
 
+@main.command("report")
+@_root_option
+@click.argument("responses", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="The report's file, e.g. report.html (outside the programme's published folders).")
+@click.option("--comments", is_flag=True,
+              help="Also list the free-text answers: all circles together, sorted, and only for rounds of 5 or more responses.")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="The date the report says it is as of (never the clock's: the same answers give the same file).")
+def report_command(root: Path, responses: tuple[Path, ...], out: Path, comments: bool, day) -> None:
+    """Write an impact report from the form service's CSV exports: one HTML file for the institution.
+
+    Per round, the responses and circles; per question, the programme's answers and each
+    circle's share who agree, as charts with their numbers in tables. No figure is shown for
+    fewer than 5 responses, nor one that the others would give away by subtraction.
+    """
+    from .build.report import make_report
+
+    try:
+        report, read = make_report(root, responses, out, comments=comments, day=day.date() if day else None)
+    except CirclepressError as exc:
+        _fail(exc)
+    click.echo(f"Wrote the report of {_count(read, 'response')} from {_count(report.circles, 'circle')} "
+               f"over {_count(len(report.rounds), 'round')} to {out}")
+
+
 @main.command("rotate")
 @_root_option
 @click.argument("slug")

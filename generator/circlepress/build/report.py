@@ -1,0 +1,200 @@
+"""The impact report as one self-contained HTML file: the theme's report/ templates (overridable
+like pages), inline CSS under a hash in the page's policy, inline SVG charts, no script, no request.
+
+The charts are 100% bars drawn by the templates from the geometry here, not by a charting library:
+pygal gives each chart a random id, a dated comment and tooltip scripts; matplotlib is far too large
+for the core install; none of them writes the role, title and CSS classes a theme needs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from ..evaluation.aggregate import Figure, QuestionResult, Report, circle_labels, summarise
+from ..evaluation.questionnaire import load_questionnaire
+from ..evaluation.responses import read_responses
+from ..evaluation.rounds import circle_folder
+from ..evaluation.suppression import MIN_GROUP, SUPPRESSED
+from ..programme.config import Project, load_project
+from .load import load_site
+from ..programme.errors import CirclepressError, Location, Problem
+from .render import make_environment
+
+GENERATOR = "circlepress report"  # the mark of a file `report` wrote, and so may write over
+CHART_WIDTH = 560
+BAR_HEIGHT = 24
+LABEL_WIDTH = 80
+
+
+@dataclass(frozen=True)
+class Segment:
+    option: int  # 1-based, for the option's CSS class
+    x: str
+    width: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One round's bar in a chart: its options' segments, or a note when hidden or unanswered."""
+
+    round: int
+    y: int
+    segments: tuple[Segment, ...]
+    note: str  # "" when the bar is drawn
+
+
+def bars(result: QuestionResult, rounds: tuple[int, ...]) -> tuple[Bar, ...]:
+    """A question's 100% bars, one per round: each option's width its share of the round's answers."""
+    found = []
+    for i, (number, figure) in enumerate(zip(rounds, result.rounds)):
+        y = i * (BAR_HEIGHT + 8)
+        if figure.is_hidden or not figure.n:
+            found.append(Bar(number, y, (), SUPPRESSED if figure.is_hidden else "no answers"))
+            continue
+        found.append(Bar(number, y, _segments(figure), ""))
+    return tuple(found)
+
+
+def _segments(figure: Figure) -> tuple[Segment, ...]:
+    """Segments from cumulative counts, so rounding never leaves a gap or runs past the end."""
+    segments, before = [], 0
+    for option, count in enumerate(figure.counts, start=1):
+        start, before = before, before + count
+        x0, x1 = (LABEL_WIDTH + CHART_WIDTH * c / figure.n for c in (start, before))
+        if count:
+            segments.append(Segment(option, f"{x0:.1f}", f"{x1 - x0:.1f}"))
+    return tuple(segments)
+
+
+def _percent(share: float) -> str:
+    return f"{share:.0%}"
+
+
+def _mean(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _style_hash(css: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+
+
+def render_report(project: Project, report: Report, day: date | None = None) -> str:
+    """The report's HTML: the same for the same figures, theme and day."""
+    env = make_environment(project.theme_dirs)
+    env.filters.update(percent=_percent, mean=_mean)
+    try:
+        css = env.get_template("report/report.css").render()
+        policy = (f"default-src 'none'; style-src '{_style_hash(css)}'; img-src 'none'; "
+                  "base-uri 'none'; form-action 'none'")
+        html = env.get_template("report/report.html").render(
+            report=report, numbers=tuple(r.number for r in report.rounds), css=Markup(css), policy=policy,
+            title=project.config.title, language=project.config.language, day=day, bars=bars,
+            suppressed=SUPPRESSED, min_group=MIN_GROUP, generator=GENERATOR, chart_width=LABEL_WIDTH + CHART_WIDTH,
+            bar_height=BAR_HEIGHT, label_width=LABEL_WIDTH)
+    except Exception as exc:  # noqa: BLE001 - a theme's template error, located in its file
+        raise CirclepressError([Problem.from_template_error(exc, "report/report.html", project.shown)]) from None
+    if missing := _unguarded(html, policy):
+        where = next((project.shown(d / "templates/report/report.html") for d in project.theme_dirs
+                      if (d / "templates/report/report.html").is_file()), "report/report.html")
+        raise CirclepressError([Problem(Location(where), f"the report's template leaves out {missing}",
+                                        "start its <head> as the default theme's report.html does, or extend it")])
+    return html
+
+
+def _unguarded(html: str, policy: str) -> str:
+    """What a report's page lacks of the policy first in its <head> and the mark of `report`, if anything."""
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{escape(policy)}">'
+    if not re.search(r"<head\b[^>]*>\s*" + re.escape(meta), html):
+        return "the Content-Security-Policy <meta> first in <head>"
+    if f'<meta name="generator" content="{GENERATOR}">' not in html[:4096]:
+        return f'<meta name="generator" content="{GENERATOR}"> near the top'
+    return ""
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def out_problems(project: Project, out: Path, inputs: tuple[Path, ...] = ()) -> list[Problem]:
+    """Why the report may not be written to `out`: not an .html name, one of the inputs, in a folder
+    a build publishes or reads, or a file that `report` did not write."""
+    where, target = Location(str(out)), out.resolve()
+    if out.suffix.lower() not in (".html", ".htm"):
+        return [Problem(where, "the report is an HTML file, so its name ends in .html",
+                        f"for example --out {out.with_suffix('.html').name}")]
+    if any(target == p.resolve() for p in inputs):
+        return [Problem(where, "that is one of the responses files", "give the report a name of its own")]
+    for folder, what in ((project.output_dir, "the site's output folder"), (project.content_dir, "the handbook"),
+                         (project.sites_dir, "the circles' folder")):
+        if _is_within(target, folder.resolve()):
+            return [Problem(where, f"that is inside {what} ({project.shown(folder)}), which is published or "
+                            "read by every build", "write the report outside the programme's folders, e.g. "
+                            "--out ../report.html")]
+    if target.is_dir():
+        return [Problem(where, "that is a folder", "name the report's file, e.g. --out report.html")]
+    if not target.parent.is_dir():
+        return [Problem(where, f"there is no folder {out.parent}", "make the folder first, or write elsewhere")]
+    if target.exists() and not _is_report(target):
+        return [Problem(where, "a file that circlepress did not write is already there",
+                        "choose another name, or move that file away first")]
+    return []
+
+
+def _is_report(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return f'<meta name="generator" content="{GENERATOR}">'.encode() in head
+
+
+def write_report(out: Path, html: str) -> None:
+    """Write the report beside `out`, then put it in place: a failure leaves any old report as it was."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.resolve().parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(html.encode("utf-8"))
+        os.chmod(tmp, 0o644)  # a report is for sharing (mkstemp makes it 0600)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def make_report(root: Path, responses: tuple[Path, ...], out: Path, comments: bool = False,
+                day: date | None = None) -> tuple[Report, int]:
+    """`circlepress report`: check the programme, the output's place, the questionnaire and every
+    export (all problems at once), then write the report to `out`; on any problem, write nothing.
+    Returns the report and how many responses it read."""
+    project = load_project(root)
+    circles = load_site(project).circles
+    problems = out_problems(project, out, responses)
+    try:
+        questionnaire = load_questionnaire(root)
+        answers = read_responses(responses, questionnaire, {circle_folder(c) for c in circles})
+    except CirclepressError as exc:
+        problems += exc.problems
+    else:
+        if not answers:
+            problems.append(Problem(Location(str(responses[0])), "the files hold no responses",
+                                    "export the form's answers once members have replied"))
+    if problems:
+        raise CirclepressError(problems)
+    report = summarise(questionnaire, answers, circle_labels(circles), comments=comments)
+    html = render_report(project, report, day)
+    try:
+        write_report(out, html)
+    except OSError as exc:  # the disk: full, read-only, or the folder gone
+        raise CirclepressError([Problem(Location(str(out)), f"the report could not be written: "
+                                        f"{exc.strerror or exc}", "check the folder and the free space; any old "
+                                        "report is as it was")]) from None
+    return report, len(answers)

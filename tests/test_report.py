@@ -1,0 +1,425 @@
+"""Issue 18, the report: figures per round and question, small groups suppressed (also through
+subtraction), comments only on request, private circles never named, and one self-contained,
+byte-identical HTML file written only where it may be."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import random
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from circlepress.build.load import load_site
+from circlepress.build.report import GENERATOR, out_problems, render_report, write_report
+from circlepress.cli import main
+from circlepress.evaluation.aggregate import circle_labels, summarise
+from circlepress.evaluation.questionnaire import Kind, Question, Questionnaire
+from circlepress.evaluation.responses import Response
+from circlepress.evaluation.suppression import SUPPRESSED, hidden_groups
+from circlepress.programme.config import load_project
+from circlepress.programme.errors import CirclepressError
+
+from conftest import is_ci
+from report_support import COMMENTS, QUESTIONNAIRE, example_labels, example_report, make_responses
+
+
+def _result(report, question_id: str):
+    return next(r for r in report.questions if r.question.id == question_id)
+
+
+def _cells(report, question_id: str, round_index: int = 0) -> dict[str, int | None]:
+    """{circle label: n shown (None when hidden)} in one round of a question's per-circle table."""
+    return {row.label: row.cells[round_index].n for row in _result(report, question_id).circles}
+
+
+# --- the rule, on its own ---------------------------------------------------------------------
+
+def test_each_small_group_is_hidden_with_the_next_smallest_beside_a_total():
+    assert hidden_groups({"a": 4, "b": 5, "c": 8}) == {"a", "b"}  # total - c - ... would give a
+    assert hidden_groups({"a": 4, "b": 3, "c": 9}) == {"a", "b"}  # two small ones together hold 7
+    assert hidden_groups({"a": 1, "b": 2, "c": 6, "d": 7}) == {"a", "b", "c"}  # 1 + 2 is still under 5
+    assert hidden_groups({"a": 5, "b": 6}) == frozenset()
+    assert hidden_groups({"a": 4}) == {"a"}
+    assert hidden_groups({"a": 0, "b": 5, "c": 6}) == frozenset()  # a circle with no answers is no group
+    assert hidden_groups({"a": 4, "b": 7, "c": 7}) == {"a", "b"}  # ties: by name
+
+
+# --- the figures ---------------------------------------------------------------------------------
+
+def test_responses_and_circles_per_round_a_small_round_hidden_and_then_no_total():
+    report = summarise(QUESTIONNAIRE, make_responses({"a": {1: 6, 3: 5}, "b": {1: 5, 3: 4}}), {})
+    assert [(r.number, r.responses, r.circles) for r in report.rounds] == [(1, 11, 2), (3, 9, 2)]
+    assert report.responses == 20 and report.circles == 2
+    report = summarise(QUESTIONNAIRE, make_responses({"a": {1: 6, 2: 3, 3: 5}, "b": {1: 5, 3: 4}}), {})
+    assert [(r.number, r.responses, r.circles) for r in report.rounds] == [(1, 11, 2), (2, None, 1), (3, 9, 2)]
+    assert report.responses is None  # else the total minus rounds 1 and 3 gives round 2's 3
+
+
+def test_a_circle_of_four_is_hidden_and_so_is_the_next_smallest_beside_the_total():
+    report = summarise(QUESTIONNAIRE, make_responses({"a": {1: 4}, "b": {1: 5}, "c": {1: 8}}), {})
+    assert _cells(report, "confidence") == {"a": None, "b": None, "c": 8}
+    programme = _result(report, "confidence").rounds[0]
+    assert programme.n == 17 and sum(programme.counts) == 17
+    # what the table shows cannot give a or b back: the total minus c is their 9 together
+    assert _cells(report, "goals-set") == {"a": None, "b": None, "c": 8}
+
+
+def test_two_circles_of_five_or_more_are_both_shown():
+    report = summarise(QUESTIONNAIRE, make_responses({"a": {1: 5}, "b": {1: 6}}), {})
+    assert _cells(report, "belonging") == {"a": 5, "b": 6}
+
+
+def test_a_question_answered_by_four_of_six_is_hidden_for_that_circle_only():
+    responses = make_responses({"a": {1: 6}, "b": {1: 7}, "c": {1: 9}})
+    blank = {id(r) for r in [r for r in responses if r.circle == "a"][:2]}
+    responses = [Response(r.circle, r.round, tuple((q, None if q == "belonging" and id(r) in blank else a)
+                                                   for q, a in r.answers)) for r in responses]
+    report = summarise(QUESTIONNAIRE, responses, {})
+    assert _cells(report, "belonging") == {"a": None, "b": None, "c": 9}  # a: 4 answered; b hidden with it
+    assert _cells(report, "confidence") == {"a": 6, "b": 7, "c": 9}
+    assert _result(report, "belonging").rounds[0].n == 20
+    assert report.rounds[0].responses == 22
+
+
+def test_a_programme_figure_of_fewer_than_five_is_hidden_with_its_counts():
+    report = summarise(QUESTIONNAIRE, make_responses({"a": {1: 3}}), {})
+    figure = _result(report, "recommend").rounds[0]
+    assert figure.is_hidden and figure.counts == () and figure.share is None and figure.mean is None
+
+
+def test_a_round_of_one_circle_shows_the_programme_figure_only_at_five_or_more():
+    """Decided: one circle answering a round is a group like any other, so its figure (which is
+    then the programme's) shows at 5 or more, and at 4 neither shows."""
+    report = summarise(QUESTIONNAIRE, make_responses({"a": {1: 5, 2: 4}, "b": {1: 6}}), {})
+    recommend = _result(report, "recommend")
+    assert recommend.rounds[1].is_hidden and recommend.circles[0].cells[1].is_hidden
+    report = summarise(QUESTIONNAIRE, make_responses({"a": {1: 5}}), {})
+    assert _result(report, "recommend").rounds[0].n == 5 and _cells(report, "recommend") == {"a": 5}
+
+
+def test_shares_means_and_distributions_are_counted_per_option():
+    responses = [Response("a", 1, (("recommend", v), ("goals-set", v > 3), ("attendance", "Most of them")))
+                 for v in (5, 5, 4, 3, 2, 1)]
+    report = summarise(QUESTIONNAIRE, responses, {})
+    recommend = _result(report, "recommend").rounds[0]
+    assert recommend.counts == (1, 1, 1, 1, 2) and recommend.share == pytest.approx(0.5)
+    assert recommend.mean == pytest.approx(20 / 6)
+    assert _result(report, "goals-set").rounds[0].counts == (3, 3)
+    assert _result(report, "attendance").rounds[0].counts == (0, 6, 0)
+    assert _result(report, "attendance").circles == ()  # a choice: programme-wide only
+    assert [h.question.id for h in report.headlines] == ["goals-met", "recommend"]
+
+
+def test_a_yes_is_not_a_scales_one():
+    responses = [Response("a", 1, (("recommend", True),))] * 5 + [Response("a", 1, (("goals-set", 1),))] * 5
+    report = summarise(QUESTIONNAIRE, responses, {})
+    assert _result(report, "recommend").rounds[0].n == 0 and _result(report, "goals-set").rounds[0].n == 0
+
+
+def test_a_choice_of_many_options_keeps_every_option_and_a_colour_for_each(project):
+    many = tuple(f"option {i}" for i in range(1, 11))
+    questionnaire = Questionnaire((Question("pick", "Pick one", Kind.CHOICE, many),), "(tests)")
+    responses = [Response("a", 1, (("pick", many[i % 10]),)) for i in range(12)]
+    report = summarise(questionnaire, responses, {})
+    assert report.questions[0].rounds[0].counts == (2, 2, 1, 1, 1, 1, 1, 1, 1, 1)
+    text = render_report(load_project(project), report)
+    classes = set(re.findall(r'class="segment (o\d+)"', text))
+    assert classes == {f"o{i}" for i in range(1, 9)}  # the theme's eight colours, in turn
+
+
+def test_no_headline_without_its_question():
+    only = Questionnaire((Question("belonging", "I belong", Kind.SCALE),), "(tests)")
+    assert summarise(only, make_responses({"a": {1: 6}}), {}).headlines == ()
+
+
+# --- privacy -------------------------------------------------------------------------------------
+
+def test_a_private_circle_is_named_by_its_folder_and_nothing_of_it_shows(project):
+    site = load_site(load_project(project))
+    private = next(c for c in site.circles if c.is_private)
+    labels = circle_labels(site.circles)
+    assert labels["early-independence"] == "early-independence"
+    assert labels["imaging-and-data"] == "Imaging and Data Circle"
+    page = example_report(project)
+    secrets = [private.spec.name, *(m.name for m in private.spec.members), *(t.title for t in private.topics)]
+    secrets += [w for name in (m.name for m in private.spec.members) for w in name.split() if len(w) > 3]
+    text = html.unescape(page)
+    assert [s for s in secrets if s in text] == []
+    assert "early-independence" in text and "Imaging and Data Circle" in text
+
+
+def test_two_public_circles_of_one_name_are_told_apart_by_their_folders(project):
+    import shutil
+
+    shutil.copytree(project / "sites" / "imaging-and-data", project / "sites" / "imaging-east")
+    labels = circle_labels(load_site(load_project(project)).circles)
+    assert labels["imaging-and-data"] == "Imaging and Data Circle (imaging-and-data)"
+    assert labels["imaging-east"] == "Imaging and Data Circle (imaging-east)"
+
+
+def test_comments_only_with_comments_all_circles_together_sorted_and_not_for_a_small_round():
+    plan = {"a": {1: 6, 2: 3}, "b": {1: 5, 2: 1}}
+    without = summarise(QUESTIONNAIRE, make_responses(plan), {})
+    assert without.comments is None
+    report = summarise(QUESTIONNAIRE, make_responses(plan), {}, comments=True)
+    first, second = report.comments
+    assert first.round == 1 and first.texts == tuple(sorted(first.texts, key=lambda t: (t.casefold(), t)))
+    assert len(first.texts) == sum(1 for r in make_responses(plan) if r.round == 1 and r.get("comment"))
+    assert second.round == 2 and second.texts is None  # 4 responses
+    shuffled = make_responses(plan)
+    random.Random(9).shuffle(shuffled)
+    assert summarise(QUESTIONNAIRE, shuffled, {}, comments=True) == report
+
+
+def test_the_page_has_comments_only_when_asked_and_never_beside_a_circle(project):
+    labels = example_labels(project)
+    quiet, loud = (example_report(project, comments=c) for c in (False, True))
+    said = [c for c in COMMENTS if c]
+    assert not any(c in html.unescape(quiet) for c in said)
+    assert all(c in html.unescape(loud) for c in said)
+    comments = loud[loud.index('id="comments"'):loud.index("</main>")]
+    assert not any(label in html.unescape(comments) for label in labels.values())
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+class _Page(HTMLParser):
+    """Every tag with its attributes, the text of <style>, and every <script>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.styles: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.styles.append(data)
+
+
+def _parsed(text: str) -> _Page:
+    page = _Page()
+    page.feed(text)
+    return page
+
+
+def test_the_page_is_self_contained_no_script_no_request_and_its_style_is_hashed(project):
+    text = example_report(project)
+    page = _parsed(text)
+    names = [tag for tag, _ in page.tags]
+    assert "script" not in names and not {"link", "img", "iframe", "object", "embed", "base", "form"} & set(names)
+    urls = [(tag, k, v) for tag, attrs in page.tags for k, v in attrs.items()
+            if k != "xmlns" and v and re.search(r"https?:|//|url\(", v)]
+    assert urls == []
+    assert not any(k.startswith("on") for _, attrs in page.tags for k in attrs)
+    assert not re.search(r"url\(|@import|https?:", "".join(page.styles))
+    policy = next(a["content"] for t, a in page.tags if a.get("http-equiv") == "Content-Security-Policy")
+    digest = base64.b64encode(hashlib.sha256(page.styles[0].encode()).digest()).decode()
+    assert policy.startswith("default-src 'none'; ") and f"style-src 'sha256-{digest}'" in policy
+    assert "img-src 'none'" in policy and "script-src" not in policy
+    assert names.index("meta") < names.index("style")  # the policy comes before the style it allows
+
+
+def test_every_chart_is_an_image_with_a_title_and_its_numbers_in_a_table(project):
+    page = _parsed(example_report(project))
+    svgs = [a for t, a in page.tags if t == "svg"]
+    assert len(svgs) == len(QUESTIONNAIRE.questions) - 1  # every question but the free-text one
+    ids = {a.get("id") for t, a in page.tags if t == "title"}
+    assert all(a["role"] == "img" and a["aria-labelledby"] in ids for a in svgs)
+    tables = sum(t == "table" for t, _ in page.tags)
+    assert tables >= len(svgs) + 1 and sum(t == "caption" for t, _ in page.tags) == tables
+    assert all(a.get("scope") in ("col", "row") for t, a in page.tags if t == "th")
+
+
+def test_hidden_figures_read_fewer_than_five_responses(project):
+    text = example_report(project)
+    assert SUPPRESSED in text and "Boise State University" in text and "COACHE" in text
+
+
+def test_the_same_answers_in_any_order_give_the_same_bytes(project):
+    project_ = load_project(project)
+    responses = make_responses({"a": {1: 6, 2: 7}, "b": {1: 5, 2: 2}, "c": {2: 9}})
+    first = render_report(project_, summarise(QUESTIONNAIRE, responses, {}, comments=True))
+    random.Random(3).shuffle(responses)
+    again = render_report(project_, summarise(QUESTIONNAIRE, responses, {}, comments=True))
+    assert first == again
+    assert example_report(project) == example_report(project)
+
+
+def test_text_from_the_questionnaire_and_the_answers_is_escaped(project):
+    hostile = Questionnaire((Question("q", "<script>alert(1)</script>", Kind.SCALE),
+                             Question("t", "Say <b>it</b>", Kind.TEXT)), "(tests)")
+    responses = [Response("x<i>", 1, (("q", 4), ("t", "</style><script>x()</script>")))] * 6
+    text = render_report(load_project(project), summarise(hostile, responses, {}, comments=True))
+    assert "<script" not in text and "<b>it" not in text and "<i>" not in text
+
+
+def test_a_theme_override_restyles_the_report(project):
+    theme = project / "themes" / "ours" / "templates" / "report"
+    theme.mkdir(parents=True)
+    (theme / "report.css").write_text("body { color: #000; }\n")
+    (project / "circlepress.yaml").write_text("title: Test\ntheme: ours\n")
+    page = _parsed(render_report(load_project(project), summarise(QUESTIONNAIRE, make_responses({"a": {1: 5}}), {})))
+    assert page.styles == ["body { color: #000; }\n"]
+
+
+def test_an_override_can_extend_the_default_report_and_replace_its_footer(project):
+    theme = project / "themes" / "ours" / "templates" / "report"
+    theme.mkdir(parents=True)
+    (theme / "report.html").write_text('{% extends "default/report/report.html" %}\n'
+                                       "{% block footer %}<p>For the Graduate School</p>{% endblock %}\n")
+    (project / "circlepress.yaml").write_text("title: Test\ntheme: ours\n")
+    text = render_report(load_project(project), summarise(QUESTIONNAIRE, make_responses({"a": {1: 5}}), {}))
+    assert "<p>For the Graduate School</p>" in text and "Boise State" not in text and "<svg" in text
+
+
+def test_an_override_without_the_policy_first_is_refused(project):
+    theme = project / "themes" / "ours" / "templates" / "report"
+    theme.mkdir(parents=True)
+    (theme / "report.html").write_text("<!doctype html><html><head><title>r</title></head><body></body></html>\n")
+    (project / "circlepress.yaml").write_text("title: Test\ntheme: ours\n")
+    with pytest.raises(CirclepressError) as caught:
+        render_report(load_project(project), summarise(QUESTIONNAIRE, make_responses({"a": {1: 5}}), {}))
+    assert caught.value.problems[0].format().startswith(
+        "themes/ours/templates/report/report.html:1:1: the report's template leaves out the Content-Security-Policy")
+
+
+def test_a_broken_override_is_a_located_template_error(project):
+    theme = project / "themes" / "ours" / "templates" / "report"
+    theme.mkdir(parents=True)
+    (theme / "report.html").write_text("<html>\n{{ report.nothing_here }}\n")
+    (project / "circlepress.yaml").write_text("title: Test\ntheme: ours\n")
+    with pytest.raises(CirclepressError) as caught:
+        render_report(load_project(project), summarise(QUESTIONNAIRE, make_responses({"a": {1: 5}}), {}))
+    assert re.match(r"themes/ours/templates/report/report\.html:2:1: template error", caught.value.problems[0].format())
+
+
+# --- where it is written -------------------------------------------------------------------------
+
+def test_the_report_goes_only_where_it_may(project, tmp_path):
+    proj = load_project(project)
+    (tmp_path / "answers.csv").write_text("circle,round\n")
+    (tmp_path / "notes.html").write_text("<p>mine</p>")
+    (tmp_path / "old.html").write_text(f'<meta name="generator" content="{GENERATOR}">')
+
+    def problem(out: Path) -> str:
+        found = out_problems(proj, out, (tmp_path / "answers.csv",))
+        return found[0].format() if found else ""
+
+    assert "ends in .html" in problem(tmp_path / "answers.csv")
+    assert "ends in .html" in problem(tmp_path / "report")
+    assert "inside the site's output folder (_site)" in problem(project / "_site" / "report.html")
+    assert "inside the circles' folder" in problem(project / "sites" / "report.html")
+    assert "did not write" in problem(tmp_path / "notes.html")
+    assert "no folder" in problem(tmp_path / "nowhere" / "report.html")
+    assert problem(tmp_path / "old.html") == "" and problem(tmp_path / "new.html") == ""
+
+
+def test_writing_replaces_the_file_whole_and_leaves_no_temporary_file(tmp_path):
+    out = tmp_path / "report.html"
+    write_report(out, "<p>one</p>")
+    write_report(out, "<p>two</p>")
+    assert out.read_text() == "<p>two</p>" and sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+    assert out.stat().st_mode & 0o777 == 0o644
+
+
+# --- the command (it reads the CSVs with the input half's load_questionnaire and read_responses) ----
+
+def _reader_landed() -> bool:
+    try:
+        from circlepress.evaluation.questionnaire import load_questionnaire  # noqa: F401
+        from circlepress.evaluation.responses import read_responses  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.fixture
+def reader():
+    """The CSV reader is the input half of issue 18; until it is merged these tests wait (never under CI)."""
+    if not _reader_landed():
+        if is_ci():
+            pytest.fail("load_questionnaire and read_responses are missing")
+        pytest.skip("load_questionnaire/read_responses are not on this branch yet")
+
+
+PLAIN = "circle,round,goals-met,recommend\n" + "".join(
+    f"{c},{r},{g},{v}\n" for c, r, n in (("imaging-and-data", 1, 6), ("early-independence", 1, 4)) for i in range(n)
+    for g, v in [((i % 5) + 1, 5 - (i % 3))])
+
+
+def test_report_writes_one_file_from_a_plain_csv(project, tmp_path, reader):
+    (tmp_path / "answers.csv").write_text(PLAIN)
+    out = tmp_path / "report.html"
+    done = CliRunner().invoke(main, ["report", str(tmp_path / "answers.csv"), "--out", str(out),
+                                     "--root", str(project), "--date", "2027-02-20"])
+    assert done.exit_code == 0, done.output
+    assert "Wrote the report of 10 responses from 2 circles over 1 round" in done.output
+    text = out.read_text("utf-8")
+    assert "Saturday 20 February 2027" in text and SUPPRESSED in text
+    assert "Early Independence Circle" not in text
+
+
+def test_report_with_bad_input_writes_nothing_and_keeps_the_old_report(project, tmp_path, reader):
+    (tmp_path / "answers.csv").write_text(PLAIN + "no-such-circle,1,9,5\n")
+    out = tmp_path / "report.html"
+    out.write_text(f'<meta name="generator" content="{GENERATOR}">old')
+    done = CliRunner().invoke(main, ["report", str(tmp_path / "answers.csv"), "--out", str(out),
+                                     "--root", str(project)])
+    assert done.exit_code == 1 and "Traceback" not in done.output
+    assert "no-such-circle" in done.output and "nothing was written" in done.output
+    assert out.read_text().endswith("old")
+
+
+def test_report_names_every_problem_at_once(project, tmp_path, reader):
+    (tmp_path / "answers.csv").write_text(PLAIN + "imaging-and-data,1,9,5\n")
+    done = CliRunner().invoke(main, ["report", str(tmp_path / "answers.csv"), "--out",
+                                     str(project / "_site" / "report.html"), "--root", str(project)])
+    assert done.exit_code == 1
+    assert "_site/report.html:1:1: that is inside the site's output folder" in done.output
+    assert "answers.csv:" in done.output and not (project / "_site").exists()
+
+
+def test_report_of_no_responses_is_refused(project, tmp_path, reader):
+    (tmp_path / "answers.csv").write_text("circle,round,goals-met,recommend\n")
+    out = tmp_path / "report.html"
+    done = CliRunner().invoke(main, ["report", str(tmp_path / "answers.csv"), "--out", str(out), "--root", str(project)])
+    assert done.exit_code == 1 and "the files hold no responses" in done.output and not out.exists()
+
+
+def test_report_never_writes_over_an_export(project, tmp_path, reader):
+    (tmp_path / "answers.csv").write_text(PLAIN)
+    done = CliRunner().invoke(main, ["report", str(tmp_path / "answers.csv"), "--out", str(tmp_path / "answers.csv"),
+                                     "--root", str(project)])
+    assert done.exit_code == 1 and "ends in .html" in done.output
+    assert (tmp_path / "answers.csv").read_text() == PLAIN
+
+
+def test_report_is_the_same_whatever_the_order_of_its_files(project, tmp_path, reader):
+    lines = PLAIN.splitlines(keepends=True)
+    (tmp_path / "one.csv").write_text(lines[0] + "".join(lines[1:6]))
+    (tmp_path / "two.csv").write_text(lines[0] + "".join(lines[6:]))
+    outs = []
+    for i, files in enumerate((["one.csv", "two.csv"], ["two.csv", "one.csv"])):
+        out = tmp_path / f"report-{i}.html"
+        done = CliRunner().invoke(main, ["report", *(str(tmp_path / f) for f in files), "--out", str(out),
+                                         "--root", str(project)])
+        assert done.exit_code == 0, done.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
