@@ -25,7 +25,6 @@ from circlepress.evaluation.suppression import SUPPRESSED, hidden_groups
 from circlepress.programme.config import load_project
 from circlepress.programme.errors import CirclepressError
 
-from conftest import is_ci
 from report_support import COMMENTS, QUESTIONNAIRE, example_labels, example_report, make_responses
 
 
@@ -339,32 +338,14 @@ def test_writing_replaces_the_file_whole_and_leaves_no_temporary_file(tmp_path):
     assert out.stat().st_mode & 0o777 == 0o644
 
 
-# --- the command (it reads the CSVs with the input half's load_questionnaire and read_responses) ----
-
-def _reader_landed() -> bool:
-    try:
-        from circlepress.evaluation.questionnaire import load_questionnaire  # noqa: F401
-        from circlepress.evaluation.responses import read_responses  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.fixture
-def reader():
-    """The CSV reader is the input half of issue 18; until it is merged these tests wait (never under CI)."""
-    if not _reader_landed():
-        if is_ci():
-            pytest.fail("load_questionnaire and read_responses are missing")
-        pytest.skip("load_questionnaire/read_responses are not on this branch yet")
-
+# --- the command ----------------------------------------------------------------------------
 
 PLAIN = "circle,round,goals-met,recommend\n" + "".join(
     f"{c},{r},{g},{v}\n" for c, r, n in (("imaging-and-data", 1, 6), ("early-independence", 1, 4)) for i in range(n)
     for g, v in [((i % 5) + 1, 5 - (i % 3))])
 
 
-def test_report_writes_one_file_from_a_plain_csv(project, tmp_path, reader):
+def test_report_writes_one_file_from_a_plain_csv(project, tmp_path):
     (tmp_path / "answers.csv").write_text(PLAIN)
     out = tmp_path / "report.html"
     done = CliRunner().invoke(main, ["report", str(tmp_path / "answers.csv"), "--out", str(out),
@@ -376,7 +357,7 @@ def test_report_writes_one_file_from_a_plain_csv(project, tmp_path, reader):
     assert "Early Independence Circle" not in text
 
 
-def test_report_with_bad_input_writes_nothing_and_keeps_the_old_report(project, tmp_path, reader):
+def test_report_with_bad_input_writes_nothing_and_keeps_the_old_report(project, tmp_path):
     (tmp_path / "answers.csv").write_text(PLAIN + "no-such-circle,1,9,5\n")
     out = tmp_path / "report.html"
     out.write_text(f'<meta name="generator" content="{GENERATOR}">old')
@@ -387,7 +368,7 @@ def test_report_with_bad_input_writes_nothing_and_keeps_the_old_report(project, 
     assert out.read_text().endswith("old")
 
 
-def test_report_names_every_problem_at_once(project, tmp_path, reader):
+def test_report_names_every_problem_at_once(project, tmp_path):
     (tmp_path / "answers.csv").write_text(PLAIN + "imaging-and-data,1,9,5\n")
     done = CliRunner().invoke(main, ["report", str(tmp_path / "answers.csv"), "--out",
                                      str(project / "_site" / "report.html"), "--root", str(project)])
@@ -396,14 +377,22 @@ def test_report_names_every_problem_at_once(project, tmp_path, reader):
     assert "answers.csv:" in done.output and not (project / "_site").exists()
 
 
-def test_report_of_no_responses_is_refused(project, tmp_path, reader):
+def test_report_refuses_a_round_past_the_circle_s_last(project, tmp_path):
+    (tmp_path / "answers.csv").write_text(PLAIN + "imaging-and-data,99,3,5\n")
+    done = CliRunner().invoke(main, ["report", str(tmp_path / "answers.csv"), "--out", str(tmp_path / "r.html"),
+                                     "--root", str(project)])
+    assert done.exit_code == 1 and "round 99 is not a round of 'imaging-and-data': it has" in done.output
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_of_no_responses_is_refused(project, tmp_path):
     (tmp_path / "answers.csv").write_text("circle,round,goals-met,recommend\n")
     out = tmp_path / "report.html"
     done = CliRunner().invoke(main, ["report", str(tmp_path / "answers.csv"), "--out", str(out), "--root", str(project)])
     assert done.exit_code == 1 and "the files hold no responses" in done.output and not out.exists()
 
 
-def test_report_never_writes_over_an_export(project, tmp_path, reader):
+def test_report_never_writes_over_an_export(project, tmp_path):
     (tmp_path / "answers.csv").write_text(PLAIN)
     done = CliRunner().invoke(main, ["report", str(tmp_path / "answers.csv"), "--out", str(tmp_path / "answers.csv"),
                                      "--root", str(project)])
@@ -411,7 +400,7 @@ def test_report_never_writes_over_an_export(project, tmp_path, reader):
     assert (tmp_path / "answers.csv").read_text() == PLAIN
 
 
-def test_report_is_the_same_whatever_the_order_of_its_files(project, tmp_path, reader):
+def test_report_is_the_same_whatever_the_order_of_its_files(project, tmp_path):
     lines = PLAIN.splitlines(keepends=True)
     (tmp_path / "one.csv").write_text(lines[0] + "".join(lines[1:6]))
     (tmp_path / "two.csv").write_text(lines[0] + "".join(lines[6:]))

@@ -146,6 +146,19 @@ def test_a_question_left_out_of_the_form_is_unanswered(tmp_path):
     assert [(r.round, r.get("recommend"), r.get("goals-met")) for r in found] == [(1, 4, None), (2, None, None)]
 
 
+def test_a_round_past_a_circle_s_last_is_located_when_the_rounds_are_known(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_text("circle,round,recommend\nlab-a,3,4\nlab-a,2,5\nlab-b,9,4\n", "utf-8")
+    rounds = {"lab-a": 2, "lab-b": 0, "imaging-and-data": 3}  # lab-b: rounds unknown, not checked
+    with pytest.raises(CirclepressError) as caught:
+        read_responses([path], Q, rounds)
+    assert [p.format() for p in caught.value.problems] == [
+        f"{path}:2:2: round 3 is not a round of 'lab-a': it has 2 (see `circlepress links --evaluation lab-a` "
+        "for its rounds, and check the form link the members were sent)"]
+    assert [(r.circle, r.round) for r in read_responses([path], Q, CIRCLES)] == [
+        ("lab-a", 3), ("lab-a", 2), ("lab-b", 9)]  # a plain set of circles checks no round
+
+
 def test_a_microsoft_quiz_s_points_and_feedback_columns_are_not_read(tmp_path):
     text = Q.get("recommend").text
     path = tmp_path / "answers.csv"

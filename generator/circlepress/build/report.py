@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from ..evaluation.aggregate import Figure, QuestionResult, Report, circle_labels, summarise
 from ..evaluation.questionnaire import load_questionnaire
 from ..evaluation.responses import read_responses
-from ..evaluation.rounds import circle_folder
+from ..evaluation.rounds import circle_folder, rounds
 from ..evaluation.suppression import MIN_GROUP, SUPPRESSED
 from ..programme.config import Project, load_project
 from .load import load_site
@@ -180,7 +180,7 @@ def make_report(root: Path, responses: tuple[Path, ...], out: Path, comments: bo
     problems = out_problems(project, out, responses)
     try:
         questionnaire = load_questionnaire(root)
-        answers = read_responses(responses, questionnaire, {circle_folder(c) for c in circles})
+        answers = read_responses(responses, questionnaire, {circle_folder(c): len(rounds(c)) for c in circles})
     except CirclepressError as exc:
         problems += exc.problems
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,10 +42,11 @@ _SCALE_HINT = "write a whole number from 1 to 5, or a label from 'Strongly disag
 
 
 def read_responses(paths: Iterable[Path], questionnaire: Questionnaire,
-                   circles: Collection[str]) -> tuple[Response, ...]:
+                   circles: Collection[str] | Mapping[str, int]) -> tuple[Response, ...]:
     """Every response in the CSV files at `paths`, in file and row order, each answer read as its
     question's kind says; `circles` are the programme's circle folder names (`rounds.circle_folder`
-    of each loaded circle), so private circles are matched without their names.
+    of each loaded circle), so private circles are matched without their names; given as a mapping,
+    each to its number of rounds, a round past a circle's last is a problem too (0: not checked).
 
     Reads those files and nothing else. Raises CirclepressError with every problem of every file,
     each at `file:row:column` (row 1 is the header row, columns count from 1) with a fix. A message
@@ -58,7 +59,7 @@ def read_responses(paths: Iterable[Path], questionnaire: Questionnaire,
         except CirclepressError as exc:
             problems += exc.problems
             continue
-        responses, wrong = read_table_responses(table, questionnaire, frozenset(circles))
+        responses, wrong = read_table_responses(table, questionnaire, circles)
         found += responses
         problems += wrong
     if problems:
@@ -67,7 +68,7 @@ def read_responses(paths: Iterable[Path], questionnaire: Questionnaire,
 
 
 def read_table_responses(table: Table, questionnaire: Questionnaire,
-                         circles: frozenset[str]) -> tuple[list[Response], list[Problem]]:
+                         circles: Collection[str] | Mapping[str, int]) -> tuple[list[Response], list[Problem]]:
     """The responses of one table, and every problem in it."""
     columns, problems = match_columns(table, questionnaire)
     responses = []
@@ -137,7 +138,7 @@ def _unknown_column(at: Location, header: str, questionnaire: Questionnaire) -> 
 
 
 def _row(path: str, number: int, cells: tuple[str, ...], columns: dict[str, int], questionnaire: Questionnaire,
-         circles: frozenset[str]) -> tuple[Response | None, list[Problem]]:
+         circles: Collection[str] | Mapping[str, int]) -> tuple[Response | None, list[Problem]]:
     """One row's response, or None with the problems that stop it."""
     def cell(name: str) -> tuple[str, Location]:
         i = columns[name]
@@ -146,6 +147,11 @@ def _row(path: str, number: int, cells: tuple[str, ...], columns: dict[str, int]
     problems: list[Problem] = []
     circle = _circle(*cell("circle"), circles, problems) if "circle" in columns else None
     round_ = _round(*cell("round"), problems) if "round" in columns else None
+    if circle and round_ and isinstance(circles, Mapping) and 0 < circles[circle] < round_:
+        problems.append(Problem(cell("round")[1], f"round {round_} is not a round of '{circle}': it has "
+                                f"{circles[circle]}", f"see `circlepress links --evaluation {circle}` for its "
+                                "rounds, and check the form link the members were sent"))
+        round_ = None
     answers = []
     for q in questionnaire.questions:
         value, at = cell(q.id) if q.id in columns else ("", None)
@@ -164,7 +170,7 @@ def _quoted(value: str) -> str:
     return f"'{value}'" if len(value) <= _SHOWN and "\n" not in value else "the answer"
 
 
-def _circle(value: str, at: Location, circles: frozenset[str], problems: list[Problem]) -> str | None:
+def _circle(value: str, at: Location, circles: Collection[str], problems: list[Problem]) -> str | None:
     if not value:
         problems.append(Problem(at, "this response names no circle", "the round's form link fills it in: check with "
                                 "`circlepress links --evaluation SLUG` that the link prefills the form's 'circle'"))
