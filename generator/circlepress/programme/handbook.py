@@ -62,6 +62,7 @@ class Handbook:
     agreement: Fragments | None
     assets: tuple[tuple[str, Path], ...]  # (output path, source file) of images and other files
     warnings: tuple[Problem, ...] = ()
+    draft_steps: tuple[str, ...] = ()  # identities of the steps left out as drafts
 
     @property
     def steps(self) -> tuple[HandbookPage, ...]:
@@ -71,7 +72,7 @@ class Handbook:
         return next((p for p in self.pages if p.source == source), None)
 
 
-_NUMBER_PREFIX = re.compile(r"^[0-9]+[-_]")
+NUMBER_PREFIX = re.compile(r"^[0-9]+[-_]")
 
 
 def step_identity(page: "HandbookPage") -> str:
@@ -99,7 +100,7 @@ def _url_for(source: str, meta: PageMeta) -> str:
     elif meta.slug:
         parts[-1] = meta.slug
     elif meta.step is not None:  # a step's identity: its file name without a number prefix
-        parts[-1] = _NUMBER_PREFIX.sub("", parts[-1]) or parts[-1]
+        parts[-1] = NUMBER_PREFIX.sub("", parts[-1]) or parts[-1]
     return "/".join(parts) + "/" if parts else ""
 
 
@@ -206,7 +207,8 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
         raise CirclepressError(problems)
     guide = sorted((p for p in published if not p.is_step), key=lambda p: (p.meta.order, p.meta.title))
     steps = sorted((p for p in published if p.is_step), key=lambda p: p.meta.step)
-    return Handbook(tuple(guide + steps), agreement, tuple(assets), tuple(problems))
+    left_out = tuple(sorted(step_identity(p) for p in pages if p.is_step and p not in published))
+    return Handbook(tuple(guide + steps), agreement, tuple(assets), tuple(problems), left_out)
 
 
 def _check_pages(pages: list[HandbookPage], drafts: set[str], content_dir: Path,

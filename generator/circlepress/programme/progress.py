@@ -1,0 +1,113 @@
+"""A circle's setup progress, keyed by the handbook's step identities (`make-a-calendar:`), so
+that reordering the steps never re-labels it; a step number as the key still reads, with a warning."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .errors import Problem, Severity
+from .handbook import NUMBER_PREFIX, Handbook, step_identity
+from .schema import StepProgress
+
+if TYPE_CHECKING:
+    from .schema import CircleSpec
+    from .source import Document
+
+SHORT_LIST = 12  # a hint lists every step's id up to this many steps
+
+
+@dataclass(frozen=True)
+class StepIds:
+    """What circles' progress is checked against: each published step's identity and number in
+    order, and the identities of draft steps (accepted, not shown)."""
+
+    steps: tuple[tuple[str, int], ...]
+    drafts: tuple[str, ...] = ()
+    former: tuple[tuple[str, str], ...] = ()  # (an old identity, from a step's `aliases:`; the step's identity)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(identity for identity, _ in self.steps)
+
+    def identity(self, number: int) -> str | None:
+        return next((identity for identity, n in self.steps if n == number), None)
+
+
+def step_ids(handbook: Handbook) -> StepIds:
+    """The handbook's steps as a circle's progress names them."""
+    steps = tuple((step_identity(p), p.meta.step) for p in handbook.steps)
+    ids = {identity for identity, _ in steps}
+    former = {old: step_identity(p) for p in handbook.steps for folder, _ in p.aliases
+              for old in _old_ids(folder) if old not in ids}
+    return StepIds(steps, handbook.draft_steps, tuple(sorted(former.items())))
+
+
+def _old_ids(folder: str) -> tuple[str, ...]:
+    """The identities an alias's old address gave its step: `steps/08-x/` -> `08-x`, `x`."""
+    last = folder.rstrip("/").rsplit("/", 1)[-1]
+    return tuple(dict.fromkeys((last, NUMBER_PREFIX.sub("", last) or last)))
+
+
+def _number(key: str) -> int | None:
+    """A key written as a step number (`6:`, `"06":`), or None for a step's identity."""
+    return int(key) if key.isascii() and key.isdigit() else None
+
+
+def _listing(steps: StepIds) -> str:
+    """The steps' ids, when there are few enough to read in a message."""
+    return ", ".join(steps.ids) if 0 < len(steps.steps) <= SHORT_LIST else ""
+
+
+BY_ID = "the last part of its address, steps/<id>/"
+
+
+def progress_problems(spec: "CircleSpec", doc: "Document", steps: StepIds | None) -> list[Problem]:
+    """Each `progress:` key that names no step (an error, with the closest id), a step number
+    (a warning naming the step it means now), or a step given twice."""
+    if steps is None:  # the handbook failed to load (or is not needed): nothing to check against
+        return []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    ids = _listing(steps)
+    for key in spec.progress:
+        where = doc.locate(("progress", key), key=True)
+        number = _number(key)
+        identity = steps.identity(number) if number is not None else key
+        if number is not None and identity is None:
+            hint = f"name the step by its id instead: {ids}" if ids else f"name the step by its id instead, {BY_ID}"
+            problems.append(Problem(where, f"there is no step {number} in the handbook", hint))
+            continue
+        if number is not None:
+            problems.append(Problem(where, f"progress key '{key}' is a step number, which reordering the steps "
+                                    f"re-labels: it means step {number}, '{identity}', now",
+                                    f"write '{identity}:' instead of '{key}:'", Severity.WARNING))
+        elif (renamed := dict(steps.former).get(key)) is not None:
+            identity = renamed
+            problems.append(Problem(where, f"the step '{key}' is now '{renamed}' (its old address is among the "
+                                    "step's aliases)", f"write '{renamed}:' instead of '{key}:'", Severity.WARNING))
+        elif identity not in steps.ids and identity not in steps.drafts:
+            close = difflib.get_close_matches(key, steps.ids, n=1, cutoff=0.6)
+            mean = f"did you mean '{close[0]}'?" if close else ""
+            hint = f"{mean} The steps: {ids}" if mean and ids else mean or (f"the steps: {ids}" if ids else
+                                                                            f"name the step by its id, {BY_ID}")
+            problems.append(Problem(where, f"there is no step '{key}' in the handbook", hint))
+            continue
+        if identity in seen:
+            problems.append(Problem(where, f"progress for '{identity}' is also given as '{seen[identity]}'",
+                                    "keep one of them"))
+        seen.setdefault(identity, key)
+    return problems
+
+
+def resolved(spec: "CircleSpec", steps: StepIds | None) -> tuple[tuple[str, StepProgress], ...]:
+    """The circle's progress by step identity, number keys read as the step they name now."""
+    found: dict[str, StepProgress] = {}
+    for key, value in spec.progress.items():
+        number = _number(key)
+        identity = (steps.identity(number) if steps is not None else None) if number is not None \
+            else dict(steps.former).get(key, key) if steps is not None else key
+        if identity is not None:
+            found.setdefault(identity, value)
+    return tuple(found.items())
