@@ -213,6 +213,14 @@ def _site_digest(view) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
+STEP_LIST = "handbook.phases"  # what a template names to list the steps with their summaries and phases
+
+
+def _step_list_digest(handbook: Handbook) -> str:
+    """What a page listing the steps shows of them beyond the navigation: summaries and phases."""
+    return value_stamp(tuple((p.url, p.meta.summary, p.meta.phase) for p in handbook.steps))
+
+
 def _listing_digest(view) -> str:
     """What only a page listing the public circles shows of them (joining, contact, meetings): kept
     out of the site digest, so a public circle's new session date rebuilds that circle and the list,
@@ -234,8 +242,10 @@ def _dependencies(out: Output, templates: _Templates, renderer: Renderer, site_d
         return ""
     # The handbook reaches templates only as the navigation, which the site digest covers.
     site, listing = site_digest  # the list of public circles' details, for the pages that show it
+    steps = renderer.once(("step-list",), lambda: _step_list_digest(renderer.handbook)) \
+        if templates.mention(names, STEP_LIST) else None
     return value_stamp(templates.digest(names), site, listing if templates.mention(names, LISTING) else None,
-                       renderer.now, out.path, out.template, out.title,
+                       steps, renderer.now, out.path, out.template, out.title,
                        _circle_part(circle, sealer, renderer) if circle else None,
                        page.digest if page else None, renderer.example.digest)
 

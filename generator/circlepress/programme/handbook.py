@@ -7,9 +7,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from typing import Annotated, Callable
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
 from .errors import CirclepressError, Location, Problem
 from .inert import inert_problems
@@ -25,6 +26,19 @@ AGREEMENT_PAGE = "agreement.md"
 RESERVED = {"circles", "assets", "p", "404.html", "sitemap.xml", "robots.txt"}  # "p": private circles (privacy.PRIVATE_ROOT)
 
 
+# The phases a step belongs to, in order, with the heading `{{< steps >}}` lists it under.
+PHASES = {"before-the-first-meeting": "Before the first meeting", "in-the-first-sessions": "In the first sessions",
+          "while-the-circle-runs": "While the circle runs"}
+
+
+def _check_phase(value: str) -> str:
+    if value not in PHASES:
+        close = difflib.get_close_matches(value, list(PHASES), n=1, cutoff=0.5)
+        raise PydanticCustomError("bad_phase", "'{value}' is not a phase", {"value": value, "hint": (
+            f"did you mean '{close[0]}'? " if close else "") + "the phases are " + ", ".join(PHASES)})
+    return value
+
+
 class PageMeta(Model):
     """Front matter of a handbook page."""
 
@@ -36,6 +50,7 @@ class PageMeta(Model):
     draft: bool = False
     slug: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9-]*$")
     aliases: list[str] = Field(default_factory=list)  # old addresses, each given a redirect page
+    phase: Annotated[str, AfterValidator(_check_phase)] | None = None  # a step's: where `{{< steps >}}` lists it
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,24 @@ class Handbook:
 
     def page(self, source: str) -> HandbookPage | None:
         return next((p for p in self.pages if p.source == source), None)
+
+    @property
+    def phases(self) -> tuple[Phase, ...]:
+        """The steps grouped by phase, each in `step:` order; steps without one last, untitled."""
+        groups = [Phase(key, title, tuple(p for p in self.steps if p.meta.phase == key)) for key, title in PHASES.items()]
+        loose = tuple(p for p in self.steps if p.meta.phase is None)
+        if loose:
+            groups.append(Phase("", "Other steps" if len(loose) < len(self.steps) else "", loose))
+        return tuple(g for g in groups if g.steps)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One part of the route through the steps (`phase:`), for the generated list of steps."""
+
+    key: str  # also the heading's id: 'before-the-first-meeting'
+    title: str  # '' when no step has a phase (one list, no heading)
+    steps: tuple[HandbookPage, ...]
 
 
 NUMBER_PREFIX = re.compile(r"^[0-9]+[-_]")
@@ -117,6 +150,9 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
                     if (folder := alias_folder(alias)) is not None and not _reserved(folder))
     page = HandbookPage(source, meta, parsed.fragments, _url_for(source, meta), digest, aliases)
     problems = list(parsed.problems)
+    if meta.phase is not None and meta.step is None:
+        problems.append(Problem(front.meta.locate(("phase",), key=True), "'phase' is for step pages only",
+                                "add 'step:' to make the page a step, or remove 'phase:'"))
     if _reserved(page.url):
         problems.append(Problem(Location(shown), f"the page would be published at '{page.url}', which circlepress uses",
                                 "rename the file or set another slug"))
