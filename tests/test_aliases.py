@@ -99,3 +99,71 @@ def test_render_sitemap_leaves_out_old_addresses():
     xml = render_sitemap(view, ["steps/x/index.html", "steps/10-x/index.html", "circles/a/steps/10-x/index.html",
                                 "circles/a/steps/x/index.html"]).decode()
     assert "steps/x/" in xml and "10-x" not in xml
+
+
+# --- a private circle's copies: the redirect is a sealed page like the others ----------------------
+
+PRIVATE = "early-independence"
+
+
+def _without_payload(shell: str) -> str:
+    return re.sub(r'(<script type="application/json" id="circlepress-sealed">).*?(</script>)', r"\1\2", shell,
+                  flags=re.S)
+
+
+def test_a_private_redirect_is_a_shell_like_every_other_and_named_like_the_public_one(served):
+    """Its name is the handbook's public old address under the circle's folder, the same in every
+    private circle; its file is a sealed page's shell (same text, same size), so it tells a
+    stranger nothing a sealed page does not."""
+    from private_support import keys_for, open_page
+
+    site, _ = served
+    folder = site / keys_for(PRIVATE).url
+    old, new = (folder / "steps/08-make-a-calendar/index.html").read_text(), \
+        (folder / "steps/make-a-calendar/index.html").read_text()
+    assert _without_payload(old) == _without_payload(new) and len(old) == len(new)
+    assert "make-a-calendar" not in old and "Moved" not in old
+    private_moved = {p.name for p in (folder / "steps").iterdir()} - {p.name for p in (site / "steps").iterdir()
+                                                                      if "refresh" not in (p / "index.html").read_text()}
+    public_moved = {p.name for p in (site / "steps").iterdir() if "refresh" in (p / "index.html").read_text()}
+    assert private_moved == public_moved and "08-make-a-calendar" in public_moved
+    opened = open_page(site, PRIVATE, "steps/08-make-a-calendar/index.html")
+    assert re.search(r'<a href="(?:\.\./)+p/[^"]+/steps/make-a-calendar/index.html" data-moved>', opened)
+
+
+def test_a_members_old_address_opens_the_new_page_with_the_key_in_chromium(served, browser):
+    from circlepress.private.keys import b64
+
+    from private_support import keys_for
+
+    _, base = served
+    keys = keys_for(PRIVATE)
+    context = browser.new_context()
+    page = context.new_page()
+    visited: list[str] = []
+    page.on("framenavigated", lambda frame: visited.append(frame.url))
+    try:
+        page.goto(f"{base}{keys.url}steps/08-make-a-calendar/#k={b64(keys.link_key)}")
+        page.wait_for_url(re.compile(re.escape(keys.url + "steps/make-a-calendar/")), timeout=10000)
+        page.wait_for_function("() => document.querySelector('h1') && "
+                               "document.querySelector('h1').textContent.trim() === 'Make a calendar'", timeout=10000)
+        assert "What we want from this circle" in page.content()  # the circle's own sessions: decrypted
+        assert f"steps/make-a-calendar/index.html#k={b64(keys.link_key)}" in " ".join(visited), visited
+        assert "#" not in page.url  # the new page takes the key out of the address bar, as every page does
+    finally:
+        context.close()
+
+
+def test_without_the_key_the_old_address_shows_only_the_locked_page_in_chromium(served, browser):
+    from private_support import keys_for
+
+    _, base = served
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{base}{keys_for(PRIVATE).url}steps/08-make-a-calendar/")
+        page.wait_for_selector("#unlock:not([hidden])", timeout=10000)
+        assert "08-make-a-calendar" in page.url and "make-a-calendar/" not in page.url.replace("08-make-a-calendar/", "")
+        assert "This page is private" in page.content()
+    finally:
+        context.close()

@@ -112,8 +112,9 @@ def circle_outputs(circle: Circle, handbook: Handbook) -> list[Output]:
     ]
     outputs += [Output(base + p.url + "index.html", "circle/step.html", circle=circle, page=p, body=p.body,
                        title=p.meta.title) for p in handbook.steps]
-    if not circle.is_private:  # a private circle's pages sit under keyed names: no redirect there (yet)
-        outputs += redirect_outputs(base, handbook.steps, circle)
+    # A private circle's redirects are sealed like its other pages: a shell that names nothing and
+    # that, opened, forwards to the step's address (private.js keeps the key of the link).
+    outputs += redirect_outputs(base, handbook.steps, circle)
     outputs += [Output(f"{base}{p.path}/index.html", "circle/page.html", circle=circle, body=p.body,
                        title=p.meta.title) for p in circle.pages]
     return outputs
