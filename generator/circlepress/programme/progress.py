@@ -31,8 +31,15 @@ class StepIds:
     def ids(self) -> tuple[str, ...]:
         return tuple(identity for identity, _ in self.steps)
 
-    def identity(self, number: int) -> str | None:
-        return next((identity for identity, n in self.steps if n == number), None)
+    def meaning(self, key: str) -> tuple[str | None, str]:
+        """The step a `progress:` key names now (None: none), and how it names it: 'id', 'number'
+        (a step number), 'former' (an old identity, from the step's aliases) or 'unknown'."""
+        if key.isascii() and key.isdigit():
+            return next((identity for identity, n in self.steps if n == int(key)), None), "number"
+        if key in self.ids or key in self.drafts:
+            return key, "id"
+        renamed = dict(self.former).get(key)
+        return renamed, "former" if renamed else "unknown"
 
 
 def step_ids(handbook: Handbook) -> StepIds:
@@ -50,11 +57,6 @@ def _old_ids(folder: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((last, NUMBER_PREFIX.sub("", last) or last)))
 
 
-def _number(key: str) -> int | None:
-    """A key written as a step number (`6:`, `"06":`), or None for a step's identity."""
-    return int(key) if key.isascii() and key.isdigit() else None
-
-
 def _listing(steps: StepIds) -> str:
     """The steps' ids, when there are few enough to read in a message."""
     return ", ".join(steps.ids) if 0 < len(steps.steps) <= SHORT_LIST else ""
@@ -64,36 +66,26 @@ BY_ID = "the last part of its address, steps/<id>/"
 
 
 def progress_problems(spec: "CircleSpec", doc: "Document", steps: StepIds | None) -> list[Problem]:
-    """Each `progress:` key that names no step (an error, with the closest id), a step number
-    (a warning naming the step it means now), or a step given twice."""
+    """Each `progress:` key that names no step (an error, with the closest id), a step number or an
+    old identity (a warning naming the step it means now), or a step given twice."""
     if steps is None:  # the handbook failed to load (or is not needed): nothing to check against
         return []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
-    ids = _listing(steps)
     for key in spec.progress:
         where = doc.locate(("progress", key), key=True)
-        number = _number(key)
-        identity = steps.identity(number) if number is not None else key
-        if number is not None and identity is None:
-            hint = f"name the step by its id instead: {ids}" if ids else f"name the step by its id instead, {BY_ID}"
-            problems.append(Problem(where, f"there is no step {number} in the handbook", hint))
+        identity, how = steps.meaning(key)
+        if identity is None:
+            problems.append(Problem(where, f"there is no step {int(key) if how == 'number' else repr(key)} in the handbook",
+                                    _unknown_hint(key, how, steps)))
             continue
-        if number is not None:
+        if how == "number":
             problems.append(Problem(where, f"progress key '{key}' is a step number, which reordering the steps "
-                                    f"re-labels: it means step {number}, '{identity}', now",
+                                    f"re-labels: it means step {int(key)}, '{identity}', now",
                                     f"write '{identity}:' instead of '{key}:'", Severity.WARNING))
-        elif (renamed := dict(steps.former).get(key)) is not None:
-            identity = renamed
-            problems.append(Problem(where, f"the step '{key}' is now '{renamed}' (its old address is among the "
-                                    "step's aliases)", f"write '{renamed}:' instead of '{key}:'", Severity.WARNING))
-        elif identity not in steps.ids and identity not in steps.drafts:
-            close = difflib.get_close_matches(key, steps.ids, n=1, cutoff=0.6)
-            mean = f"did you mean '{close[0]}'?" if close else ""
-            hint = f"{mean} The steps: {ids}" if mean and ids else mean or (f"the steps: {ids}" if ids else
-                                                                            f"name the step by its id, {BY_ID}")
-            problems.append(Problem(where, f"there is no step '{key}' in the handbook", hint))
-            continue
+        elif how == "former":
+            problems.append(Problem(where, f"the step '{key}' is now '{identity}' (its old address is among the "
+                                    "step's aliases)", f"write '{identity}:' instead of '{key}:'", Severity.WARNING))
         if identity in seen:
             problems.append(Problem(where, f"progress for '{identity}' is also given as '{seen[identity]}'",
                                     "keep one of them"))
@@ -101,13 +93,24 @@ def progress_problems(spec: "CircleSpec", doc: "Document", steps: StepIds | None
     return problems
 
 
+def _unknown_hint(key: str, how: str, steps: StepIds) -> str:
+    """The closest step id, and every id when there are few."""
+    ids = _listing(steps)
+    if how == "number":
+        return f"name the step by its id instead: {ids}" if ids else f"name the step by its id instead, {BY_ID}"
+    close = difflib.get_close_matches(key, steps.ids, n=1, cutoff=0.6)
+    mean = f"did you mean '{close[0]}'?" if close else ""
+    if mean:
+        return f"{mean} The steps: {ids}" if ids else mean
+    return f"the steps: {ids}" if ids else f"name the step by its id, {BY_ID}"
+
+
 def resolved(spec: "CircleSpec", steps: StepIds | None) -> tuple[tuple[str, StepProgress], ...]:
-    """The circle's progress by step identity, number keys read as the step they name now."""
+    """The circle's progress by step identity, number keys and old identities read as the step
+    they name now (without the handbook, the keys as written)."""
     found: dict[str, StepProgress] = {}
     for key, value in spec.progress.items():
-        number = _number(key)
-        identity = (steps.identity(number) if steps is not None else None) if number is not None \
-            else dict(steps.former).get(key, key) if steps is not None else key
+        identity = steps.meaning(key)[0] if steps is not None else key
         if identity is not None:
             found.setdefault(identity, value)
     return tuple(found.items())
