@@ -167,3 +167,15 @@ def test_without_the_key_the_old_address_shows_only_the_locked_page_in_chromium(
         assert "This page is private" in page.content()
     finally:
         context.close()
+
+
+def test_a_steps_alias_at_an_address_of_every_circles_site_is_a_located_error(tmp_path):
+    (tmp_path / "steps").mkdir()
+    (tmp_path / "steps/one.md").write_text("---\ntitle: One\nstep: 1\naliases: [calendar/, topics/old/]\n---\nHi\n")
+    with pytest.raises(CirclepressError) as caught:
+        load_handbook(tmp_path, lambda p: p.relative_to(tmp_path).as_posix())
+    assert [p.format() for p in caught.value.problems] == [
+        "steps/one.md:4:11: the alias 'calendar/' would redirect at each circle's 'calendar/' too, which the "
+        "circle's site uses (remove the alias, or give it another address)",
+        "steps/one.md:4:22: the alias 'topics/old/' would redirect at each circle's 'topics/' too, which the "
+        "circle's site uses (remove the alias, or give it another address)"]

@@ -13,7 +13,7 @@ from typing import Callable
 from .agefiles import AGE_SUFFIX, identities, plain_name, read_source
 from .config import Project
 from .errors import CirclepressError, Location, Problem, Severity
-from .handbook import HandbookPage, PageMeta, collisions, step_identity
+from .handbook import CIRCLE_SITE, HandbookPage, PageMeta, collisions, step_identity
 from .markdown import Fragments, PageLink, Shortcode, parse_markdown
 from .memo import Memo, NoMemo, value_stamp
 from .progress import StepIds, progress_problems, resolved
@@ -28,7 +28,7 @@ from .validation import suggest, validate, validate_partly
 CIRCLE_FILE = "circle.yaml"
 PAGE_SUFFIX = ".md"
 SAFE_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # used with fullmatch only
-RESERVED_PAGES = {"index", "calendar", "topics", "agreement", "steps"}
+RESERVED_PAGES = {*CIRCLE_SITE, "steps"}
 MIN_COMPLETE_SESSIONS = 3
 NO_FORM = "this circle has no evaluation form"
 

@@ -23,7 +23,8 @@ from .urls import NAME_HINT, name_problem
 from .validation import suggest, validate
 
 AGREEMENT_PAGE = "agreement.md"
-RESERVED = {"circles", "assets", "p", "404.html", "sitemap.xml", "robots.txt"}  # "p": private circles (privacy.PRIVATE_ROOT)
+RESERVED = {"circles", "assets", "p", "404.html", "sitemap.xml", "robots.txt"}
+CIRCLE_SITE = ("index", "calendar", "topics", "agreement")  # a circle's own pages, beside its copies of the steps  # "p": private circles (privacy.PRIVATE_ROOT)
 
 
 # The phases a step belongs to, in order, with the heading `{{< steps >}}` lists it under.
@@ -169,6 +170,11 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
             problems.append(Problem(front.meta.locate(("aliases", i)),
                                     f"the alias '{alias}' is inside '{folder.split('/')[0]}/', which circlepress uses",
                                     "remove the alias"))
+        elif meta.step is not None and folder.split("/")[0] in CIRCLE_SITE:  # a step's is written in circles too
+            problems.append(Problem(front.meta.locate(("aliases", i)),
+                                    f"the alias '{alias}' would redirect at each circle's '{folder.split('/')[0]}/' "
+                                    "too, which the circle's site uses",
+                                    "remove the alias, or give it another address"))
     return page, problems
 
 
