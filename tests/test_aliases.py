@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from circlepress.build.pipeline import build
+from circlepress.private.keys import b64
+from circlepress.programme.config import load_project
 from circlepress.programme.errors import CirclepressError
 from circlepress.programme.handbook import load_handbook, step_identity
+
+from conftest import NOW, VALID_CIRCLE
+from private_support import keys_for, open_page, private
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,8 +121,6 @@ def test_a_private_redirect_is_a_shell_like_every_other_and_named_like_the_publi
     """Its name is the handbook's public old address under the circle's folder, the same in every
     private circle; its file is a sealed page's shell (same text, same size), so it tells a
     stranger nothing a sealed page does not."""
-    from private_support import keys_for, open_page
-
     site, _ = served
     folder = site / keys_for(PRIVATE).url
     old, new = (folder / "steps/08-make-a-calendar/index.html").read_text(), \
@@ -132,10 +136,6 @@ def test_a_private_redirect_is_a_shell_like_every_other_and_named_like_the_publi
 
 
 def test_a_members_old_address_opens_the_new_page_with_the_key_in_chromium(served, browser):
-    from circlepress.private.keys import b64
-
-    from private_support import keys_for
-
     _, base = served
     keys = keys_for(PRIVATE)
     context = browser.new_context()
@@ -155,8 +155,6 @@ def test_a_members_old_address_opens_the_new_page_with_the_key_in_chromium(serve
 
 
 def test_without_the_key_the_old_address_shows_only_the_locked_page_in_chromium(served, browser):
-    from private_support import keys_for
-
     _, base = served
     context = browser.new_context()
     page = context.new_page()
@@ -179,3 +177,28 @@ def test_a_steps_alias_at_an_address_of_every_circles_site_is_a_located_error(tm
         "circle's site uses (remove the alias, or give it another address)",
         "steps/one.md:4:22: the alias 'topics/old/' would redirect at each circle's 'topics/' too, which the "
         "circle's site uses (remove the alias, or give it another address)"]
+
+
+def test_a_passphrase_circles_old_address_opens_the_new_page_from_a_file_in_chromium(make_site, browser, tmp_path):
+    """From file:// too; the passphrase never goes into an address, the tab's key opens the new page."""
+    phrase = "quiet river seven lanterns"
+    root = make_site({"sites/lab-p/circle.yaml": private(VALID_CIRCLE, "lab-p", phrase)})
+    out = tmp_path / "out"
+    build(load_project(root, output=out), now=NOW)
+    folder = out / keys_for("lab-p", phrase).url
+    context = browser.new_context()
+    page = context.new_page()
+    visited: list[str] = []
+    page.on("framenavigated", lambda frame: visited.append(frame.url))
+    try:
+        page.goto((folder / "steps/08-make-a-calendar/index.html").as_uri())
+        page.wait_for_selector("#unlock:not([hidden])", timeout=10000)
+        page.fill("#unlock-input", phrase)
+        page.click("#unlock button")
+        page.wait_for_url(re.compile(re.escape("/steps/make-a-calendar/index.html")), timeout=10000)
+        page.wait_for_function("() => document.querySelector('h1') && "
+                               "document.querySelector('h1').textContent.trim() === 'Make a calendar'", timeout=10000)
+        assert "Our progress:" in page.content()  # the circle's copy, decrypted
+        assert not [url for url in visited if "#" in url or "quiet" in url], visited
+    finally:
+        context.close()
