@@ -25,7 +25,7 @@ from ..programme.errors import CirclepressError, Location, Problem
 from ..programme.handbook import Handbook
 from ..programme.markdown import FileLink, PageLink, Shortcode
 from ..programme.memo import value_stamp
-from ..private.keys import Sealer, read_sealed, unb64
+from ..private.keys import PAD_FLOOR, SMALL_FLOOR, Sealer, read_sealed, unb64
 from .render import Output, Renderer, make_environment
 from .site import PublicCircle, Site, circle_outputs, make_view, public_circles, site_pages
 from .sitemap import render_robots, render_sitemap
@@ -319,7 +319,8 @@ def _run(unit: _Unit) -> list[tuple[str, object]]:
             epoch = renderer.once(("epoch", out.circle.slug), lambda: seal_epoch(out.circle, renderer.now))
             if members:  # what members see once it is opened; never written anywhere
                 plain.append((MEMBERS + out.path, html.encode("utf-8")))
-            html = renderer.render_shell(out, sealer.seal(out.circle.slug, out.path, html, epoch))
+            floor = SMALL_FLOOR if out.small else PAD_FLOOR
+            html = renderer.render_shell(out, sealer.seal(out.circle.slug, out.path, html, epoch, floor))
         done.append((out.path, html.encode("utf-8")))
     return plain + ([(path, sink.put(path, data)) for path, data in done] if sink is not None else done)
 

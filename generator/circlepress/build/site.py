@@ -97,7 +97,7 @@ def handbook_outputs(handbook: Handbook) -> list[Output]:
 def redirect_outputs(base: str, pages, circle: Circle | None) -> list[Output]:
     """A redirect page at each old address (`aliases:`) of `pages`, under `base`."""
     return [Output(base + folder + "index.html", "redirect.html", circle=circle, page=p, title=p.meta.title,
-                   extra=(("target", base + p.url),)) for p in pages for folder, _ in p.aliases]
+                   extra=(("target", base + p.url),), small=True) for p in pages for folder, _ in p.aliases]
 
 
 def circle_outputs(circle: Circle, handbook: Handbook) -> list[Output]:
