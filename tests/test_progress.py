@@ -17,6 +17,7 @@ from circlepress.programme.config import load_project
 from circlepress.programme.errors import CirclepressError
 
 from conftest import NOW, REPO, VALID_CIRCLE
+from private_support import private, test_key
 
 PROGRESS = """\
 progress:
@@ -154,3 +155,16 @@ def test_a_renamed_step_with_its_old_address_as_an_alias_keeps_its_progress(tmp_
         "address is among the step's aliases) (write 'plan-the-sessions:' instead of 'make-a-calendar:')"]
     build(load_project(root), now=NOW)
     assert _progress_on(root / "_site", "plan-the-sessions") == "Our progress: done Kept."
+
+
+def test_rotate_keeps_progress_keyed_by_step(tmp_path):
+    """The other round-trip writer (`circlepress rotate`) changes only the key."""
+    root = _project(tmp_path / "p", "")
+    text = private(VALID_CIRCLE, "lab-a").replace("access:", PROGRESS + "access:")
+    (root / "sites/lab-a/circle.yaml").write_text(text)
+    rotated = CliRunner().invoke(main, ["rotate", "lab-a", "--root", str(root)])
+    assert rotated.exit_code == 0, rotated.output
+    written = (root / "sites/lab-a/circle.yaml").read_text()
+    assert PROGRESS in written and test_key("lab-a") not in written
+    checked = CliRunner().invoke(main, ["check", "--root", str(root)])
+    assert checked.exit_code == 0 and "progress" not in checked.output, checked.output
