@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from click.testing import CliRunner
+
 from circlepress.build.pipeline import build
-from circlepress.private.keys import b64
+from circlepress.cli import main
+from circlepress.private.keys import b64, page_folder
 from circlepress.programme.config import load_project
 from circlepress.programme.errors import CirclepressError
 from circlepress.programme.handbook import load_handbook, step_identity
@@ -207,3 +210,51 @@ def test_a_passphrase_circles_old_address_opens_the_new_page_from_a_file_in_chro
         assert not [url for url in visited if "#" in url or "quiet" in url], visited
     finally:
         context.close()
+
+
+# --- a circle's own pages: their old names ------------------------------------------------------
+
+READING = "---\ntitle: Reading list\naliases: [reading, old-books/]\n---\nBooks we liked.\n"
+
+
+def test_a_circles_renamed_page_redirects_from_its_old_name(make_site, tmp_path):
+    root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE, "sites/lab-a/reading-list.md": READING,
+                      "sites/lab-p/circle.yaml": private(VALID_CIRCLE, "lab-p"), "sites/lab-p/reading-list.md": READING,
+                      "circlepress.yaml": "title: Ours\nbase_url: https://circles.example.org/\n"})
+    out = tmp_path / "out"
+    build(load_project(root, output=out), now=NOW)
+    old = (out / "circles/lab-a/reading/index.html").read_text()
+    assert 'url=../../../circles/lab-a/reading-list/index.html' in old and 'content="noindex"' in old
+    assert (out / "circles/lab-a/old-books/index.html").is_file()
+    sitemap = (out / "sitemap.xml").read_text()
+    assert "circles/lab-a/reading-list/" in sitemap and "circles/lab-a/reading/" not in sitemap
+    # in a private circle, the old name's folder is keyed as the page's is: no path names it
+    keys = keys_for("lab-p")
+    paths = [p.relative_to(out).as_posix() for p in (out / keys.url).rglob("*")]
+    assert not [p for p in paths if "reading" in p or "books" in p]
+    moved = open_page(out, "lab-p", f"{page_folder(keys, 'reading')}/index.html")
+    assert f'/{page_folder(keys, "reading-list")}/index.html" data-moved>Reading list</a>' in moved
+
+
+@pytest.mark.parametrize("aliases, message", [
+    ("[reading-list]", "the alias 'reading-list' is this page's own name (remove the alias: a redirect there "
+                       "would replace the page)"),
+    ("[calendar]", "the alias 'calendar' is not a name a page of the circle's site can have (write the page's "
+                   "old name, its file name without .md, e.g. reading-list)"),
+    ("[../x]", "the alias '../x' is not a name a page of the circle's site can have"),
+    ("[notes]", "the alias 'notes' is the name of the page notes.md"),
+])
+def test_a_bad_alias_of_a_circles_page_is_a_located_error(make_site, aliases, message):
+    root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE, "sites/lab-a/notes.md": "---\ntitle: Notes\n---\nHi\n",
+                      "sites/lab-a/reading-list.md": f"---\ntitle: Reading list\naliases: {aliases}\n---\nHi\n"})
+    result = CliRunner().invoke(main, ["check", "--root", str(root)])
+    assert result.exit_code == 1 and f"sites/lab-a/reading-list.md:3:11: {message}" in result.output, result.output
+
+
+def test_two_pages_of_a_circle_claiming_one_old_name(make_site):
+    root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE,
+                      "sites/lab-a/a.md": "---\ntitle: A\naliases: [old]\n---\nHi\n",
+                      "sites/lab-a/b.md": "---\ntitle: B\naliases: [old]\n---\nHi\n"})
+    result = CliRunner().invoke(main, ["check", "--root", str(root)])
+    assert result.exit_code == 1 and "sites/lab-a/b.md:3:11: the alias 'old' is also an alias of a.md (keep it on " \
+        "one page)" in result.output, result.output

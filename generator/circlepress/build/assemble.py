@@ -82,7 +82,9 @@ def publish_addresses(circles: tuple[Circle, ...], sealer: Sealer | None, memo: 
         if c.is_private and sealer:
             hit = memo.published.get(c.slug)
             if hit is None or hit[0] != c.digest or hit[1] != sealer.url(c.slug) or not c.digest:
-                pages = tuple(replace(p, path=sealer.page_folder(c.slug, p.name)) for p in c.pages)
+                pages = tuple(replace(p, path=sealer.page_folder(c.slug, p.name),
+                                      aliases=tuple(sealer.page_folder(c.slug, old) for old in p.aliases))
+                              for p in c.pages)
                 hit = memo.published[c.slug] = (c.digest, sealer.url(c.slug),
                                                 replace(c, url=sealer.url(c.slug), pages=pages))
             c = hit[2]

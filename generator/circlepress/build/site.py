@@ -49,6 +49,7 @@ class PublicCircle:
     contact: str = ""  # a mailto: or web link
     timezone: str = ""
     meetings: tuple[tuple[date, str], ...] = ()  # (date, 'HH:MM' or '') of every session held
+    moved: tuple[str, ...] = ()  # its own pages' old folders (`aliases:`): redirects, not in the sitemap
 
 
 def public_card(circle: Circle) -> PublicCircle | None:
@@ -58,7 +59,8 @@ def public_card(circle: Circle) -> PublicCircle | None:
     joining = circle.spec.joining
     meetings = tuple((m.date, f"{m.start:%H:%M}" if m.start else "") for m in held(circle.meetings))
     return PublicCircle(circle.slug, circle.url, circle.spec.name, circle.spec.description, joining.open,
-                        joining.how or "", joining.contact or "", circle.spec.timezone, meetings)
+                        joining.how or "", joining.contact or "", circle.spec.timezone, meetings,
+                        tuple(f"{old}/" for p in circle.pages for old in p.aliases))
 
 
 def public_circles(circles: tuple[Circle, ...]) -> tuple[PublicCircle, ...]:
@@ -117,6 +119,8 @@ def circle_outputs(circle: Circle, handbook: Handbook) -> list[Output]:
     outputs += redirect_outputs(base, handbook.steps, circle)
     outputs += [Output(f"{base}{p.path}/index.html", "circle/page.html", circle=circle, body=p.body,
                        title=p.meta.title) for p in circle.pages]
+    outputs += [Output(f"{base}{old}/index.html", "redirect.html", circle=circle, title=p.meta.title,
+                       extra=(("target", f"{base}{p.path}/"),)) for p in circle.pages for old in p.aliases]
     return outputs
 
 

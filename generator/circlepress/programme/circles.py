@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
@@ -16,6 +16,7 @@ from .errors import CirclepressError, Location, Problem, Severity
 from .handbook import CIRCLE_SITE, HandbookPage, PageMeta, collisions, step_identity
 from .markdown import Fragments, PageLink, Shortcode, parse_markdown
 from .memo import Memo, NoMemo, value_stamp
+from .page_aliases import page_aliases
 from .progress import StepIds, progress_problems, resolved
 from .schedule import Meeting, add_months, held, meetings, term_end, term_last_day
 
@@ -43,6 +44,7 @@ class CirclePage:
     meta: PageMeta
     body: Fragments
     path: str  # its folder in the circle's site: the name, or a keyed digest of it in a private circle
+    aliases: tuple[str, ...] = ()  # folders of its old names (`aliases:`), keyed like `path` in a private circle
 
 
 @dataclass(frozen=True)
@@ -289,7 +291,8 @@ def circle_files(folder: Path, shown: Shown) -> tuple[list[Path], list[Problem]]
 
 
 def _load_pages(paths: list[Path], shown: Shown) -> tuple[list[CirclePage], list[Problem]]:
-    pages, problems = [], []
+    pages, problems, written = [], [], []
+    names = {plain_name(path.name).removesuffix(PAGE_SUFFIX) for path in paths}
     for path in paths:
         name = plain_name(path.name).removesuffix(PAGE_SUFFIX)
         try:
@@ -311,10 +314,12 @@ def _load_pages(paths: list[Path], shown: Shown) -> tuple[list[CirclePage], list
         problems += [Problem(s.location, "links to .md pages work only in the handbook",
                              "link to the published page instead") for s in parsed.fragments.slots
                      if isinstance(s, PageLink)]
+        written += [(name, alias, front.meta.locate(("aliases", i))) for i, alias in enumerate(meta.aliases)]
         if not meta.draft:
             pages.append(CirclePage(name, meta, parsed.fragments, name))
-    pages.sort(key=lambda p: (p.meta.order, p.meta.title))
-    return pages, problems
+    olds, found = page_aliases(written, names, lambda old: old not in RESERVED_PAGES and bool(SAFE_SLUG.fullmatch(old)))
+    pages = sorted((replace(p, aliases=olds.get(p.name, ())) for p in pages), key=lambda p: (p.meta.order, p.meta.title))
+    return pages, problems + found
 
 
 _PLACEHOLDERS = {"name": "draft", "timezone": "UTC", "term": {"start": "2000-01-01", "months": 24}}
