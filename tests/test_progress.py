@@ -168,3 +168,16 @@ def test_rotate_keeps_progress_keyed_by_step(tmp_path):
     assert PROGRESS in written and test_key("lab-a") not in written
     checked = CliRunner().invoke(main, ["check", "--root", str(root)])
     assert checked.exit_code == 0 and "progress" not in checked.output, checked.output
+
+
+def test_a_theme_asking_for_progress_by_number_is_a_located_template_error(tmp_path):
+    """An override written when progress was kept by number gets an error at its line, not "to do" everywhere."""
+    root = _project(tmp_path / "p")
+    override = root / "themes/default/templates/partials/article.html"
+    override.parent.mkdir(parents=True)
+    override.write_text((REPO / "themes/default/templates/partials/article.html").read_text()
+                        .replace("circle.progress(page)", "circle.progress(page.meta.step)"))
+    result = CliRunner().invoke(main, ["build", "--root", str(root)])
+    assert result.exit_code == 1, result.output
+    assert "themes/default/templates/partials/article.html:10:1: template error: TypeError: circle.progress() " \
+        "takes the step's page, e.g. circle.progress(page), not its number" in result.output, result.output

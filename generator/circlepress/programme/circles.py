@@ -19,7 +19,6 @@ from .memo import Memo, NoMemo, value_stamp
 from .page_aliases import page_aliases
 from .progress import StepIds, progress_problems, resolved
 from .schedule import Meeting, add_months, held, meetings, term_end, term_last_day
-
 from .strength import PASSPHRASE_GUESSES, weakness
 from .schema import FORM_HINT, KEY_PATTERN, MAX_SESSIONS, SESSIONS_HINT, CircleSpec, StepProgress, form_unmatched
 from .source import Document, escaping_link, load_yaml, split_front_matter
@@ -72,7 +71,6 @@ class Circle:
     key_at: Location | None = None  # where a private circle's access.key is set
     step_progress: tuple[tuple[str, StepProgress], ...] = ()  # by step identity, number keys resolved
 
-
     @property
     def key_id(self) -> str | None:
         """A digest that tells a private circle's key from another's (not the key itself)."""
@@ -94,6 +92,8 @@ class Circle:
 
     def progress(self, step: HandbookPage | str | None) -> StepProgress:
         """The circle's progress on a step: a handbook page, or a step's identity."""
+        if isinstance(step, int):  # a theme written when progress was kept by number: say so, never show "to do"
+            raise TypeError("circle.progress() takes the step's page, e.g. circle.progress(page), not its number")
         identity = step_identity(step) if isinstance(step, HandbookPage) else step
         return next((value for key, value in self.step_progress if key == identity), StepProgress())
 
