@@ -23,8 +23,8 @@ from .urls import NAME_HINT, name_problem
 from .validation import suggest, validate
 
 AGREEMENT_PAGE = "agreement.md"
-RESERVED = {"circles", "assets", "p", "404.html", "sitemap.xml", "robots.txt"}
-CIRCLE_SITE = ("index", "calendar", "topics", "agreement")  # a circle's own pages, beside its copies of the steps  # "p": private circles (privacy.PRIVATE_ROOT)
+RESERVED = {"circles", "assets", "p", "404.html", "sitemap.xml", "robots.txt"}  # "p": private circles (privacy.PRIVATE_ROOT)
+CIRCLE_SITE = ("index", "calendar", "topics", "agreement")  # a circle's own pages, beside its copies of the steps
 
 
 # The phases a step belongs to, in order, with the heading `{{< steps >}}` lists it under.

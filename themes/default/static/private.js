@@ -136,6 +136,7 @@
     var to = page.querySelector("a[data-moved]");
     if (!to) return false;
     var target = new URL(to.getAttribute("href"), location.href);
+    if (target.origin !== location.origin) return false;  /* only ever to this site's own page */
     location.replace(target.href.split("#")[0] + carried);
     return true;
   }
