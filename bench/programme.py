@@ -51,8 +51,8 @@ sessions:
 topics:
 {topics}
 progress:
-  1: {{status: done, note: Started.}}
-  8: {{status: in-progress}}
+  find-a-starting-group: {{status: done, note: Started.}}
+  make-a-calendar: {{status: in-progress}}
 links:
   chat: https://chat.example.org/circle-{i:04d}
   evaluation: https://forms.example.org/circle-{i:04d}

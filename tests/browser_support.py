@@ -52,11 +52,20 @@ def build_example_site(parent: Path) -> Path:
     return out
 
 
+def is_redirect(site: Path, page: Path) -> bool:
+    """Whether `page` stands at an old address (`aliases:`): a public redirect, or a private
+    circle's sealed one, which sits where the handbook's public redirect does under `p/<folder>/`."""
+    if 'http-equiv="refresh"' in page.read_text("utf-8"):
+        return True
+    parts = page.relative_to(site).parts
+    public = site.joinpath(*parts[2:]) if parts[0] == "p" and len(parts) > 2 else None
+    return public is not None and public.is_file() and 'http-equiv="refresh"' in public.read_text("utf-8")
+
+
 def html_files(site: Path, redirects: bool = True) -> list[Path]:
     """The site's pages; without `redirects`, not the pages at old addresses (`aliases:`), which
     navigate on to the page they name."""
-    return sorted(p for p in site.rglob("*.html") if p.is_file()
-                  and (redirects or 'http-equiv="refresh"' not in p.read_text("utf-8")))
+    return sorted(p for p in site.rglob("*.html") if p.is_file() and (redirects or not is_redirect(site, p)))
 
 
 def have_java() -> bool:

@@ -8,8 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from click.testing import CliRunner
+
+from circlepress.build.pipeline import build
+from circlepress.cli import main
+from circlepress.private.keys import b64, page_folder
+from circlepress.programme.config import load_project
 from circlepress.programme.errors import CirclepressError
 from circlepress.programme.handbook import load_handbook, step_identity
+
+from conftest import NOW, VALID_CIRCLE
+from private_support import keys_for, open_page, private
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,3 +108,153 @@ def test_render_sitemap_leaves_out_old_addresses():
     xml = render_sitemap(view, ["steps/x/index.html", "steps/10-x/index.html", "circles/a/steps/10-x/index.html",
                                 "circles/a/steps/x/index.html"]).decode()
     assert "steps/x/" in xml and "10-x" not in xml
+
+
+# --- a private circle's copies: the redirect is a sealed page like the others ----------------------
+
+PRIVATE = "early-independence"
+
+
+def _without_payload(shell: str) -> str:
+    return re.sub(r'(<script type="application/json" id="circlepress-sealed">).*?(</script>)', r"\1\2", shell,
+                  flags=re.S)
+
+
+def test_a_private_redirect_is_a_shell_like_every_other_and_named_like_the_public_one(served):
+    """Its name is the handbook's public old address under the circle's folder, the same in every
+    private circle; its file is a sealed page's shell, its size one small class for every redirect
+    (its text holds nothing of the circle: test_privacy's size test covers it), so it tells a
+    stranger nothing a sealed page's name does not."""
+    site, _ = served
+    folder = site / keys_for(PRIVATE).url
+    old, new = (folder / "steps/08-make-a-calendar/index.html").read_text(), \
+        (folder / "steps/make-a-calendar/index.html").read_text()
+    assert _without_payload(old) == _without_payload(new)
+    redirects = [p / "index.html" for p in (folder / "steps").iterdir() if (site / "steps" / p.name / "index.html")
+                 .read_text().count('http-equiv="refresh"')]
+    assert len(redirects) == 12 and len({p.stat().st_size for p in redirects}) == 1
+    assert redirects[0].stat().st_size < len(new) / 5  # not padded like a page that shows the circle's data
+    assert "make-a-calendar" not in old and "Moved" not in old
+    private_moved = {p.name for p in (folder / "steps").iterdir()} - {p.name for p in (site / "steps").iterdir()
+                                                                      if "refresh" not in (p / "index.html").read_text()}
+    public_moved = {p.name for p in (site / "steps").iterdir() if "refresh" in (p / "index.html").read_text()}
+    assert private_moved == public_moved and "08-make-a-calendar" in public_moved
+    opened = open_page(site, PRIVATE, "steps/08-make-a-calendar/index.html")
+    assert re.search(r'<a href="(?:\.\./)+p/[^"]+/steps/make-a-calendar/index.html" data-moved>', opened)
+
+
+def test_a_members_old_address_opens_the_new_page_with_the_key_in_chromium(served, browser):
+    _, base = served
+    keys = keys_for(PRIVATE)
+    context = browser.new_context()
+    page = context.new_page()
+    visited: list[str] = []
+    page.on("framenavigated", lambda frame: visited.append(frame.url))
+    try:
+        page.goto(f"{base}{keys.url}steps/08-make-a-calendar/#k={b64(keys.link_key)}")
+        page.wait_for_url(re.compile(re.escape(keys.url + "steps/make-a-calendar/")), timeout=10000)
+        page.wait_for_function("() => document.querySelector('h1') && "
+                               "document.querySelector('h1').textContent.trim() === 'Make a calendar'", timeout=10000)
+        assert "What we want from this circle" in page.content()  # the circle's own sessions: decrypted
+        assert f"steps/make-a-calendar/index.html#k={b64(keys.link_key)}" in " ".join(visited), visited
+        assert "#" not in page.url  # the new page takes the key out of the address bar, as every page does
+    finally:
+        context.close()
+
+
+def test_without_the_key_the_old_address_shows_only_the_locked_page_in_chromium(served, browser):
+    _, base = served
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{base}{keys_for(PRIVATE).url}steps/08-make-a-calendar/")
+        page.wait_for_selector("#unlock:not([hidden])", timeout=10000)
+        assert "08-make-a-calendar" in page.url and "make-a-calendar/" not in page.url.replace("08-make-a-calendar/", "")
+        assert "This page is private" in page.content()
+    finally:
+        context.close()
+
+
+def test_a_steps_alias_at_an_address_of_every_circles_site_is_a_located_error(tmp_path):
+    (tmp_path / "steps").mkdir()
+    (tmp_path / "steps/one.md").write_text("---\ntitle: One\nstep: 1\naliases: [calendar/, topics/old/]\n---\nHi\n")
+    with pytest.raises(CirclepressError) as caught:
+        load_handbook(tmp_path, lambda p: p.relative_to(tmp_path).as_posix())
+    assert [p.format() for p in caught.value.problems] == [
+        "steps/one.md:4:11: the alias 'calendar/' would redirect at each circle's 'calendar/' too, which the "
+        "circle's site uses (remove the alias, or give it another address)",
+        "steps/one.md:4:22: the alias 'topics/old/' would redirect at each circle's 'topics/' too, which the "
+        "circle's site uses (remove the alias, or give it another address)"]
+
+
+def test_a_passphrase_circles_old_address_opens_the_new_page_from_a_file_in_chromium(make_site, browser, tmp_path):
+    """From file:// too; the passphrase never goes into an address, the tab's key opens the new page."""
+    phrase = "quiet river seven lanterns"
+    root = make_site({"sites/lab-p/circle.yaml": private(VALID_CIRCLE, "lab-p", phrase)})
+    out = tmp_path / "out"
+    build(load_project(root, output=out), now=NOW)
+    folder = out / keys_for("lab-p", phrase).url
+    context = browser.new_context()
+    page = context.new_page()
+    visited: list[str] = []
+    page.on("framenavigated", lambda frame: visited.append(frame.url))
+    try:
+        page.goto((folder / "steps/08-make-a-calendar/index.html").as_uri())
+        page.wait_for_selector("#unlock:not([hidden])", timeout=10000)
+        page.fill("#unlock-input", phrase)
+        page.click("#unlock button")
+        page.wait_for_url(re.compile(re.escape("/steps/make-a-calendar/index.html")), timeout=10000)
+        page.wait_for_function("() => document.querySelector('h1') && "
+                               "document.querySelector('h1').textContent.trim() === 'Make a calendar'", timeout=10000)
+        assert "Our progress:" in page.content()  # the circle's copy, decrypted
+        assert not [url for url in visited if "#" in url or "quiet" in url], visited
+    finally:
+        context.close()
+
+
+# --- a circle's own pages: their old names ------------------------------------------------------
+
+READING = "---\ntitle: Reading list\naliases: [reading, old-books/]\n---\nBooks we liked.\n"
+
+
+def test_a_circles_renamed_page_redirects_from_its_old_name(make_site, tmp_path):
+    root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE, "sites/lab-a/reading-list.md": READING,
+                      "sites/lab-p/circle.yaml": private(VALID_CIRCLE, "lab-p"), "sites/lab-p/reading-list.md": READING,
+                      "circlepress.yaml": "title: Ours\nbase_url: https://circles.example.org/\n"})
+    out = tmp_path / "out"
+    build(load_project(root, output=out), now=NOW)
+    old = (out / "circles/lab-a/reading/index.html").read_text()
+    assert 'url=../../../circles/lab-a/reading-list/index.html' in old and 'content="noindex"' in old
+    assert (out / "circles/lab-a/old-books/index.html").is_file()
+    sitemap = (out / "sitemap.xml").read_text()
+    assert "circles/lab-a/reading-list/" in sitemap and "circles/lab-a/reading/" not in sitemap
+    # in a private circle, the old name's folder is keyed as the page's is: no path names it
+    keys = keys_for("lab-p")
+    paths = [p.relative_to(out).as_posix() for p in (out / keys.url).rglob("*")]
+    assert not [p for p in paths if "reading" in p or "books" in p]
+    moved = open_page(out, "lab-p", f"{page_folder(keys, 'reading')}/index.html")
+    assert f'/{page_folder(keys, "reading-list")}/index.html" data-moved>Reading list</a>' in moved
+
+
+@pytest.mark.parametrize("aliases, message", [
+    ("[reading-list]", "the alias 'reading-list' is this page's own name (remove the alias: a redirect there "
+                       "would replace the page)"),
+    ("[calendar]", "the alias 'calendar' is not a name a page of the circle's site can have (write the page's "
+                   "old name, its file name without .md, e.g. reading-list)"),
+    ("[../x]", "the alias '../x' is not a name a page of the circle's site can have"),
+    ("[notes]", "the alias 'notes' is the name of the page notes.md"),
+])
+def test_a_bad_alias_of_a_circles_page_is_a_located_error(make_site, aliases, message):
+    root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE, "sites/lab-a/notes.md": "---\ntitle: Notes\n---\nHi\n",
+                      "sites/lab-a/reading-list.md": f"---\ntitle: Reading list\naliases: {aliases}\n---\nHi\n"})
+    result = CliRunner().invoke(main, ["check", "--root", str(root)])
+    assert result.exit_code == 1 and f"sites/lab-a/reading-list.md:3:11: {message}" in result.output, result.output
+
+
+def test_two_pages_of_a_circle_claiming_one_old_name(make_site):
+    root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE,
+                      "sites/lab-a/a.md": "---\ntitle: A\naliases: [old]\n---\nHi\n",
+                      "sites/lab-a/b.md": "---\ntitle: B\naliases: [old]\n---\nHi\n"})
+    result = CliRunner().invoke(main, ["check", "--root", str(root)])
+    assert result.exit_code == 1 and "sites/lab-a/b.md:3:11: the alias 'old' is also an alias of a.md (keep it on " \
+        "one page)" in result.output, result.output

@@ -93,7 +93,7 @@ def test_a_public_circles_new_session_date_renders_its_pages_and_the_circles_lis
     assert snapshot(project / "_site") == clean_build(project, tmp_path)
 
 
-CHANGES = ["title", "body", "template", "remove-circle", "private-circle", "config"]
+CHANGES = ["title", "body", "summary", "phase", "template", "remove-circle", "private-circle", "config"]
 
 
 def make_change(project, change: str) -> None:
@@ -104,6 +104,12 @@ def make_change(project, change: str) -> None:
     elif change == "body":
         step = project / "content/steps/make-a-calendar.md"
         step.write_text(step.read_text().replace("Do it quickly", "Do it fast"))
+    elif change == "summary":  # shown by the list of steps ({{< steps >}}) on another page
+        step = project / "content/steps/foster-community.md"
+        step.write_text(step.read_text().replace("summary: Build real", "summary: Grow real"))
+    elif change == "phase":
+        step = project / "content/steps/make-a-calendar.md"
+        step.write_text(step.read_text().replace("phase: in-the-first-sessions", "phase: while-the-circle-runs"))
     elif change == "template":
         override = project / "themes/default/templates/shortcodes/evaluation.html"
         override.parent.mkdir(parents=True)

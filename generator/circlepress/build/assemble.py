@@ -25,7 +25,7 @@ from ..programme.errors import CirclepressError, Location, Problem
 from ..programme.handbook import Handbook
 from ..programme.markdown import FileLink, PageLink, Shortcode
 from ..programme.memo import value_stamp
-from ..private.keys import Sealer, read_sealed, unb64
+from ..private.keys import PAD_FLOOR, SMALL_FLOOR, Sealer, read_sealed, unb64
 from .render import Output, Renderer, make_environment
 from .site import PublicCircle, Site, circle_outputs, make_view, public_circles, site_pages
 from .sitemap import render_robots, render_sitemap
@@ -82,7 +82,9 @@ def publish_addresses(circles: tuple[Circle, ...], sealer: Sealer | None, memo: 
         if c.is_private and sealer:
             hit = memo.published.get(c.slug)
             if hit is None or hit[0] != c.digest or hit[1] != sealer.url(c.slug) or not c.digest:
-                pages = tuple(replace(p, path=sealer.page_folder(c.slug, p.name)) for p in c.pages)
+                pages = tuple(replace(p, path=sealer.page_folder(c.slug, p.name),
+                                      aliases=tuple(sealer.page_folder(c.slug, old) for old in p.aliases))
+                              for p in c.pages)
                 hit = memo.published[c.slug] = (c.digest, sealer.url(c.slug),
                                                 replace(c, url=sealer.url(c.slug), pages=pages))
             c = hit[2]
@@ -213,6 +215,14 @@ def _site_digest(view) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
+STEP_LIST = "handbook.phases"  # what a template names to list the steps with their summaries and phases
+
+
+def _step_list_digest(handbook: Handbook) -> str:
+    """What a page listing the steps shows of them beyond the navigation: summaries and phases."""
+    return value_stamp(tuple((p.url, p.meta.summary, p.meta.phase) for p in handbook.steps))
+
+
 def _listing_digest(view) -> str:
     """What only a page listing the public circles shows of them (joining, contact, meetings): kept
     out of the site digest, so a public circle's new session date rebuilds that circle and the list,
@@ -234,8 +244,10 @@ def _dependencies(out: Output, templates: _Templates, renderer: Renderer, site_d
         return ""
     # The handbook reaches templates only as the navigation, which the site digest covers.
     site, listing = site_digest  # the list of public circles' details, for the pages that show it
+    steps = renderer.once(("step-list",), lambda: _step_list_digest(renderer.handbook)) \
+        if templates.mention(names, STEP_LIST) else None
     return value_stamp(templates.digest(names), site, listing if templates.mention(names, LISTING) else None,
-                       renderer.now, out.path, out.template, out.title,
+                       steps, renderer.now, out.path, out.template, out.title,
                        _circle_part(circle, sealer, renderer) if circle else None,
                        page.digest if page else None, renderer.example.digest)
 
@@ -309,7 +321,8 @@ def _run(unit: _Unit) -> list[tuple[str, object]]:
             epoch = renderer.once(("epoch", out.circle.slug), lambda: seal_epoch(out.circle, renderer.now))
             if members:  # what members see once it is opened; never written anywhere
                 plain.append((MEMBERS + out.path, html.encode("utf-8")))
-            html = renderer.render_shell(out, sealer.seal(out.circle.slug, out.path, html, epoch))
+            floor = SMALL_FLOOR if out.small else PAD_FLOOR
+            html = renderer.render_shell(out, sealer.seal(out.circle.slug, out.path, html, epoch, floor))
         done.append((out.path, html.encode("utf-8")))
     return plain + ([(path, sink.put(path, data)) for path, data in done] if sink is not None else done)
 

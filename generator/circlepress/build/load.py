@@ -11,6 +11,7 @@ from ..programme.errors import CirclepressError, Problem
 from ..programme.handbook import Handbook, load_handbook
 from ..private.keys import leftover_secret
 from ..programme.memo import Memo, NoMemo, value_stamp
+from ..programme.progress import StepIds, step_ids
 from .render import check_shortcodes, make_environment
 from ..programme.resources import EXAMPLE_CIRCLE, packaged
 from .site import Site
@@ -26,15 +27,15 @@ class Guide:
     problems: tuple[Problem, ...]
 
     @property
-    def steps(self) -> frozenset[int] | None:
-        return frozenset(p.meta.step for p in self.handbook.steps) if self.handbook else None
+    def steps(self) -> StepIds | None:
+        return step_ids(self.handbook) if self.handbook else None
 
     @property
     def agreement(self):
         return self.handbook.agreement if self.handbook else None
 
 
-def _load_example(project: Project, handbook: Handbook, steps: frozenset[int] | None, memo: Memo) -> Circle:
+def _load_example(project: Project, handbook: Handbook, steps: StepIds | None, memo: Memo) -> Circle:
     own = project.content_dir / EXAMPLE_CIRCLE
     path = own if own.is_file() else packaged("content") / EXAMPLE_CIRCLE
     stamp = value_stamp(memo.content_stamp(path), steps, handbook.agreement)
@@ -52,7 +53,7 @@ def load_guide(project: Project, memo: Memo = NoMemo()) -> Guide:
         handbook = load_handbook(project.content_dir, project.shown, memo, drafts=project.drafts)
     except CirclepressError as exc:
         return Guide(None, None, tuple(exc.problems) + tuple(theme_problems))
-    steps = frozenset(p.meta.step for p in handbook.steps)
+    steps = step_ids(handbook)
     problems = list(handbook.warnings) + list(theme_problems)
     problems += check_shortcodes(make_environment(project.theme_dirs), [p.body for p in handbook.pages])
     try:

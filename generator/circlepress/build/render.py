@@ -49,6 +49,7 @@ class Output:
     title: str = ""
     extra: tuple[tuple[str, Any], ...] = field(default=())
     absolute: bool = False  # links from base_path, for pages served at any URL (404)
+    small: bool = False  # sealed in a small size class: its text holds nothing of its circle (a redirect)
 
 
 def _longdate(value) -> str:

@@ -49,6 +49,7 @@ class PublicCircle:
     contact: str = ""  # a mailto: or web link
     timezone: str = ""
     meetings: tuple[tuple[date, str], ...] = ()  # (date, 'HH:MM' or '') of every session held
+    moved: tuple[str, ...] = ()  # its own pages' old folders (`aliases:`): redirects, not in the sitemap
 
 
 def public_card(circle: Circle) -> PublicCircle | None:
@@ -58,7 +59,8 @@ def public_card(circle: Circle) -> PublicCircle | None:
     joining = circle.spec.joining
     meetings = tuple((m.date, f"{m.start:%H:%M}" if m.start else "") for m in held(circle.meetings))
     return PublicCircle(circle.slug, circle.url, circle.spec.name, circle.spec.description, joining.open,
-                        joining.how or "", joining.contact or "", circle.spec.timezone, meetings)
+                        joining.how or "", joining.contact or "", circle.spec.timezone, meetings,
+                        tuple(f"{old}/" for p in circle.pages for old in p.aliases))
 
 
 def public_circles(circles: tuple[Circle, ...]) -> tuple[PublicCircle, ...]:
@@ -97,7 +99,7 @@ def handbook_outputs(handbook: Handbook) -> list[Output]:
 def redirect_outputs(base: str, pages, circle: Circle | None) -> list[Output]:
     """A redirect page at each old address (`aliases:`) of `pages`, under `base`."""
     return [Output(base + folder + "index.html", "redirect.html", circle=circle, page=p, title=p.meta.title,
-                   extra=(("target", base + p.url),)) for p in pages for folder, _ in p.aliases]
+                   extra=(("target", base + p.url),), small=True) for p in pages for folder, _ in p.aliases]
 
 
 def circle_outputs(circle: Circle, handbook: Handbook) -> list[Output]:
@@ -112,10 +114,13 @@ def circle_outputs(circle: Circle, handbook: Handbook) -> list[Output]:
     ]
     outputs += [Output(base + p.url + "index.html", "circle/step.html", circle=circle, page=p, body=p.body,
                        title=p.meta.title) for p in handbook.steps]
-    if not circle.is_private:  # a private circle's pages sit under keyed names: no redirect there (yet)
-        outputs += redirect_outputs(base, handbook.steps, circle)
+    # A private circle's redirects are sealed like its other pages: a shell that names nothing and
+    # that, opened, forwards to the step's address (private.js keeps the key of the link).
+    outputs += redirect_outputs(base, handbook.steps, circle)
     outputs += [Output(f"{base}{p.path}/index.html", "circle/page.html", circle=circle, body=p.body,
                        title=p.meta.title) for p in circle.pages]
+    outputs += [Output(f"{base}{old}/index.html", "redirect.html", circle=circle, title=p.meta.title,
+                       extra=(("target", f"{base}{p.path}/"),)) for p in circle.pages for old in p.aliases]
     return outputs
 
 

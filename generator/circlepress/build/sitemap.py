@@ -20,6 +20,7 @@ def render_sitemap(view, paths: Iterable[str]) -> bytes:
     base URL must name the host), in path order."""
     moved = {base + folder for folder in getattr(view, "moved", ()) for base in
              ("", *(c.url for c in view.public_circles))}  # redirect pages at old addresses
+    moved |= {c.url + folder for c in view.public_circles for folder in getattr(c, "moved", ())}
     folders = sorted(f for f in (p.removesuffix("index.html") for p in paths if is_listed(p)) if f not in moved)
     rows = "".join(f"  <url><loc>{escape(absolute_url(f, view.base_path, view.origin))}</loc></url>\n"
                    for f in folders)

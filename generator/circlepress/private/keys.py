@@ -135,6 +135,7 @@ def envelope(keys: CircleKeys, passphrase: str | None) -> dict:
 
 PAGE_FORMAT = 2  # 2: compressed and padded (`pack`); 1 (read only, for the previous calendar): neither
 PAD_FLOOR = 16 * 1024  # the smallest size class: a compressed page with the most members and sessions fits
+SMALL_FLOOR = 1024  # for a page whose text holds nothing of the circle (a redirect): one small class hides nothing
 
 
 def pad(data: bytes, floor: int = PAD_FLOOR) -> bytes:
@@ -153,10 +154,10 @@ def unpad(data: bytes) -> bytes:
     return data[:end]
 
 
-def pack(html: str) -> bytes:
+def pack(html: str, floor: int = PAD_FLOOR) -> bytes:
     """A page's plaintext as sealed: compressed, then padded, so that its size tells only its
     size class (nearly always the first), not how many members or sessions it shows."""
-    return pad(zlib.compress(html.encode()))
+    return pad(zlib.compress(html.encode()), floor)
 
 
 def unpack(data: bytes) -> str:
@@ -164,12 +165,12 @@ def unpack(data: bytes) -> str:
     return zlib.decompress(unpad(data)).decode()
 
 
-def seal_page(keys: CircleKeys, wrap: dict, page: str, html: str, epoch: str = "") -> dict:
+def seal_page(keys: CircleKeys, wrap: dict, page: str, html: str, epoch: str = "", floor: int = PAD_FLOOR) -> dict:
     """The payload a private page's shell carries: the wrapped key and the sealed page. `epoch`
     (a digest of the circle's data and the build's day) goes into the nonce: an edit of the circle
     changes every one of its pages' bytes, so a published site does not show which pages it touched."""
     return {"v": PAGE_FORMAT, "circle": keys.token, "wrap": wrap,
-            "page": seal(keys.content_key, page_aad(keys.token, page), pack(html), epoch)}
+            "page": seal(keys.content_key, page_aad(keys.token, page), pack(html, floor), epoch)}
 
 
 def open_page(content_key: bytes, payload: dict, page: str) -> str:
@@ -216,10 +217,10 @@ class Sealer:
             self.wraps[slug] = envelope(self.keys[slug], self.passphrases[slug])
         return self.wraps[slug]
 
-    def seal(self, slug: str, path: str, html: str, epoch: str = "") -> dict:
+    def seal(self, slug: str, path: str, html: str, epoch: str = "", floor: int = PAD_FLOOR) -> dict:
         """The payload for the page written at `path` (relative to the site root)."""
         keys = self.keys[slug]
-        return seal_page(keys, self.wrap(slug), path.removeprefix(keys.url), html, epoch)
+        return seal_page(keys, self.wrap(slug), path.removeprefix(keys.url), html, epoch, floor)
 
 
 # The site secret of earlier versions ------------------------------------------------

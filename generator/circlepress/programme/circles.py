@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
@@ -13,11 +13,12 @@ from typing import Callable
 from .agefiles import AGE_SUFFIX, identities, plain_name, read_source
 from .config import Project
 from .errors import CirclepressError, Location, Problem, Severity
-from .handbook import PageMeta, collisions
+from .handbook import CIRCLE_SITE, HandbookPage, PageMeta, collisions, step_identity
 from .markdown import Fragments, PageLink, Shortcode, parse_markdown
 from .memo import Memo, NoMemo, value_stamp
+from .page_aliases import page_aliases
+from .progress import StepIds, progress_problems, resolved
 from .schedule import Meeting, add_months, held, meetings, term_end, term_last_day
-
 from .strength import PASSPHRASE_GUESSES, weakness
 from .schema import FORM_HINT, KEY_PATTERN, MAX_SESSIONS, SESSIONS_HINT, CircleSpec, StepProgress, form_unmatched
 from .source import Document, escaping_link, load_yaml, split_front_matter
@@ -27,7 +28,7 @@ from .validation import suggest, validate, validate_partly
 CIRCLE_FILE = "circle.yaml"
 PAGE_SUFFIX = ".md"
 SAFE_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # used with fullmatch only
-RESERVED_PAGES = {"index", "calendar", "topics", "agreement", "steps"}
+RESERVED_PAGES = {*CIRCLE_SITE, "steps"}
 MIN_COMPLETE_SESSIONS = 3
 NO_FORM = "this circle has no evaluation form"
 
@@ -42,6 +43,7 @@ class CirclePage:
     meta: PageMeta
     body: Fragments
     path: str  # its folder in the circle's site: the name, or a keyed digest of it in a private circle
+    aliases: tuple[str, ...] = ()  # folders of its old names (`aliases:`), keyed like `path` in a private circle
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Circle:
     url: str  # site-relative folder: circles/<slug>/, or a secret folder for a private circle
     digest: str = ""  # of its files and the handbook facts it was checked against
     key_at: Location | None = None  # where a private circle's access.key is set
+    step_progress: tuple[tuple[str, StepProgress], ...] = ()  # by step identity, number keys resolved
 
     @property
     def key_id(self) -> str | None:
@@ -87,8 +90,12 @@ class Circle:
     def term_last_day(self):
         return term_last_day(self.spec)
 
-    def progress(self, step: int | None) -> StepProgress:
-        return self.spec.progress.get(step, StepProgress()) if step else StepProgress()
+    def progress(self, step: HandbookPage | str | None) -> StepProgress:
+        """The circle's progress on a step: a handbook page, or a step's identity."""
+        if isinstance(step, int):  # a theme written when progress was kept by number: say so, never show "to do"
+            raise TypeError("circle.progress() takes the step's page, e.g. circle.progress(page), not its number")
+        identity = step_identity(step) if isinstance(step, HandbookPage) else step
+        return next((value for key, value in self.step_progress if key == identity), StepProgress())
 
     def member_name(self, member_id: str) -> str:
         return next((m.name for m in self.spec.members if m.id == member_id), member_id)
@@ -124,7 +131,7 @@ class _Renumbered:
         return self.doc.locate(loc, key=key)
 
 
-def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
+def check_spec(spec: CircleSpec, doc: Document, steps: StepIds | None,
                schedule: tuple[Meeting, ...], *, also_known: frozenset[str] = frozenset()) -> list[Problem]:
     """The rules that relate values to each other; warnings for what step 8 and the rotation ask.
 
@@ -190,10 +197,7 @@ def check_spec(spec: CircleSpec, doc: Document, steps: frozenset[int] | None,
             unknown(("topics", i, "proposed_by"), topic.proposed_by, "proposer")
     for i, signature in enumerate(spec.agreement.agreed):
         unknown(("agreement", "agreed", i, "member"), signature.member, "signatory")
-    for step in spec.progress:
-        if steps is not None and step not in steps:
-            problems.append(_err(doc, ("progress", str(step)), f"there is no step {step} in the handbook",
-                                 f"steps are {min(steps)}-{max(steps)}" if steps else "", key=True))
+    problems += progress_problems(spec, doc, steps)
     if spec.access.passphrase:
         names = [spec.name, spec.slug or "", *(m.name for m in spec.members)]
         related = tuple(sorted({word for name in names for word in (name, *name.replace("-", " ").split())}))
@@ -287,7 +291,8 @@ def circle_files(folder: Path, shown: Shown) -> tuple[list[Path], list[Problem]]
 
 
 def _load_pages(paths: list[Path], shown: Shown) -> tuple[list[CirclePage], list[Problem]]:
-    pages, problems = [], []
+    pages, problems, written = [], [], []
+    names = {plain_name(path.name).removesuffix(PAGE_SUFFIX) for path in paths}
     for path in paths:
         name = plain_name(path.name).removesuffix(PAGE_SUFFIX)
         try:
@@ -309,17 +314,19 @@ def _load_pages(paths: list[Path], shown: Shown) -> tuple[list[CirclePage], list
         problems += [Problem(s.location, "links to .md pages work only in the handbook",
                              "link to the published page instead") for s in parsed.fragments.slots
                      if isinstance(s, PageLink)]
+        written += [(name, alias, front.meta.locate(("aliases", i))) for i, alias in enumerate(meta.aliases)]
         if not meta.draft:
             pages.append(CirclePage(name, meta, parsed.fragments, name))
-    pages.sort(key=lambda p: (p.meta.order, p.meta.title))
-    return pages, problems
+    olds, found = page_aliases(written, names, lambda old: old not in RESERVED_PAGES and bool(SAFE_SLUG.fullmatch(old)))
+    pages = sorted((replace(p, aliases=olds.get(p.name, ())) for p in pages), key=lambda p: (p.meta.order, p.meta.title))
+    return pages, problems + found
 
 
 _PLACEHOLDERS = {"name": "draft", "timezone": "UTC", "term": {"start": "2000-01-01", "months": 24}}
 _ITEM_LISTS = ("members", "sessions", "topics", "evaluations")
 
 
-def _follow_on(spec: CircleSpec, doc: Document, steps: frozenset[int] | None, kept: dict[str, list[int]],
+def _follow_on(spec: CircleSpec, doc: Document, steps: StepIds | None, kept: dict[str, list[int]],
                replaced: set[str], schema_problems: list[Problem]) -> list[Problem]:
     """The cross-field errors in what did pass the schema: every problem in one run, without
     follow-ons of the schema's (a failed member's id is still a member, and with a member's id itself unreadable nobody is
@@ -336,13 +343,13 @@ def _follow_on(spec: CircleSpec, doc: Document, steps: frozenset[int] | None, ke
             and not (members_lost and "is not a member" in p.message)]
 
 
-def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_agreement: Fragments | None,
+def load_circle(path: Path, shown: Shown, steps: StepIds | None, default_agreement: Fragments | None,
                 *, with_pages: bool = True, digest: str = "",
                 pages: list[Path] | None = None) -> tuple[Circle | None, list[Problem]]:
     """Read and check one `circle.yaml` (plain or sealed, and the pages beside it, or `pages`);
     None when it has errors.
 
-    `steps` are the handbook's step numbers, None when the handbook itself failed to load.
+    `steps` are the handbook's steps, None when the handbook itself failed to load (or is not needed).
     """
     folder = path.parent
     try:
@@ -374,7 +381,7 @@ def load_circle(path: Path, shown: Shown, steps: frozenset[int] | None, default_
         return None, problems
     circle = Circle(slug, spec, shown(path), schedule, topics, own or default_agreement,
                     own is None, tuple(pages), doc.locate(("slug",)), f"circles/{slug}/", digest,
-                    doc.locate(("access", "key")))
+                    doc.locate(("access", "key")), resolved(spec, steps))
     return circle, problems
 
 
@@ -393,12 +400,12 @@ def folder_collisions(folders: list[Path], shown: Shown) -> list[Problem]:
     return collisions([(f"{folder.name}/", Location(shown(folder))) for folder in folders], "the folder is named")
 
 
-def handbook_facts(steps: frozenset[int] | None, default_agreement: Fragments | None) -> str:
+def handbook_facts(steps: StepIds | None, default_agreement: Fragments | None) -> str:
     """A digest of what a circle is checked against (the handbook's steps and agreement)."""
     return value_stamp(steps, default_agreement)
 
 
-def load_circle_folder(folder: Path, shown: Shown, steps: frozenset[int] | None,
+def load_circle_folder(folder: Path, shown: Shown, steps: StepIds | None,
                        default_agreement: Fragments | None, memo: Memo = NoMemo(),
                        facts: str | None = None, *, require_sealed: bool = False
                        ) -> tuple[Circle | None, list[Problem]]:
@@ -468,7 +475,7 @@ def duplicate_slugs(circles: list[tuple[str, str, Location]]) -> list[Problem]:
     return problems
 
 
-def load_circles(sites_dir: Path, shown: Shown, steps: frozenset[int] | None, default_agreement: Fragments | None,
+def load_circles(sites_dir: Path, shown: Shown, steps: StepIds | None, default_agreement: Fragments | None,
                  memo: Memo = NoMemo(), *, require_sealed: bool = False
                  ) -> tuple[tuple[Circle, ...], tuple[Problem, ...]]:
     """Every circle under `sites_dir` that loaded, sorted by slug, and every problem found

@@ -7,9 +7,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from typing import Annotated, Callable
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
 from .errors import CirclepressError, Location, Problem
 from .inert import inert_problems
@@ -23,6 +24,20 @@ from .validation import suggest, validate
 
 AGREEMENT_PAGE = "agreement.md"
 RESERVED = {"circles", "assets", "p", "404.html", "sitemap.xml", "robots.txt"}  # "p": private circles (privacy.PRIVATE_ROOT)
+CIRCLE_SITE = ("index", "calendar", "topics", "agreement")  # a circle's own pages, beside its copies of the steps
+
+
+# The phases a step belongs to, in order, with the heading `{{< steps >}}` lists it under.
+PHASES = {"before-the-first-meeting": "Before the first meeting", "in-the-first-sessions": "In the first sessions",
+          "while-the-circle-runs": "While the circle runs"}
+
+
+def _check_phase(value: str) -> str:
+    if value not in PHASES:
+        close = difflib.get_close_matches(value, list(PHASES), n=1, cutoff=0.5)
+        raise PydanticCustomError("bad_phase", "'{value}' is not a phase", {"value": value, "hint": (
+            f"did you mean '{close[0]}'? " if close else "") + "the phases are " + ", ".join(PHASES)})
+    return value
 
 
 class PageMeta(Model):
@@ -36,6 +51,7 @@ class PageMeta(Model):
     draft: bool = False
     slug: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9-]*$")
     aliases: list[str] = Field(default_factory=list)  # old addresses, each given a redirect page
+    phase: Annotated[str, AfterValidator(_check_phase)] | None = None  # a step's: where `{{< steps >}}` lists it
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,7 @@ class Handbook:
     agreement: Fragments | None
     assets: tuple[tuple[str, Path], ...]  # (output path, source file) of images and other files
     warnings: tuple[Problem, ...] = ()
+    draft_steps: tuple[str, ...] = ()  # identities of the steps left out as drafts
 
     @property
     def steps(self) -> tuple[HandbookPage, ...]:
@@ -70,8 +87,26 @@ class Handbook:
     def page(self, source: str) -> HandbookPage | None:
         return next((p for p in self.pages if p.source == source), None)
 
+    @property
+    def phases(self) -> tuple[Phase, ...]:
+        """The steps grouped by phase, each in `step:` order; steps without one last, untitled."""
+        groups = [Phase(key, title, tuple(p for p in self.steps if p.meta.phase == key)) for key, title in PHASES.items()]
+        loose = tuple(p for p in self.steps if p.meta.phase is None)
+        if loose:
+            groups.append(Phase("", "Other steps" if len(loose) < len(self.steps) else "", loose))
+        return tuple(g for g in groups if g.steps)
 
-_NUMBER_PREFIX = re.compile(r"^[0-9]+[-_]")
+
+@dataclass(frozen=True)
+class Phase:
+    """One part of the route through the steps (`phase:`), for the generated list of steps."""
+
+    key: str  # also the heading's id: 'before-the-first-meeting'
+    title: str  # '' when no step has a phase (one list, no heading)
+    steps: tuple[HandbookPage, ...]
+
+
+NUMBER_PREFIX = re.compile(r"^[0-9]+[-_]")
 
 
 def step_identity(page: "HandbookPage") -> str:
@@ -99,7 +134,7 @@ def _url_for(source: str, meta: PageMeta) -> str:
     elif meta.slug:
         parts[-1] = meta.slug
     elif meta.step is not None:  # a step's identity: its file name without a number prefix
-        parts[-1] = _NUMBER_PREFIX.sub("", parts[-1]) or parts[-1]
+        parts[-1] = NUMBER_PREFIX.sub("", parts[-1]) or parts[-1]
     return "/".join(parts) + "/" if parts else ""
 
 
@@ -116,6 +151,9 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
                     if (folder := alias_folder(alias)) is not None and not _reserved(folder))
     page = HandbookPage(source, meta, parsed.fragments, _url_for(source, meta), digest, aliases)
     problems = list(parsed.problems)
+    if meta.phase is not None and meta.step is None:
+        problems.append(Problem(front.meta.locate(("phase",), key=True), "'phase' is for step pages only",
+                                "add 'step:' to make the page a step, or remove 'phase:'"))
     if _reserved(page.url):
         problems.append(Problem(Location(shown), f"the page would be published at '{page.url}', which circlepress uses",
                                 "rename the file or set another slug"))
@@ -132,6 +170,11 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
             problems.append(Problem(front.meta.locate(("aliases", i)),
                                     f"the alias '{alias}' is inside '{folder.split('/')[0]}/', which circlepress uses",
                                     "remove the alias"))
+        elif meta.step is not None and folder.split("/")[0] in CIRCLE_SITE:  # a step's is written in circles too
+            problems.append(Problem(front.meta.locate(("aliases", i)),
+                                    f"the alias '{alias}' would redirect at each circle's '{folder.split('/')[0]}/' "
+                                    "too, which the circle's site uses",
+                                    "remove the alias, or give it another address"))
     return page, problems
 
 
@@ -206,7 +249,8 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
         raise CirclepressError(problems)
     guide = sorted((p for p in published if not p.is_step), key=lambda p: (p.meta.order, p.meta.title))
     steps = sorted((p for p in published if p.is_step), key=lambda p: p.meta.step)
-    return Handbook(tuple(guide + steps), agreement, tuple(assets), tuple(problems))
+    left_out = tuple(sorted(step_identity(p) for p in pages if p.is_step and p not in published))
+    return Handbook(tuple(guide + steps), agreement, tuple(assets), tuple(problems), left_out)
 
 
 def _check_pages(pages: list[HandbookPage], drafts: set[str], content_dir: Path,

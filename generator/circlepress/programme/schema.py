@@ -458,9 +458,12 @@ class CircleSpec(Model):
                                 examples=[[{"title": "Negotiating a first contract", "proposed_by": "bo"}]])
     agreement: Agreement = Field(Agreement(), description="the confidentiality agreement (step 6) and who agreed",
                                  examples=[{"agreed": [{"member": "ana-r", "date": "2027-01-14"}]}])
-    progress: dict[Annotated[int, Field(ge=1, le=99)], StepProgress] = Field(
-        default_factory=dict, description="setup progress per step number",
-        examples=[{6: {"status": "done"}, 8: {"status": "in-progress", "note": "Two dates left"}}])
+    progress: dict[str, StepProgress] = Field(
+        default_factory=dict, description="setup progress per step, keyed by the step's id: the last part "
+        "of its address (make-a-calendar for steps/make-a-calendar/, its file name without a number in front); "
+        "a step number still reads, with a warning, as reordering the steps would re-label it",
+        examples=[{"define-goals-and-expectations": {"status": "done"},
+                   "make-a-calendar": {"status": "in-progress", "note": "Two dates left"}}])
     links: Links = Field(Links(), description="the circle's online space, evaluation form and other links",
                          examples=[{"chat": "https://chat.example.org/our-circle"}])
     joining: Joining = Field(Joining(), description="for people looking for a circle: shown on the public "

@@ -78,9 +78,9 @@ agreement:
   agreed: []
   #  - {{member: organiser, date: {first}}}
 
-# Setup progress per step: todo, in-progress or done, with an optional note.
+# Setup progress per step, by its id (its address: steps/<id>/): todo, in-progress or done, and a note.
 progress:
-  1: {{status: in-progress, note: Finding a starting group}}
+  find-a-starting-group: {{status: in-progress, note: Finding a starting group}}
 
 links:
   # chat: https://chat.example.org/your-circle

@@ -9,6 +9,7 @@
   var KEY = /^[A-Za-z0-9_-]{43}$/;  /* a 256-bit key, base64url */
   var LINK = /^k=([A-Za-z0-9_-]{43})$/;  /* the fragment privacy.share_link writes */
   var opened = false;
+  var carried = "";  /* the fragment a moved page hands on to the new address: the link's key */
   var sealed = JSON.parse(document.getElementById("circlepress-sealed").textContent);
   var storeName = "circlepress:" + sealed.circle;
   var text = new TextEncoder();
@@ -129,8 +130,18 @@
     (document.querySelector("main") || document.body).appendChild(box);
   }
 
-  function show(html) {
-    var page = new DOMParser().parseFromString(html, "text/html");
+  /* A sealed page at an old address (`aliases:`): once opened, go to the new one, carrying the
+   * link's key in the fragment, as the link did (the key is kept in this tab too, when it can be). */
+  function moved(page) {
+    var to = page.querySelector("a[data-moved]");
+    if (!to) return false;
+    var target = new URL(to.getAttribute("href"), location.href);
+    if (target.origin !== location.origin) return false;  /* only ever to this site's own page */
+    location.replace(target.href.split("#")[0] + carried);
+    return true;
+  }
+
+  function show(page) {
     document.title = page.title;
     document.body.replaceWith(document.importNode(page.body, true));
     opened = true;
@@ -144,7 +155,8 @@
     return decrypt(key, sealed.page, pagePath()).then(unpack).then(function (html) {
       put("sessionStorage", storeName, base64(key));  /* storage off: ask per page */
       if (get("localStorage", storeName)) put("localStorage", storeName, base64(key));  /* a new link's key */
-      show(html);
+      var page = new DOMParser().parseFromString(html, "text/html");
+      if (!moved(page)) show(page);
     });
   }
 
@@ -159,7 +171,10 @@
   }
 
   function tryWith(secret) {
-    return contentKey(secret).then(open);
+    return contentKey(secret).then(function (key) {
+      carried = sealed.wrap.kind === "link" ? "#k=" + secret : "";  /* never a passphrase */
+      return open(key);
+    });
   }
 
   function fromPasted(value) {
@@ -203,6 +218,7 @@
     var saved = get(store, storeName);
     if (!saved) return ask(message);
     opening(true);
+    carried = "";  /* the new page opens from the tab's key as this one did */
     open(bytes(saved)).catch(function () {
       drop(store, storeName);
       if (store === "sessionStorage" && get("localStorage", storeName)) fromStore(message);

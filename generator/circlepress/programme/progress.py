@@ -1,0 +1,116 @@
+"""A circle's setup progress, keyed by the handbook's step identities (`make-a-calendar:`), so
+that reordering the steps never re-labels it; a step number as the key still reads, with a warning."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .errors import Problem, Severity
+from .handbook import NUMBER_PREFIX, Handbook, step_identity
+from .schema import StepProgress
+
+if TYPE_CHECKING:
+    from .schema import CircleSpec
+    from .source import Document
+
+SHORT_LIST = 12  # a hint lists every step's id up to this many steps
+
+
+@dataclass(frozen=True)
+class StepIds:
+    """What circles' progress is checked against: each published step's identity and number in
+    order, and the identities of draft steps (accepted, not shown)."""
+
+    steps: tuple[tuple[str, int], ...]
+    drafts: tuple[str, ...] = ()
+    former: tuple[tuple[str, str], ...] = ()  # (an old identity, from a step's `aliases:`; the step's identity)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(identity for identity, _ in self.steps)
+
+    def meaning(self, key: str) -> tuple[str | None, str]:
+        """The step a `progress:` key names now (None: none), and how it names it: 'id', 'number'
+        (a step number), 'former' (an old identity, from the step's aliases) or 'unknown'."""
+        if key.isascii() and key.isdigit():
+            return next((identity for identity, n in self.steps if n == int(key)), None), "number"
+        if key in self.ids or key in self.drafts:
+            return key, "id"
+        renamed = dict(self.former).get(key)
+        return renamed, "former" if renamed else "unknown"
+
+
+def step_ids(handbook: Handbook) -> StepIds:
+    """The handbook's steps as a circle's progress names them."""
+    steps = tuple((step_identity(p), p.meta.step) for p in handbook.steps)
+    ids = {identity for identity, _ in steps}
+    former = {old: step_identity(p) for p in handbook.steps for folder, _ in p.aliases
+              for old in _old_ids(folder) if old not in ids}
+    return StepIds(steps, handbook.draft_steps, tuple(sorted(former.items())))
+
+
+def _old_ids(folder: str) -> tuple[str, ...]:
+    """The identities an alias's old address gave its step: `steps/08-x/` -> `08-x`, `x`."""
+    last = folder.rstrip("/").rsplit("/", 1)[-1]
+    return tuple(dict.fromkeys((last, NUMBER_PREFIX.sub("", last) or last)))
+
+
+def _listing(steps: StepIds) -> str:
+    """The steps' ids, when there are few enough to read in a message."""
+    return ", ".join(steps.ids) if 0 < len(steps.steps) <= SHORT_LIST else ""
+
+
+BY_ID = "the last part of its address, steps/<id>/"
+
+
+def progress_problems(spec: "CircleSpec", doc: "Document", steps: StepIds | None) -> list[Problem]:
+    """Each `progress:` key that names no step (an error, with the closest id), a step number or an
+    old identity (a warning naming the step it means now), or a step given twice."""
+    if steps is None:  # the handbook failed to load (or is not needed): nothing to check against
+        return []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for key in spec.progress:
+        where = doc.locate(("progress", key), key=True)
+        identity, how = steps.meaning(key)
+        if identity is None:
+            problems.append(Problem(where, f"there is no step {int(key) if how == 'number' else repr(key)} in the handbook",
+                                    _unknown_hint(key, how, steps)))
+            continue
+        if how == "number":
+            problems.append(Problem(where, f"progress key '{key}' is a step number, which reordering the steps "
+                                    f"re-labels: it means step {int(key)}, '{identity}', now",
+                                    f"write '{identity}:' instead of '{key}:'", Severity.WARNING))
+        elif how == "former":
+            problems.append(Problem(where, f"the step '{key}' is now '{identity}' (its old address is among the "
+                                    "step's aliases)", f"write '{identity}:' instead of '{key}:'", Severity.WARNING))
+        if identity in seen:
+            problems.append(Problem(where, f"progress for '{identity}' is also given as '{seen[identity]}'",
+                                    "keep one of them"))
+        seen.setdefault(identity, key)
+    return problems
+
+
+def _unknown_hint(key: str, how: str, steps: StepIds) -> str:
+    """The closest step id, and every id when there are few."""
+    ids = _listing(steps)
+    if how == "number":
+        return f"name the step by its id instead: {ids}" if ids else f"name the step by its id instead, {BY_ID}"
+    close = difflib.get_close_matches(key, steps.ids, n=1, cutoff=0.6)
+    mean = f"did you mean '{close[0]}'?" if close else ""
+    if mean:
+        return f"{mean} The steps: {ids}" if ids else mean
+    return f"the steps: {ids}" if ids else f"name the step by its id, {BY_ID}"
+
+
+def resolved(spec: "CircleSpec", steps: StepIds | None) -> tuple[tuple[str, StepProgress], ...]:
+    """The circle's progress by step identity, number keys and old identities read as the step
+    they name now (without the handbook, the keys as written)."""
+    found: dict[str, StepProgress] = {}
+    for key, value in spec.progress.items():
+        identity = steps.meaning(key)[0] if steps is not None else key
+        if identity is not None:
+            found.setdefault(identity, value)
+    return tuple(found.items())
