@@ -229,3 +229,16 @@ def test_ctrl_c_during_a_build_on_every_core_stops_everything(tmp_path):
                            str(root)], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (root / "_site/circles/c07/steps/extra/index.html").is_file()
+
+
+def test_the_checkout_s_own_handbook_is_watched_but_never_site_packages(tmp_path):
+    """In a clone of circlepress, content/ is both the shipped handbook and the programme's: `serve`
+    and `--watch` rebuild after its edits. A programme without content/ of its own reads the shipped
+    copy, which no one edits there: it is not watched."""
+    from circlepress.live.watcher import watched_paths
+    from circlepress.programme.resources import packaged
+
+    assert (REPO / "content", True) in watched_paths(REPO)
+    (tmp_path / "circlepress.yaml").write_text("title: Elsewhere\n")
+    (tmp_path / "sites").mkdir()
+    assert packaged("content").resolve() not in [folder for folder, _ in watched_paths(tmp_path)]

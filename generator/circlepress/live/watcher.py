@@ -32,8 +32,9 @@ def watched_paths(root: Path) -> list[tuple[Path, bool]]:
         sources = (project.content_dir, project.sites_dir)
     except CirclepressError:
         sources = (root / "content", root / "sites")
-    stock = packaged("content").resolve()
-    folders = [(d.resolve(), True) for d in (*sources, root / "themes") if d.is_dir() and d.resolve() != stock]
+    stock = packaged("content").resolve()  # never watched in site-packages, but in this checkout it is the handbook
+    shipped = stock if root not in stock.parents else None
+    folders = [(d.resolve(), True) for d in (*sources, root / "themes") if d.is_dir() and d.resolve() != shipped]
     return folders + [(root, False)]
 
 
