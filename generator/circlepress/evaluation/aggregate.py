@@ -169,7 +169,10 @@ def _circle_rows(question: Question, numbers: tuple[int, ...], by_round: dict[in
     slugs = sorted({r.circle for n in numbers for r in by_round[n]}, key=lambda s: (labels.get(s, s).casefold(), s))
     columns = []
     for n in numbers:
-        answers = {s: _answers(question, (r for r in by_round[n] if r.circle == s)) for s in slugs}
+        by_circle: dict[str, list[Response]] = {}
+        for r in by_round[n]:  # one pass per round: a thousand circles cost no more than their answers
+            by_circle.setdefault(r.circle, []).append(r)
+        answers = {s: _answers(question, by_circle.get(s, ())) for s in slugs}
         hidden = hidden_groups({s: len(a) for s, a in answers.items()})
         columns.append({s: HIDDEN if s in hidden else _figure(question, a, with_counts=False)
                         for s, a in answers.items()})
