@@ -63,6 +63,15 @@ def test_rebuild_replaces_only_its_own_files(make_site):
     assert not (root / "_site/circles/a").exists()
 
 
+def test_an_empty_output_folder_made_by_someone_else_is_built_into(make_site, tmp_path):
+    root = make_site({"sites/a/circle.yaml": VALID_CIRCLE})
+    (root / "_site").mkdir()  # e.g. `mkdir _site` before the first build
+    build(load_project(root), now=NOW)
+    (tmp_path / "elsewhere").mkdir()
+    build(load_project(root, output=tmp_path / "elsewhere"), now=NOW)
+    assert (root / "_site/circles/a/index.html").is_file() and (tmp_path / "elsewhere/index.html").is_file()
+
+
 def test_foreign_file_in_output_is_reported_not_deleted(make_site):
     root = make_site({"sites/a/circle.yaml": VALID_CIRCLE})
     build(load_project(root), now=NOW)

@@ -104,7 +104,7 @@ def check_output_dir(out: Path, project: Project) -> None:
         raise CirclepressError([Problem(Location(shown), f"refusing to write the site here: the folder {reason}",
                                         "choose another folder with --out, e.g. --out _site")])
     if out.is_dir():
-        _refuse_foreign(out, sorted(files - set(_read_manifest(project)[str(out)])), links, project)
+        _refuse_foreign(out, sorted(files - set(_read_manifest(project).get(str(out), ()))), links, project)
 
 
 def _refuse_foreign(out: Path, names: list[str], links: list[str], project: Project) -> None:
