@@ -325,6 +325,12 @@ def test_the_report_goes_only_where_it_may(project, tmp_path):
     assert "ends in .html" in problem(tmp_path / "report")
     assert "inside the site's output folder (_site)" in problem(project / "_site" / "report.html")
     assert "inside the circles' folder" in problem(project / "sites" / "report.html")
+    (project / "themes" / "mine" / "static").mkdir(parents=True)
+    (project / "circlepress.yaml").write_text("title: Test\ntheme: mine\n")
+    themed = load_project(project)  # with the programme's own theme in front of the default
+    assert any("inside a theme" in p.format() for p in out_problems(themed, project / "themes/mine/static/r.html"))
+    assert any("inside a theme" in p.format() for p in out_problems(themed, themed.theme_dirs[-1] / "r.html"))
+    assert "inside the programme's folder (.), a repository that may be public" in problem(project / "report.html")
     assert "did not write" in problem(tmp_path / "notes.html")
     assert "no folder" in problem(tmp_path / "nowhere" / "report.html")
     assert problem(tmp_path / "old.html") == "" and problem(tmp_path / "new.html") == ""

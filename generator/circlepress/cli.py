@@ -277,7 +277,7 @@ def form_command(root: Path, output: str) -> None:
 @_root_option
 @click.argument("responses", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="The report's file, e.g. report.html (outside the programme's published folders).")
+              help="The report's file, e.g. report.html (outside the programme's folder).")
 @click.option("--comments", is_flag=True,
               help="Also list the free-text answers: all circles together, sorted, and only for rounds of 5 or more responses.")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",

@@ -132,12 +132,15 @@ def out_problems(project: Project, out: Path, inputs: tuple[Path, ...] = ()) -> 
                         f"for example --out {out.with_suffix('.html').name}")]
     if any(target == p.resolve() for p in inputs):
         return [Problem(where, "that is one of the responses files", "give the report a name of its own")]
-    for folder, what in ((project.output_dir, "the site's output folder"), (project.content_dir, "the handbook"),
-                         (project.sites_dir, "the circles' folder")):
+    published = "which is published"
+    for folder, what, why in ((project.output_dir, "the site's output folder", published),
+                              *((d, "a theme", "whose files are published") for d in project.theme_dirs),
+                              (project.content_dir, "the handbook", published),
+                              (project.sites_dir, "the circles' folder", published),
+                              (project.root, "the programme's folder", "a repository that may be public")):
         if _is_within(target, folder.resolve()):
-            return [Problem(where, f"that is inside {what} ({project.shown(folder)}), which is published or "
-                            "read by every build", "write the report outside the programme's folders, e.g. "
-                            "--out ../report.html")]
+            return [Problem(where, f"that is inside {what} ({project.shown(folder)}), {why}",
+                            "write the report outside the programme, e.g. --out ../report.html")]
     if target.is_dir():
         return [Problem(where, "that is a folder", "name the report's file, e.g. --out report.html")]
     if not target.parent.is_dir():
