@@ -32,9 +32,11 @@ def _result(report, question_id: str):
     return next(r for r in report.questions if r.question.id == question_id)
 
 
-def _cells(report, question_id: str, round_index: int = 0) -> dict[str, int | None]:
-    """{circle label: n shown (None when hidden)} in one round of a question's per-circle table."""
-    return {row.label: row.cells[round_index].n for row in _result(report, question_id).circles}
+def _cells(report, question_id: str, round_index: int = 0) -> dict[str, str]:
+    """{circle label: "shown" or "hidden"} in one round of a question's per-circle table (a circle's
+    cell holds its share alone, never its count)."""
+    return {row.label: "hidden" if row.cells[round_index] is None else "shown"
+            for row in _result(report, question_id).circles}
 
 
 # --- the rule, on its own ---------------------------------------------------------------------
@@ -56,22 +58,23 @@ def test_responses_and_circles_per_round_a_small_round_hidden_and_then_no_total(
     assert [(r.number, r.responses, r.circles) for r in report.rounds] == [(1, 11, 2), (3, 9, 2)]
     assert report.responses == 20 and report.circles == 2
     report = summarise(QUESTIONNAIRE, make_responses({"a": {1: 6, 2: 3, 3: 5}, "b": {1: 5, 3: 4}}), {})
-    assert [(r.number, r.responses, r.circles) for r in report.rounds] == [(1, 11, 2), (2, None, 1), (3, 9, 2)]
+    assert [(r.number, r.responses, r.circles) for r in report.rounds] == [(1, 11, 2), (2, None, None), (3, 9, 2)]
+    # (how many circles answered a small round is hidden with its count: it would tell which did)
     assert report.responses is None  # else the total minus rounds 1 and 3 gives round 2's 3
 
 
 def test_a_circle_of_four_is_hidden_and_so_is_the_next_smallest_beside_the_total():
     report = summarise(QUESTIONNAIRE, make_responses({"a": {1: 4}, "b": {1: 5}, "c": {1: 8}}), {})
-    assert _cells(report, "confidence") == {"a": None, "b": None, "c": 8}
+    assert _cells(report, "confidence") == {"a": "hidden", "b": "hidden", "c": "shown"}
     programme = _result(report, "confidence").rounds[0]
     assert programme.n == 17 and sum(programme.counts) == 17
     # what the table shows cannot give a or b back: the total minus c is their 9 together
-    assert _cells(report, "goals-set") == {"a": None, "b": None, "c": 8}
+    assert _cells(report, "goals-set") == {"a": "hidden", "b": "hidden", "c": "shown"}
 
 
 def test_two_circles_of_five_or_more_are_both_shown():
     report = summarise(QUESTIONNAIRE, make_responses({"a": {1: 5}, "b": {1: 6}}), {})
-    assert _cells(report, "belonging") == {"a": 5, "b": 6}
+    assert _cells(report, "belonging") == {"a": "shown", "b": "shown"}
 
 
 def test_a_question_answered_by_four_of_six_is_hidden_for_that_circle_only():
@@ -80,8 +83,8 @@ def test_a_question_answered_by_four_of_six_is_hidden_for_that_circle_only():
     responses = [Response(r.circle, r.round, tuple((q, None if q == "belonging" and id(r) in blank else a)
                                                    for q, a in r.answers)) for r in responses]
     report = summarise(QUESTIONNAIRE, responses, {})
-    assert _cells(report, "belonging") == {"a": None, "b": None, "c": 9}  # a: 4 answered; b hidden with it
-    assert _cells(report, "confidence") == {"a": 6, "b": 7, "c": 9}
+    assert _cells(report, "belonging") == {"a": "hidden", "b": "hidden", "c": "shown"}  # a: 4 answered; b with it
+    assert _cells(report, "confidence") == {"a": "shown", "b": "shown", "c": "shown"}
     assert _result(report, "belonging").rounds[0].n == 20
     assert report.rounds[0].responses == 22
 
@@ -97,9 +100,9 @@ def test_a_round_of_one_circle_shows_the_programme_figure_only_at_five_or_more()
     then the programme's) shows at 5 or more, and at 4 neither shows."""
     report = summarise(QUESTIONNAIRE, make_responses({"a": {1: 5, 2: 4}, "b": {1: 6}}), {})
     recommend = _result(report, "recommend")
-    assert recommend.rounds[1].is_hidden and recommend.circles[0].cells[1].is_hidden
+    assert recommend.rounds[1].is_hidden and recommend.circles[0].cells[1] is None
     report = summarise(QUESTIONNAIRE, make_responses({"a": {1: 5}}), {})
-    assert _result(report, "recommend").rounds[0].n == 5 and _cells(report, "recommend") == {"a": 5}
+    assert _result(report, "recommend").rounds[0].n == 5 and _cells(report, "recommend") == {"a": "shown"}
 
 
 def test_shares_means_and_distributions_are_counted_per_option():
@@ -162,18 +165,33 @@ def test_two_public_circles_of_one_name_are_told_apart_by_their_folders(project)
     assert labels["imaging-east"] == "Imaging and Data Circle (imaging-east)"
 
 
-def test_comments_only_with_comments_all_circles_together_sorted_and_not_for_a_small_round():
+def test_comments_only_with_comments_every_round_and_circle_together_and_sorted():
     plan = {"a": {1: 6, 2: 3}, "b": {1: 5, 2: 1}}
     without = summarise(QUESTIONNAIRE, make_responses(plan), {})
     assert without.comments is None
     report = summarise(QUESTIONNAIRE, make_responses(plan), {}, comments=True)
-    first, second = report.comments
-    assert first.round == 1 and first.texts == tuple(sorted(first.texts, key=lambda t: (t.casefold(), t)))
-    assert len(first.texts) == sum(1 for r in make_responses(plan) if r.round == 1 and r.get("comment"))
-    assert second.round == 2 and second.texts is None  # 4 responses
+    (comments,) = report.comments
+    assert comments.texts == tuple(sorted(comments.texts, key=lambda t: (t.casefold(), t)))
+    assert len(comments.texts) == sum(1 for r in make_responses(plan) if r.get("comment"))  # round 2's too
     shuffled = make_responses(plan)
     random.Random(9).shuffle(shuffled)
     assert summarise(QUESTIONNAIRE, shuffled, {}, comments=True) == report
+
+
+def _commenting(plan: dict[str, int]) -> list[Response]:
+    """{circle: how many wrote a comment} in round 1, each circle with 6 responses."""
+    return [Response(c, 1, (("recommend", 4), ("comment", f"note {c} {i}" if i < k else None)))
+            for c, k in plan.items() for i in range(6)]
+
+
+def test_comments_are_withheld_when_fewer_than_five_wrote_one_or_all_are_in_one_circle():
+    def texts(plan):
+        return summarise(QUESTIONNAIRE, _commenting(plan), {}, comments=True).comments[0].texts
+
+    assert texts({"a": 1, "b": 0}) is None  # one comment in a round of 12: it would stand alone
+    assert texts({"a": 4, "b": 0}) is None
+    assert texts({"a": 6, "b": 0}) is None  # five or more, but every one from circle a
+    assert texts({"a": 4, "b": 1}) == ("note a 0", "note a 1", "note a 2", "note a 3", "note b 0")
 
 
 def test_the_page_has_comments_only_when_asked_and_never_beside_a_circle(project):
@@ -418,3 +436,18 @@ def test_report_is_the_same_whatever_the_order_of_its_files(project, tmp_path):
         assert done.exit_code == 0, done.output
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
+
+
+def test_a_circle_s_cells_show_its_share_alone_so_no_count_follows_from_another_question(project):
+    """Circle Beta has 4 responses; Gamma left one question blank once. Were each circle's count
+    printed beside its share, the programme's count minus Alpha's and Gamma's would give Beta's 4."""
+    responses = make_responses({"alpha": {1: 6}, "beta": {1: 4}, "gamma": {1: 6}, "delta": {1: 1, 2: 6}})
+    gamma = [r for r in responses if r.circle == "gamma"][0]
+    responses = [Response(r.circle, r.round, tuple((q, None if r is gamma and q == "confidence" else a)
+                                                   for q, a in r.answers)) for r in responses]
+    page = render_report(load_project(project), summarise(QUESTIONNAIRE, responses, {}))
+    rows = re.findall(r'<tr><th scope="row">(alpha|beta|gamma|delta)</th>(.*?)</tr>', page)
+    assert rows and all(re.fullmatch(r"(<td>\d+%</td>|<td class=\"hidden\">fewer than 5 responses</td>)+", cells)
+                        for _, cells in rows), rows
+    # round 2: delta alone, 6 responses; round 1's delta (1) hidden, and with it the next smallest
+    assert "no answers" not in "".join(cells for _, cells in rows)

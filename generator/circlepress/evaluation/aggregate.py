@@ -39,10 +39,11 @@ EMPTY = Figure(0)
 
 @dataclass(frozen=True)
 class CircleRow:
-    """A circle's share who agree (or say yes) in each of the report's rounds."""
+    """A circle's share who agree (or say yes) in each of the report's rounds: only the share, so
+    no circle's count can be taken from one table and subtracted in another."""
 
     label: str  # a public circle's name, a private circle's folder slug
-    cells: tuple[Figure, ...]  # one per round of the report; counts left out
+    cells: tuple[float | None, ...]  # one per round of the report; None: hidden (fewer than 5, none too)
 
 
 @dataclass(frozen=True)
@@ -61,15 +62,18 @@ class QuestionResult:
 class RoundResult:
     number: int
     responses: int | None  # None: fewer than 5
-    circles: int  # how many circles answered
+    circles: int | None  # how many circles answered; None with the responses (it would tell who did)
+
+
+MIN_COMMENT_CIRCLES = 2  # comments from one circle alone would be that circle's
 
 
 @dataclass(frozen=True)
 class Comments:
-    """A free-text question's answers in one round, sorted (None: the round had fewer than 5 responses)."""
+    """A free-text question's answers from every round and circle together, sorted; None when
+    fewer than 5 members wrote one, or when they all belong to one circle."""
 
     question: Question
-    round: int
     texts: tuple[str, ...] | None
 
 
@@ -102,14 +106,15 @@ def summarise(questionnaire: Questionnaire, responses: Iterable[Response], label
     results = tuple(_question(q, numbers, by_round, labels) for q in questionnaire.questions if q.kind is not Kind.TEXT)
     headlines = tuple(r for key in (GOALS_MET, RECOMMEND) for r in results if r.question.id == key
                       and r.question.kind is Kind.SCALE)
-    rounds = tuple(RoundResult(n, _count(len(by_round[n])), len({r.circle for r in by_round[n]})) for n in numbers)
+    rounds = tuple(RoundResult(n, count, len({r.circle for r in by_round[n]}) if count else None)
+                   for n in numbers for count in [_count(len(by_round[n]))])
     # a small round's count would be the total minus the others (and hiding another round does not
     # help: its questions' answers show about how many responded), so then no total is shown
     total = None if any(r.responses is None for r in rounds) else _count(len(responses))
     return Report(
         rounds=rounds,
         headlines=headlines, questions=results,
-        comments=_comments(questionnaire, numbers, by_round) if comments else None,
+        comments=_comments(questionnaire, responses) if comments else None,
         circles=len({r.circle for r in responses}), responses=total)
 
 
@@ -136,7 +141,7 @@ def _is_option(answer: Answer, options: tuple[Answer, ...]) -> bool:
     return any(answer == o and type(answer) is type(o) for o in options)
 
 
-def _figure(question: Question, answers: list[Answer], with_counts: bool = True) -> Figure:
+def _figure(question: Question, answers: list[Answer]) -> Figure:
     if not answers:
         return EMPTY
     if is_small(len(answers)):
@@ -149,7 +154,7 @@ def _figure(question: Question, answers: list[Answer], with_counts: bool = True)
         mean = sum(v * c for v, c in zip(SCALE, counts)) / len(answers)
     elif question.kind is Kind.YES_NO:
         share = counts[0] / len(answers)
-    return Figure(len(answers), counts if with_counts else (), share, mean)
+    return Figure(len(answers), counts, share, mean)
 
 
 def _question(question: Question, numbers: tuple[int, ...], by_round: dict[int, list[Response]],
@@ -167,27 +172,26 @@ def _circle_rows(question: Question, numbers: tuple[int, ...], by_round: dict[in
     """Each circle's share, round by round; in each round (a column beside its programme total)
     the small circles hidden, and with them as many more as subtraction would give away."""
     slugs = sorted({r.circle for n in numbers for r in by_round[n]}, key=lambda s: (labels.get(s, s).casefold(), s))
-    columns = []
+    columns = []  # every circle that sent any response has a row in every question's table, even
+    # with no answer to this one: a row missing would tell that nobody in that circle answered it
     for n in numbers:
         by_circle: dict[str, list[Response]] = {}
         for r in by_round[n]:  # one pass per round: a thousand circles cost no more than their answers
             by_circle.setdefault(r.circle, []).append(r)
         answers = {s: _answers(question, by_circle.get(s, ())) for s in slugs}
         hidden = hidden_groups({s: len(a) for s, a in answers.items()})
-        columns.append({s: HIDDEN if s in hidden else _figure(question, a, with_counts=False)
-                        for s, a in answers.items()})
-    rows = (CircleRow(labels.get(s, s), tuple(column[s] for column in columns)) for s in slugs)
-    return tuple(row for row in rows if any(cell.n != 0 for cell in row.cells))
+        columns.append({s: None if s in hidden or not a else _figure(question, a).share for s, a in answers.items()})
+    return tuple(CircleRow(labels.get(s, s), tuple(column[s] for column in columns)) for s in slugs)
 
 
-def _comments(questionnaire: Questionnaire, numbers: tuple[int, ...],
-              by_round: dict[int, list[Response]]) -> tuple[Comments, ...]:
-    """Free-text answers by question and round, sorted so their order tells nothing of who wrote
-    them; withheld for a round of fewer than 5 responses."""
+def _comments(questionnaire: Questionnaire, responses: tuple[Response, ...]) -> tuple[Comments, ...]:
+    """Each free-text question's answers, every round and circle together, sorted so that their
+    order tells nothing of who wrote them; withheld when fewer than 5 wrote one or all are of one circle
+    (no round is named: a round that one circle answered would name it)."""
     found = []
     for question in (q for q in questionnaire.questions if q.kind is Kind.TEXT):
-        for n in numbers:
-            texts = sorted((t.strip() for r in by_round[n] if isinstance(t := r.get(question.id), str) and t.strip()),
-                           key=lambda t: (t.casefold(), t))
-            found.append(Comments(question, n, None if len(by_round[n]) < MIN_GROUP else tuple(texts)))
+        written = [(r.circle, t.strip()) for r in responses if isinstance(t := r.get(question.id), str) and t.strip()]
+        enough = len(written) >= MIN_GROUP and len({c for c, _ in written}) >= MIN_COMMENT_CIRCLES
+        texts = tuple(sorted((t for _, t in written), key=lambda t: (t.casefold(), t)))
+        found.append(Comments(question, texts if enough else None))
     return tuple(found)

@@ -7,8 +7,11 @@ MIN_GROUP shows no count, share or chart, only SUPPRESSED. A table that shows a 
 circles hides, with each small circle, the next smallest circles too, until the hidden ones are at
 least two and hold at least MIN_GROUP respondents together: the total minus the circles shown then
 gives away only a group as large as the rule allows. Each round's table stands alone (no figure adds
-rounds up per circle), and when a round's count of responses is hidden, so is the count of all
-rounds together. A round that one circle alone answered is a group like any other. This follows the common minimum cell size of
+rounds up per circle), and when a round's count of responses is hidden, so are the count of all
+rounds together and how many circles answered it. A circle's cell shows only its share (never its
+count, which another question's table would turn into a difference), and a circle with no answer
+looks like a hidden one. Comments are pooled over rounds and circles, and shown only when at least
+MIN_GROUP members of at least two circles wrote one. A round that one circle alone answered is a group like any other. This follows the common minimum cell size of
 survey reports for institutions (Boise State University's survey-reporting policy, 2018-12-18:
 no breakdown for fewer than 5 respondents; COACHE: no cell under 5)."""
 
