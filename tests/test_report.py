@@ -409,6 +409,17 @@ def test_report_refuses_a_round_past_the_circle_s_last(project, tmp_path):
     assert not (tmp_path / "r.html").exists()
 
 
+def test_report_names_a_circle_s_mistakes_and_the_exports_in_one_run(project, tmp_path):
+    (tmp_path / "answers.csv").write_text(PLAIN + "imaging-and-data,1,9,5\n")
+    yaml = project / "sites" / "imaging-and-data" / "circle.yaml"
+    yaml.write_text(yaml.read_text().replace("timezone:", "timezone: Mars/Olympus\nzone_typo:", 1))
+    done = CliRunner().invoke(main, ["report", str(tmp_path / "answers.csv"), "--out", str(tmp_path / "r.html"),
+                                     "--root", str(project)])
+    assert done.exit_code == 1 and "Traceback" not in done.output
+    assert "circle.yaml:" in done.output and "answers.csv:12:3:" in done.output, done.output
+    assert not (tmp_path / "r.html").exists()
+
+
 def test_report_of_no_responses_is_refused(project, tmp_path):
     (tmp_path / "answers.csv").write_text("circle,round,goals-met,recommend\n")
     out = tmp_path / "report.html"

@@ -179,11 +179,17 @@ def make_report(root: Path, responses: tuple[Path, ...], out: Path, comments: bo
     export (all problems at once), then write the report to `out`; on any problem, write nothing.
     Returns the report and how many responses it read."""
     project = load_project(root)
-    circles = load_site(project).circles
     problems = out_problems(project, out, responses)
     try:
+        circles = load_site(project).circles
+        known: set[str] | dict[str, int] = {circle_folder(c): len(rounds(c)) for c in circles}
+    except CirclepressError as exc:  # the circles' mistakes, and the exports' too, in one run
+        problems += exc.problems
+        known = {p.name for p in project.sites_dir.iterdir() if p.is_dir()} if project.sites_dir.is_dir() else set()
+        circles = ()
+    try:
         questionnaire = load_questionnaire(root)
-        answers = read_responses(responses, questionnaire, {circle_folder(c): len(rounds(c)) for c in circles})
+        answers = read_responses(responses, questionnaire, known)
     except CirclepressError as exc:
         problems += exc.problems
     else:
