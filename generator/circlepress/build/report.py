@@ -119,6 +119,12 @@ def _unguarded(html: str, policy: str) -> str:
     return ""
 
 
+def _html_name(out: Path) -> str:
+    """A name to suggest for an --out that does not end in .html: its stem's first part, or report."""
+    stem = out.name.split(".")[0]
+    return f"{stem or 'report'}.html"
+
+
 def _is_within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
@@ -129,7 +135,7 @@ def out_problems(project: Project, out: Path, inputs: tuple[Path, ...] = ()) -> 
     where, target = Location(str(out)), out.resolve()
     if out.suffix.lower() not in (".html", ".htm"):
         return [Problem(where, "the report is an HTML file, so its name ends in .html",
-                        f"for example --out {out.with_suffix('.html').name}")]
+                        f"for example --out {_html_name(out)}")]
     if any(target == p.resolve() for p in inputs):
         return [Problem(where, "that is one of the responses files", "give the report a name of its own")]
     published = "which is published"
