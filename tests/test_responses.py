@@ -277,3 +277,14 @@ def test_any_bytes_give_responses_or_located_problems(tmp_path, data):
         read_responses([path], Q, CIRCLES)
     except CirclepressError as exc:
         assert exc.problems and all(p.location.path == str(path) and p.location.line >= 1 for p in exc.problems)
+
+
+def test_a_line_break_in_a_cell_reads_alike_from_crlf_lf_and_cr_files(tmp_path):
+    rows = ["circle,round,improve", 'lab-a,1,"More pair work.{0}And a window."', 'lab-b,2,"one{0}{0}two"']
+    found = []
+    for name, newline in (("crlf", "\r\n"), ("lf", "\n"), ("cr", "\r")):
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes((newline.join(rows).format(newline) + newline).encode("utf-8"))
+        found.append(read_responses([path], Q, CIRCLES))
+    assert found[0] == found[1] == found[2]
+    assert [r.get("improve") for r in found[0]] == ["More pair work.\nAnd a window.", "one\n\ntwo"]

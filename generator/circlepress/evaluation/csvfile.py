@@ -153,8 +153,8 @@ def _records(text: str, delimiter: str, shown: str) -> list[list[str]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[list[str]] = []
     try:
-        for record in reader:
-            records.append(record)
+        for record in reader:  # a line break inside a quoted cell reads alike from CRLF and LF files
+            records.append([cell.replace("\r\n", "\n").replace("\r", "\n") for cell in record])
     except csv.Error as exc:
         raise CirclepressError([Problem(Location(shown, len(records) + 1, 1),
                                         f"row {len(records) + 1} is not valid CSV ({exc})",
