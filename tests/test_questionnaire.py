@@ -246,3 +246,28 @@ def test_the_readme_shows_what_form_prints(tmp_path):
     at = 0
     for part in shown.split("...\n"):  # the README leaves parts out, never changes them
         at = printed.index(part, at) + len(part)
+
+
+@pytest.mark.parametrize("choices", ['["<2", ">2"]', '[":)", ":("]', '["1-2", "1–2!", "12"]'])
+def test_choices_of_punctuation_are_told_apart_by_their_text(tmp_path, choices):
+    (tmp_path / QUESTIONNAIRE_NAME).write_text(f"questions:\n  - {{id: a, text: A, kind: choice, choices: {choices}}}\n",
+                                               "utf-8")
+    assert load_questionnaire(tmp_path).get("a").choices == tuple(__import__("json").loads(choices))
+
+
+def test_a_choice_is_only_itself_again_when_its_text_is_case_and_spaces_aside(tmp_path):
+    (tmp_path / QUESTIONNAIRE_NAME).write_text(
+        'questions:\n  - {id: a, text: A, kind: choice, choices: [":)", " :) ", "Both, in turns", "BOTH,  in turns"]}\n',
+        "utf-8")
+    assert problems(tmp_path) == [
+        "questionnaire.yaml:2:52: choice 2 of question 1 is choice 1 again (keep one of them)",
+        "questionnaire.yaml:2:78: choice 4 of question 1 is choice 3 again (keep one of them)"]
+
+
+def test_question_texts_of_punctuation_are_the_same_column_only_when_the_same_text(tmp_path):
+    (tmp_path / QUESTIONNAIRE_NAME).write_text("questions:\n  - {id: a, text: '???', kind: scale}\n"
+                                               "  - {id: b, text: '!!!', kind: scale}\n"
+                                               "  - {id: c, text: ' ??? ', kind: scale}\n", "utf-8")
+    assert problems(tmp_path) == [
+        "questionnaire.yaml:4:19: question 3 has the same text as question 1 "
+        "(give each question its own text: the answers' columns are matched to questions by it)"]

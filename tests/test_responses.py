@@ -288,3 +288,20 @@ def test_a_line_break_in_a_cell_reads_alike_from_crlf_lf_and_cr_files(tmp_path):
         found.append(read_responses([path], Q, CIRCLES))
     assert found[0] == found[1] == found[2]
     assert [r.get("improve") for r in found[0]] == ["More pair work.\nAnd a window.", "one\n\ntwo"]
+
+
+def test_choices_and_question_texts_of_punctuation_are_matched_by_their_text(tmp_path):
+    own = parse_questionnaire("questions:\n  - {id: years, text: Years?, kind: choice, choices: ['<2', '>2']}\n"
+                              "  - {id: mood, text: ':-|', kind: choice, choices: [':)', ':(']}\n"
+                              "  - {id: rate, text: '???', kind: scale}\n", "q")
+    path = tmp_path / "answers.csv"
+    path.write_text("circle,round,Years?,:-|,???\nlab-a,1,>2,:(,4\nlab-b,1,<2, :) ,\n", "utf-8")
+    found = read_responses([path], own, CIRCLES)
+    assert [r.answers for r in found] == [(("years", ">2"), ("mood", ":("), ("rate", 4)),
+                                          (("years", "<2"), ("mood", ":)"), ("rate", None))]
+    path.write_text("circle,round,,!!!\nlab-a,1,4,5\n", "utf-8")  # '???' is no untitled column, nor '!!!'
+    assert problems([path], own) == [
+        f"{path}:1:3: column 3 has no header but holds answers (title it with its question's id or text, or "
+        "delete the column)",
+        f"{path}:1:4: column 4 has no header but holds answers (title it with its question's id or text, or "
+        "delete the column)"]

@@ -56,6 +56,12 @@ def column_key(text: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
 
+def fold(text: str) -> str:
+    """A text with only case and spaces aside: how choices, and a question text that is all
+    punctuation (':)', '???'), are matched, since their column key may be empty or shared."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
 @dataclass(frozen=True)
 class Question:
     id: str           # lowercase letters, digits and '-': the column header the report expects
@@ -196,8 +202,8 @@ def _repeated(doc: Document) -> list[Problem]:
         problems += _repeated_choices(doc, i, item.get("choices"))
         for field in ("id", "text"):
             value = item.get(field)
-            if not isinstance(value, str) or not (key := column_key(value)):
-                continue
+            if not isinstance(value, str) or not (key := column_key(value) or f"\0{fold(value)}"):
+                continue  # (a text all punctuation, '???', names its column by its exact text)
             first, other = seen.setdefault(key, (i, field))
             if first == i:
                 continue
@@ -214,7 +220,7 @@ def _repeated_choices(doc: Document, i: int, choices: Any) -> list[Problem]:
     problems: list[Problem] = []
     listed: dict[str, int] = {}
     for j, choice in enumerate(choices if isinstance(choices, list) else []):
-        if isinstance(choice, str) and (first := listed.setdefault(column_key(choice), j)) != j:
+        if isinstance(choice, str) and (first := listed.setdefault(fold(choice), j)) != j:
             problems.append(Problem(doc.locate(("questions", i, "choices", j)), f"choice {j + 1} of question "
                                     f"{i + 1} is choice {first + 1} again", "keep one of them"))
     return problems

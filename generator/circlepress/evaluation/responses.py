@@ -16,7 +16,7 @@ from pathlib import Path
 from ..programme.errors import CirclepressError, Location, Problem
 from .csvfile import Table, read_table
 from .questionnaire import (DEFAULT_SOURCE, EXPORT_COLUMNS, FIXED_COLUMNS, SCALE, SCALE_LABELS, Kind, Question,
-                            Questionnaire, column_key)
+                            Questionnaire, column_key, fold)
 
 Answer = int | bool | str | None  # a scale's 1-5, yes/no, a choice or free text; None: not answered
 
@@ -93,14 +93,14 @@ def match_columns(table: Table, questionnaire: Questionnaire) -> tuple[dict[str,
     or question text; the form services' columns of who answered and when are left out."""
     names = {column_key(name): name for name in FIXED_COLUMNS}
     for q in questionnaire.questions:
-        names.setdefault(column_key(q.text), q.id)
+        names.setdefault(column_key(q.text) or f"\0{fold(q.text)}", q.id)  # '???' only by its own text
         names.setdefault(column_key(q.id), q.id)
     ignored = {column_key(name) for name in EXPORT_COLUMNS}
     columns: dict[str, int] = {}
     problems: list[Problem] = []
     for i, header in enumerate(table.header):
         at = Location(table.path, 1, i + 1)
-        key = column_key(header)
+        key = column_key(header) or (f"\0{fold(header)}" if f"\0{fold(header)}" in names else "")
         if key in names and names[key] in columns:
             problems.append(Problem(at, f"column {i + 1} is '{names[key]}' again, as column {columns[names[key]] + 1} "
                                     "is", "keep one of the two columns"))
@@ -218,13 +218,22 @@ def read_answer(question: Question, value: str) -> Answer | _Wrong:
             return value.casefold() in _YES
         return _Wrong(f"{_quoted(value)} is not yes or no, as '{question.id}' asks", "write Yes or No, or true or "
                       "false; leave it empty for no answer")
-    by_key = {column_key(choice): choice for choice in question.choices}
-    if (choice := by_key.get(column_key(value))) is not None:
+    if (choice := _choice(question.choices, value)) is not None:
         return choice
+    by_key = {column_key(choice): choice for choice in question.choices}
     close = difflib.get_close_matches(column_key(value), list(by_key), n=1, cutoff=0.6)
     return _Wrong(f"the answer is not one of the choices of '{question.id}'",
                   f"did you mean '{by_key[close[0]]}'?" if close else
                   "the choices: " + ", ".join(f"'{c}'" for c in question.choices))
+
+
+def _choice(choices: tuple[str, ...], value: str) -> str | None:
+    """The choice `value` is: by its text (case and spaces aside), else by its column key when
+    only that choice has it ('<2' and '>2' share the key '2', so they are told apart by text)."""
+    if (choice := next((c for c in choices if fold(c) == fold(value)), None)) is not None:
+        return choice
+    keyed = [c for c in choices if column_key(c) and column_key(c) == column_key(value)]
+    return keyed[0] if len(keyed) == 1 else None
 
 
 def _scale(question: Question, value: str) -> int | _Wrong:
