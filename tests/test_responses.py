@@ -305,3 +305,21 @@ def test_choices_and_question_texts_of_punctuation_are_matched_by_their_text(tmp
         "delete the column)",
         f"{path}:1:4: column 4 has no header but holds answers (title it with its question's id or text, or "
         "delete the column)"]
+
+
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])
+@pytest.mark.parametrize("bad", [b"\xe9", b"\x80", b"\xc3", b"\xed\xa0\x80"])  # cp1252 é, a lone byte, cut, surrogate
+def test_utf8_with_one_bad_byte_is_located_not_read_as_windows_1252(tmp_path, bom, bad):
+    path = tmp_path / "answers.csv"
+    path.write_bytes(bom + "circle,round,improve\nlab-a,1,Caf\u00e9 talks\nlab-b,2,".encode("utf-8") + b"Gr" + bad
+                     + b"ce\n")
+    assert problems([path]) == [f"{path}:3:11: the file is UTF-8 text but is not valid UTF-8 here (export the "
+                                "answers again as CSV, or open it in Excel and save it as CSV: File > Save As, "
+                                "file type CSV UTF-8)"]
+
+
+def test_windows_1252_is_read_only_when_no_character_reads_as_utf8(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_bytes("circle,round,improve\nlab-a,1,Caf\u00e9 \u2013 th\u00e9\n".encode("cp1252"))
+    (found,) = read_responses([path], Q, CIRCLES)
+    assert found.get("improve") == "Caf\u00e9 \u2013 th\u00e9"

@@ -78,10 +78,18 @@ def decode(data: bytes, shown: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    if _UTF8_SEQUENCE.search(data):  # UTF-8 with a bad byte: as Windows-1252 every accent would be mojibake
+        raise _undecodable(shown, data, utf8_error.start, "utf-8")
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         raise _undecodable(shown, data, utf8_error.start) from None
+
+
+# A well-formed multi-byte UTF-8 character (RFC 3629): Windows-1252 text all but never holds one.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+                            rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+                            rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
 
 
 def _bomless_utf16(data: bytes) -> str | None:
@@ -98,15 +106,17 @@ def _bomless_utf16(data: bytes) -> str | None:
 def _strict(data: bytes, encoding: str, shown: str) -> str:
     try:
         return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise _undecodable(shown, data, exc.start, encoding) from None
+    except UnicodeDecodeError as exc:  # utf-8-sig counts from after its BOM, utf-16 from the file's start
+        at = exc.start + (len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0)
+        raise _undecodable(shown, data, at, encoding) from None
 
 
 def _undecodable(shown: str, data: bytes, at: int, encoding: str = "") -> CirclepressError:
     """One located problem at the first byte that the encoding tried cannot read."""
     before = data[:at].decode(encoding or "utf-8", errors="replace").removeprefix("\ufeff")
     line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
-    what = f"the file starts as {encoding.upper()} text but is not" if encoding else \
+    what = "the file is UTF-8 text but is not valid UTF-8 here" if encoding.startswith("utf-8") else \
+        f"the file starts as {encoding.upper()} text but is not" if encoding else \
         "the file is neither UTF-8, UTF-16 nor Windows-1252 text"
     return CirclepressError([Problem(Location(shown, line, column), what,
                                      f"export the answers again as CSV, or {_SAVE_AS}")])
