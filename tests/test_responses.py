@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from circlepress.evaluation.csvfile import read_table
 from circlepress.evaluation.questionnaire import default_questionnaire, parse_questionnaire
-from circlepress.evaluation.responses import Response, read_responses
+from circlepress.evaluation.responses import Response, read_all, read_responses
 from circlepress.programme.errors import CirclepressError
 
 HERE = Path(__file__).resolve().parent / "evaluation"
@@ -323,3 +323,56 @@ def test_windows_1252_is_read_only_when_no_character_reads_as_utf8(tmp_path):
     path.write_bytes("circle,round,improve\nlab-a,1,Caf\u00e9 \u2013 th\u00e9\n".encode("cp1252"))
     (found,) = read_responses([path], Q, CIRCLES)
     assert found.get("improve") == "Caf\u00e9 \u2013 th\u00e9"
+
+
+GOOGLE_HEADER = "Timestamp,Circle,Round,Email address,recommend,improve\n"
+ROUND_1 = ("2027/02/14 10:11:12 AM GMT+1,lab-a,1,a@example.org,4,\n"
+           "2027/02/14 10:15:40 AM GMT+1,lab-a,1,b@example.org,5,Good\n")
+ROUND_2 = "2027/05/14 09:00:00 AM GMT+1,lab-a,2,a@example.org,3,\n2027/05/14 09:00:00 AM GMT+1,lab-a,2,b@example.org,3,\n"
+
+
+def test_a_cumulative_google_export_counts_each_earlier_response_once(tmp_path):
+    first, second = tmp_path / "round-1.csv", tmp_path / "round-2.csv"
+    first.write_text(GOOGLE_HEADER + ROUND_1, "utf-8")
+    second.write_text(GOOGLE_HEADER + ROUND_1 + ROUND_2, "utf-8")  # round 2's export holds round 1's rows too
+    found, duplicates = read_all([first, second], Q, CIRCLES)
+    assert ([(r.round, r.get("recommend")) for r in found], duplicates) == ([(1, 4), (1, 5), (2, 3), (2, 3)], 2)
+    assert read_responses([first, second], Q, CIRCLES) == found
+    assert "2027" not in repr(found)  # the identity is never part of a response
+    # the same identity with other answers (an edited response) is another response
+    second.write_text(GOOGLE_HEADER + ROUND_1.replace(",4,", ",2,"), "utf-8")
+    found, duplicates = read_all([first, second], Q, CIRCLES)
+    assert ([r.get("recommend") for r in found], duplicates) == ([4, 5, 2], 1)
+    second.write_text(GOOGLE_HEADER + ROUND_1 + ROUND_1, "utf-8")  # rows of one file are never merged
+    assert [r.get("recommend") for r in read_all([second], Q, CIRCLES)[0]] == [4, 5, 4, 5]
+
+
+def test_a_cumulative_microsoft_export_in_another_encoding_counts_each_response_once(tmp_path):
+    header = "ID\tStart time\tCompletion time\tEmail\tName\tcircle\tround\trecommend\n"
+    rows = ["1\t3/11/27 10:01:02\t3/11/27 10:04:00\tanonymous\t\tlab-b\t1\t4\n",
+            "2\t3/11/27 10:01:02\t3/11/27 10:05:00\tanonymous\t\tlab-b\t1\t4\n"]  # two members, same answers
+    first, second = tmp_path / "round-1.csv", tmp_path / "round-2.csv"
+    first.write_bytes(codecs.BOM_UTF16_LE + (header + rows[0] + rows[1]).encode("utf-16-le"))
+    second.write_bytes((header + rows[0] + rows[1] + rows[1].replace("2\t", "3\t", 1)).replace("\t", ",")
+                       .encode("utf-8-sig"))  # the next export, saved as CSV UTF-8
+    found, duplicates = read_all([first, second], Q, CIRCLES)
+    assert (len(found), duplicates) == (3, 2)
+
+
+def test_rows_of_a_plain_csv_are_never_merged(tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("circle,round,recommend\nlab-a,1,4\n", "utf-8")
+    second.write_text("circle,round,recommend\r\nlab-a,1,4\r\n", "utf-8")  # the same answer by another member
+    assert read_all([first, second], Q, CIRCLES) == (read_responses([first], Q, CIRCLES) * 2, 0)
+
+
+def test_a_file_given_twice_or_a_copy_of_it_is_located_once_on_the_second(tmp_path):
+    first, copy = tmp_path / "round-1.csv", tmp_path / "copy.csv"
+    first.write_text(GOOGLE_HEADER + ROUND_1, "utf-8")
+    copy.write_bytes(first.read_bytes())
+    assert problems([first, first, copy]) == [  # (sorted by file)
+        f"{copy}:1:1: this file is the same export as {first} (give each export once)",
+        f"{first}:1:1: this file is given twice (give each export once)"]
+    bad = BAD / "bad-values.csv"  # a bad file given twice: its problems once, and that it is given twice
+    assert problems([bad, bad]) == [f"{bad}:1:1: this file is given twice (give each export once)"] + [
+        f"{bad}:{line}" for line in BAD_MESSAGES["bad-values.csv"]]

@@ -34,7 +34,11 @@ class Table:
 def read_table(path: Path, shown: str) -> Table:
     """The CSV file at `path` (UTF-8 with or without BOM, UTF-16 or Windows-1252; comma, tab or
     semicolon separated); raises CirclepressError with one located problem when it is none of these."""
-    data = _read_bytes(path, shown)
+    return parse_table(read_bytes(path, shown), shown)
+
+
+def parse_table(data: bytes, shown: str) -> Table:
+    """A CSV file's bytes as a table, as `read_table` reads them."""
     text, encoding = decode(data, shown)
     if (at := _binary_at(text)) is not None:
         raise CirclepressError([Problem(_position(shown, text, at), "the file holds control characters, so it is "
@@ -52,7 +56,8 @@ def read_table(path: Path, shown: str) -> Table:
     return Table(shown, tuple(records[0]), rows, encoding, delimiter)
 
 
-def _read_bytes(path: Path, shown: str) -> bytes:
+def read_bytes(path: Path, shown: str) -> bytes:
+    """The bytes of the file at `path`, held to MAX_BYTES, or one located problem."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:

@@ -3,18 +3,20 @@
 `read_responses` reads the exports of Google Forms (a Timestamp column, then one column per
 question titled by its text), of Microsoft Forms (ID, Start time, Completion time, Email, Name,
 then the questions; saved from Excel, often as UTF-16) and plain CSV files (circle, round, then one
-column per question id). Who answered (a name, an email address) and when is never read."""
+column per question id). Who answered (a name, an email address) and when is never read: when
+only tells, across cumulative exports, a response already read (`read_all`)."""
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..programme.errors import CirclepressError, Location, Problem
-from .csvfile import Table, read_table
+from .csvfile import Table, parse_table, read_bytes
 from .questionnaire import (DEFAULT_SOURCE, EXPORT_COLUMNS, FIXED_COLUMNS, SCALE, SCALE_LABELS, Kind, Question,
                             Questionnaire, column_key, fold)
 
@@ -43,35 +45,76 @@ _SCALE_HINT = "write a whole number from 1 to 5, or a label from 'Strongly disag
 
 def read_responses(paths: Iterable[Path], questionnaire: Questionnaire,
                    circles: Collection[str] | Mapping[str, int]) -> tuple[Response, ...]:
+    """Every response in the CSV files at `paths`, as `read_all` reads them."""
+    return read_all(paths, questionnaire, circles)[0]
+
+
+def read_all(paths: Iterable[Path], questionnaire: Questionnaire,
+             circles: Collection[str] | Mapping[str, int]) -> tuple[tuple[Response, ...], int]:
     """Every response in the CSV files at `paths`, in file and row order, each answer read as its
-    question's kind says; `circles` are the programme's circle folder names (`rounds.circle_folder`
-    of each loaded circle), so private circles are matched without their names; given as a mapping,
-    each to its number of rounds, a round past a circle's last is a problem too (0: not checked).
+    question's kind says, and how many rows were left out as responses an earlier file holds;
+    `circles` are the programme's circle folder names (`rounds.circle_folder` of each loaded
+    circle), so private circles are matched without their names; given as a mapping, each to its
+    number of rounds, a round past a circle's last is a problem too (0: not checked).
+
+    Google's and Microsoft's exports are cumulative: a row with the identity of an earlier file's
+    row (its Timestamp; its ID, Start time and Completion time) and the same answers is that
+    response again, read once. A file given twice, or a copy of one, is a problem.
 
     Reads those files and nothing else. Raises CirclepressError with every problem of every file,
     each at `file:row:column` (row 1 is the header row, columns count from 1) with a fix. A message
     never quotes a free-text or choice answer, nor any cell longer than a few words."""
     found: list[Response] = []
     problems: list[Problem] = []
+    exports: dict[bytes, str] = {}  # each file's digest -> the file first given with those bytes
+    earlier: set[tuple] = set()     # (identity, response) of the rows of earlier files
+    duplicates = 0
     for path in paths:
         try:
-            table = read_table(path, str(path))
+            data = read_bytes(path, str(path))
+            if (digest := hashlib.sha256(data).digest()) in exports:
+                raise CirclepressError([_given_twice(str(path), exports[digest])])
+            exports[digest] = str(path)
+            table = parse_table(data, str(path))
         except CirclepressError as exc:
             problems += exc.problems
             continue
-        responses, wrong = read_table_responses(table, questionnaire, circles)
-        found += responses
+        rows, wrong = _table_rows(table, questionnaire, circles)
         problems += wrong
+        for identity, response in rows:
+            if identity and (identity, response) in earlier:
+                duplicates += 1
+            else:
+                found.append(response)
+        earlier.update((identity, response) for identity, response in rows if identity)
     if problems:
         raise CirclepressError(problems)
-    return tuple(found)
+    return tuple(found), duplicates
+
+
+def _given_twice(shown: str, first: str) -> Problem:
+    what = "this file is given twice" if shown == first else f"this file is the same export as {first}"
+    return Problem(Location(shown), what, "give each export once")
 
 
 def read_table_responses(table: Table, questionnaire: Questionnaire,
                          circles: Collection[str] | Mapping[str, int]) -> tuple[list[Response], list[Problem]]:
     """The responses of one table, and every problem in it."""
+    rows, problems = _table_rows(table, questionnaire, circles)
+    return [response for _, response in rows], problems
+
+
+# The columns that tell one response from another in Google's and Microsoft's exports: the
+# identity is only compared across files, never kept in a Response.
+_IDENTITY = tuple(column_key(name) for name in ("timestamp", "id", "start time", "completion time"))
+
+
+def _table_rows(table: Table, questionnaire: Questionnaire, circles: Collection[str] | Mapping[str, int]
+                ) -> tuple[list[tuple[tuple[str, ...], Response]], list[Problem]]:
+    """Each response of one table with its identity (() when the export has none), and every problem."""
     columns, problems = match_columns(table, questionnaire)
-    responses = []
+    identity = [i for i, header in enumerate(table.header) if column_key(header) in _IDENTITY]
+    rows = []
     for number, cells in table.rows:
         if not any(cell.strip() for cell in cells):
             continue  # a blank row
@@ -84,8 +127,9 @@ def read_table_responses(table: Table, questionnaire: Questionnaire,
         response, wrong = _row(table.path, number, cells, columns, questionnaire, circles)
         problems += wrong
         if response is not None:
-            responses.append(response)
-    return responses, problems
+            own = tuple(f"{column_key(table.header[i])}\0{cells[i].strip()}" for i in identity if i < len(cells))
+            rows.append((own if any(cells[i].strip() for i in identity if i < len(cells)) else (), response))
+    return rows, problems
 
 
 def match_columns(table: Table, questionnaire: Questionnaire) -> tuple[dict[str, int], list[Problem]]:
