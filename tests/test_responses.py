@@ -227,8 +227,8 @@ BAD_MESSAGES = {
                      "CSV, or open it in Excel and save it as CSV: File > Save As, file type CSV UTF-8)"],
     "utf16-cut.csv": ["2:8: the file starts as UTF-16 text but is not (export the answers again as CSV, or open it "
                       "in Excel and save it as CSV: File > Save As, file type CSV UTF-8)"],
-    "unclosed-quote.csv": ["2:1: row 2 is not valid CSV (unexpected end of data) (a quote in a cell must be doubled "
-                           "and a quoted cell closed; export the answers again)"],
+    "unclosed-quote.csv": ["2:3: row 2 is not valid CSV: a quoted cell is not closed before the file ends (a quote "
+                           "in a cell must be doubled and a quoted cell closed; export the answers again)"],
     "empty.csv": ["1:1: the file has no header row (export the answers again: the first row names the columns)"],
 }
 
@@ -376,3 +376,40 @@ def test_a_file_given_twice_or_a_copy_of_it_is_located_once_on_the_second(tmp_pa
     bad = BAD / "bad-values.csv"  # a bad file given twice: its problems once, and that it is given twice
     assert problems([bad, bad]) == [f"{bad}:1:1: this file is given twice (give each export once)"] + [
         f"{bad}:{line}" for line in BAD_MESSAGES["bad-values.csv"]]
+
+
+QUOTES = "(a quote in a cell must be doubled and a quoted cell closed; export the answers again)"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_a_csv_error_is_located_at_its_row_and_cell_and_stops_its_file(tmp_path, delimiter):
+    path = tmp_path / "answers.csv"
+    rows = ["circle,round,recommend,improve", 'lab-a,1,4,"two\r\nlines"', "", 'lab-b,1,"4"x,fine', 'lab-b,2,5,"late']
+    path.write_text("\r\n".join(rows).replace(",", delimiter) + "\r\n", "utf-8")
+    assert problems([path]) == [f"{path}:4:3: row 4 is not valid CSV: a quote closes this cell but the cell goes on "
+                                f"after it {QUOTES}"]
+
+
+def test_a_long_answer_is_read_and_a_cell_past_a_megabyte_has_its_own_message(tmp_path):
+    path = tmp_path / "answers.csv"
+    long = "word " * 40_000  # 200,000 characters: past the csv module's own limit
+    path.write_text(f'circle;round;improve\nlab-a;1;"{long}"\n', "utf-8")
+    (found,) = read_responses([path], Q, CIRCLES)
+    assert found.get("improve") == long.strip()
+    path.write_text(f'circle;round;improve\nlab-a;1;ok\nlab-a;2;"{long * 6}\n', "utf-8")  # and a quote left open
+    assert problems([path]) == [f"{path}:3:3: cell 3 of row 3 is longer than 1,000,000 characters, so it is not an "
+                                "answer (a quote left open makes the rest of the file one cell: check the quotes "
+                                "here, or export the answers again)"]
+
+
+def test_the_header_row_again_is_one_message_not_one_per_cell(tmp_path):
+    path = tmp_path / "answers.csv"
+    header = ",".join(f'"{h}"' for h in ("Timestamp", "Circle", "Round", Q.get("recommend").text, "goals-set"))
+    later = ",".join(f'"{h}"' for h in ("Timestamp", "Circle", "Round", Q.get("recommend").text, "improve"))
+    path.write_text(f"{header}\nt1,lab-a,1,4,yes\n{header}\nt1,lab-a,1,4,yes\n{later}\nt2,lab-a,2,5,\n", "utf-8")
+    assert problems([path]) == [
+        f"{path}:{row}:1: row {row} is the header row again: two exports pasted into one file? (give each export as a "
+        "file of its own, or delete the row: a later export of a form holds its earlier answers too)"
+        for row in (3, 5)]
+    path.write_text("circle,round,improve\nlab-a,1,Circle\nlab-a,2,round\n", "utf-8")  # answers, not a header
+    assert [r.get("improve") for r in read_responses([path], Q, CIRCLES)] == ["Circle", "round"]

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..programme.errors import CirclepressError, Location, Problem
 
 MAX_BYTES = 50_000_000  # far more than any programme's answers; a bigger file is not an export
+MAX_CELL = 1_000_000   # characters in one cell: a very long answer is some pages, not a megabyte
 DELIMITERS = (",", "\t", ";")  # comma first: what a tie between them means
 _SAMPLE_ROWS = 50
 _WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and the old .xls
@@ -39,6 +40,7 @@ def read_table(path: Path, shown: str) -> Table:
 
 def parse_table(data: bytes, shown: str) -> Table:
     """A CSV file's bytes as a table, as `read_table` reads them."""
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL))  # the module's 131,072 is a long answer or two
     text, encoding = decode(data, shown)
     if (at := _binary_at(text)) is not None:
         raise CirclepressError([Problem(_position(shown, text, at), "the file holds control characters, so it is "
@@ -150,11 +152,12 @@ def sniff_delimiter(text: str) -> str:
     """The delimiter that splits the header into the most columns while the first rows keep as
     many (a delimiter inside a quoted question text does not count)."""
     def score(delimiter: str) -> tuple[int, int]:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        sample: list[list[str]] = []
         try:
-            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-            sample = [row for row, _ in zip(reader, range(_SAMPLE_ROWS))]
+            sample += (row for row, _ in zip(reader, range(_SAMPLE_ROWS)))
         except csv.Error:
-            return (0, 0)
+            pass  # the rows before a bad one still tell (the bad one is reported once the delimiter is known)
         if not sample or len(sample[0]) < 2:
             return (0, 0)
         return (sum(len(row) == len(sample[0]) for row in sample if row), len(sample[0]))
@@ -167,12 +170,58 @@ def _records(text: str, delimiter: str, shown: str) -> list[list[str]]:
     """Every record; a blank line is an empty record, so numbers stay those a spreadsheet shows."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[list[str]] = []
+    lines = 0  # the lines read up to the end of the last good record
     try:
         for record in reader:  # a line break inside a quoted cell reads alike from CRLF and LF files
             records.append([cell.replace("\r\n", "\n").replace("\r", "\n") for cell in record])
+            lines = reader.line_num
     except csv.Error as exc:
-        raise CirclepressError([Problem(Location(shown, len(records) + 1, 1),
-                                        f"row {len(records) + 1} is not valid CSV ({exc})",
-                                        "a quote in a cell must be doubled and a quoted cell closed; "
-                                        "export the answers again")]) from None
+        raise CirclepressError([_bad_record(shown, len(records) + 1, _line_start(text, lines), text, delimiter,
+                                            str(exc))]) from None
     return records
+
+
+def _line_start(text: str, lines: int) -> int:
+    """Where line `lines` + 1 of `text` starts (lines end at \\r\\n, \\r or \\n, as csv reads them)."""
+    at = 0
+    for _, match in zip(range(lines), _LINE_END.finditer(text)):
+        at = match.end()
+    return at
+
+
+_LINE_END = re.compile(r"\r\n?|\n")
+
+
+def _bad_record(shown: str, row: int, start: int, text: str, delimiter: str, error: str) -> Problem:
+    """The problem of the record at `start` that csv could not read, at the cell where it stopped."""
+    column, too_long = _stop(text, start, delimiter)
+    at = Location(shown, row, column)
+    if too_long:
+        return Problem(at, f"cell {column} of row {row} is longer than {MAX_CELL:,} characters, so it is not an "
+                       "answer", "a quote left open makes the rest of the file one cell: check the quotes here, "
+                       "or export the answers again")
+    what = "a quoted cell is not closed before the file ends" if "end of data" in error else \
+        "a quote closes this cell but the cell goes on after it" if "expected after" in error else error
+    return Problem(at, f"row {row} is not valid CSV: {what}", "a quote in a cell must be doubled and a quoted "
+                   "cell closed; export the answers again")
+
+
+def _stop(text: str, start: int, delimiter: str) -> tuple[int, bool]:
+    """The column of the cell where csv stops reading the record at `start`, and whether for its
+    length: a quote left open, a character after a closing quote, or a cell past MAX_CELL."""
+    column, size, state = 1, 0, "start"  # state: start, plain, quoted or closed (after a closing quote)
+    i = start
+    while i < len(text) and size <= MAX_CELL:
+        c = text[i]
+        if state == "quoted" and c == '"' and text.startswith('"', i + 1):
+            i, size = i + 1, size + 1  # a doubled quote
+        elif state == "quoted":
+            state, size = ("closed", size) if c == '"' else (state, size + 1)
+        elif c == delimiter:
+            column, size, state = column + 1, 0, "start"
+        elif c in "\r\n" or state == "closed":
+            break
+        else:
+            state, size = ("quoted" if c == '"' and state == "start" else "plain"), size + 1
+        i += 1
+    return column, size > MAX_CELL

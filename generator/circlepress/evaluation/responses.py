@@ -114,10 +114,16 @@ def _table_rows(table: Table, questionnaire: Questionnaire, circles: Collection[
     """Each response of one table with its identity (() when the export has none), and every problem."""
     columns, problems = match_columns(table, questionnaire)
     identity = [i for i, header in enumerate(table.header) if column_key(header) in _IDENTITY]
+    headers = [column_key(header) for header in table.header]
     rows = []
     for number, cells in table.rows:
         if not any(cell.strip() for cell in cells):
             continue  # a blank row
+        if _is_header(cells, headers):
+            problems.append(Problem(Location(table.path, number, 1), f"row {number} is the header row again: two "
+                                    "exports pasted into one file?", "give each export as a file of its own, or "
+                                    "delete the row: a later export of a form holds its earlier answers too"))
+            continue
         if len(cells) > len(table.header):
             problems.append(Problem(Location(table.path, number, len(table.header) + 1),
                                     f"row {number} has {len(cells)} cells but the header names {len(table.header)} "
@@ -130,6 +136,13 @@ def _table_rows(table: Table, questionnaire: Questionnaire, circles: Collection[
             own = tuple(f"{column_key(table.header[i])}\0{cells[i].strip()}" for i in identity if i < len(cells))
             rows.append((own if any(cells[i].strip() for i in identity if i < len(cells)) else (), response))
     return rows, problems
+
+
+def _is_header(cells: tuple[str, ...], headers: list[str]) -> bool:
+    """A row that names at least half of the header's columns where the header does (an export of
+    the same form pasted below, perhaps with a question more or less)."""
+    same = sum(bool(key) and i < len(cells) and column_key(cells[i]) == key for i, key in enumerate(headers))
+    return same >= max(2, sum(map(bool, headers)) / 2)
 
 
 def match_columns(table: Table, questionnaire: Questionnaire) -> tuple[dict[str, int], list[Problem]]:
