@@ -271,3 +271,23 @@ def test_question_texts_of_punctuation_are_the_same_column_only_when_the_same_te
     assert problems(tmp_path) == [
         "questionnaire.yaml:4:19: question 3 has the same text as question 1 "
         "(give each question its own text: the answers' columns are matched to questions by it)"]
+
+
+@pytest.mark.parametrize("make", ["folder", "dangling", "passwd"])
+def test_a_questionnaire_that_is_no_file_of_questions_says_what_was_expected_never_what_it_holds(tmp_path, make):
+    path = tmp_path / QUESTIONNAIRE_NAME
+    if make == "folder":
+        path.mkdir()
+    elif make == "dangling":
+        path.symlink_to(tmp_path / "gone.yaml")
+    else:  # a bare scalar, as a symlink to /etc/passwd reads: long lines of text
+        secret = tmp_path / "passwd"
+        secret.write_text("".join(f"user{n}:x:{n}:{n}:Someone Secret:/home/user{n}:/bin/sh\n" for n in range(30)))
+        path.symlink_to(secret)
+    found = problems(tmp_path)
+    why = {"folder": "Is a directory", "dangling": "No such file or directory"}
+    assert found == ([f"questionnaire.yaml:1:1: cannot read the file: {why[make]} (make it a file you can read, or "
+                      "remove it to ask the default questionnaire)"] if make in why else
+                     ["questionnaire.yaml:1:1: the file must be a mapping of keys to values, not a long text "
+                      "(write one 'key: value' per line, starting at the left margin)"])
+    assert not any("Secret" in line or "build" in line for line in found)

@@ -413,3 +413,18 @@ def test_the_header_row_again_is_one_message_not_one_per_cell(tmp_path):
         for row in (3, 5)]
     path.write_text("circle,round,improve\nlab-a,1,Circle\nlab-a,2,round\n", "utf-8")  # answers, not a header
     assert [r.get("improve") for r in read_responses([path], Q, CIRCLES)] == ["Circle", "round"]
+
+
+@pytest.mark.parametrize("encoding, bom", [
+    ("utf-8", codecs.BOM_UTF8), ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
+    ("utf-8", codecs.BOM_UTF8 * 2),  # saved twice by a tool that adds one each time
+])
+def test_each_file_strips_its_own_bom_whichever_file_it_is(tmp_path, encoding, bom):
+    paths = []
+    for n, (enc, mark) in enumerate((("utf-8", b""), (encoding, bom), ("cp1252", b""), (encoding, bom))):
+        paths.append(tmp_path / f"{n}.csv")
+        text = f"circle;round;Recommend;improve\r\nlab-a;1;5;file {n}\r\nlab-b;2;3;file {n}\r\n"  # its own bytes
+        paths[-1].write_bytes(mark + text.encode(enc))
+    found = read_responses(paths, Q, CIRCLES)
+    assert [(r.circle, r.round, r.get("recommend")) for r in found] == [("lab-a", 1, 5), ("lab-b", 2, 3)] * 4
+    assert [r.get("improve") for r in found] == [f"file {n}" for n in range(4) for _ in (1, 2)]

@@ -17,9 +17,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..programme.errors import CirclepressError, Problem
+from ..programme.errors import CirclepressError, Location, Problem
 from ..programme.schema import Model
-from ..programme.source import Document, load_yaml, read_text
+from ..programme.source import Document, decode_text, load_yaml
 from ..programme.validation import to_problem
 
 
@@ -165,9 +165,15 @@ def load_questionnaire(root: Path) -> Questionnaire:
     Reads that one file and nothing else; raises CirclepressError with every problem in it, each
     located (an unknown key, a bad or repeated id, choices that do not fit the kind, ...)."""
     path = root / QUESTIONNAIRE_NAME
-    if path.exists() or path.is_symlink():
-        return parse_questionnaire(read_text(path, QUESTIONNAIRE_NAME), QUESTIONNAIRE_NAME)
-    return default_questionnaire()
+    if not (path.exists() or path.is_symlink()):
+        return default_questionnaire()
+    try:  # (read_text's hint says to build again: wrong for `form` and `report`)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CirclepressError([Problem(Location(QUESTIONNAIRE_NAME), f"cannot read the file: {exc.strerror or exc}",
+                                        "make it a file you can read, or remove it to ask the default "
+                                        "questionnaire")]) from None
+    return parse_questionnaire(decode_text(data, QUESTIONNAIRE_NAME), QUESTIONNAIRE_NAME)
 
 
 def default_questionnaire() -> Questionnaire:

@@ -112,7 +112,12 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing"
+    if isinstance(value, str) and (len(value) > _ECHOED or "\n" in value):
+        return "a long text"  # never echoed: it may be a file read by mistake (a symlink to a secret)
     return f"'{value}'"
+
+
+_ECHOED = 60  # the longest value a message repeats
 
 
 def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
