@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from circlepress.evaluation.csvfile import read_table
 from circlepress.evaluation.questionnaire import default_questionnaire, parse_questionnaire
-from circlepress.evaluation.responses import Response, read_all, read_responses
+from circlepress.evaluation.responses import Response, read_all, read_answer, read_responses
 from circlepress.programme.errors import CirclepressError
 
 HERE = Path(__file__).resolve().parent / "evaluation"
@@ -299,6 +299,7 @@ def test_choices_and_question_texts_of_punctuation_are_matched_by_their_text(tmp
     found = read_responses([path], own, CIRCLES)
     assert [r.answers for r in found] == [(("years", ">2"), ("mood", ":("), ("rate", 4)),
                                           (("years", "<2"), ("mood", ":)"), ("rate", None))]
+    assert read_answer(own.get("years"), "< 2").hint == "did you mean '<2'?"
     path.write_text("circle,round,,!!!\nlab-a,1,4,5\n", "utf-8")  # '???' is no untitled column, nor '!!!'
     assert problems([path], own) == [
         f"{path}:1:3: column 3 has no header but holds answers (title it with its question's id or text, or "

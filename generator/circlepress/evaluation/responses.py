@@ -277,10 +277,10 @@ def read_answer(question: Question, value: str) -> Answer | _Wrong:
                       "false; leave it empty for no answer")
     if (choice := _choice(question.choices, value)) is not None:
         return choice
-    by_key = {column_key(choice): choice for choice in question.choices}
-    close = difflib.get_close_matches(column_key(value), list(by_key), n=1, cutoff=0.6)
+    by_text = {fold(choice): choice for choice in question.choices}  # (keys may be empty or shared: '<2', '>2')
+    close = difflib.get_close_matches(fold(value), list(by_text), n=1, cutoff=0.6)
     return _Wrong(f"the answer is not one of the choices of '{question.id}'",
-                  f"did you mean '{by_key[close[0]]}'?" if close else
+                  f"did you mean '{by_text[close[0]]}'?" if close else
                   "the choices: " + ", ".join(f"'{c}'" for c in question.choices))
 
 
