@@ -363,7 +363,7 @@ def test_a_cumulative_microsoft_export_in_another_encoding_counts_each_response_
 def test_rows_of_a_plain_csv_are_never_merged(tmp_path):
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     first.write_text("circle,round,recommend\nlab-a,1,4\n", "utf-8")
-    second.write_text("circle,round,recommend\r\nlab-a,1,4\r\n", "utf-8")  # the same answer by another member
+    second.write_text("circle,round,recommend,improve\nlab-a,1,4,\n", "utf-8")  # the same answer by another member
     assert read_all([first, second], Q, CIRCLES) == (read_responses([first], Q, CIRCLES) * 2, 0)
 
 
@@ -429,3 +429,10 @@ def test_each_file_strips_its_own_bom_whichever_file_it_is(tmp_path, encoding, b
     found = read_responses(paths, Q, CIRCLES)
     assert [(r.circle, r.round, r.get("recommend")) for r in found] == [("lab-a", 1, 5), ("lab-b", 2, 3)] * 4
     assert [r.get("improve") for r in found] == [f"file {n}" for n in range(4) for _ in (1, 2)]
+
+
+def test_the_same_answers_saved_again_in_another_encoding_are_the_same_export(tmp_path):
+    first, again = tmp_path / "answers.csv", tmp_path / "answers (saved from Excel).csv"
+    first.write_text("circle,round,recommend\nlab-a,1,4\n\nlab-a,1,5\n", "utf-8")
+    again.write_bytes(codecs.BOM_UTF16_LE + "circle\tround\trecommend\r\nlab-a\t1\t4\r\nlab-a\t1\t5\r\n".encode("utf-16-le"))
+    assert problems([first, again]) == [f"{again}:1:1: this file is the same export as {first} (give each export once)"]

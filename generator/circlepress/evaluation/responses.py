@@ -66,16 +66,12 @@ def read_all(paths: Iterable[Path], questionnaire: Questionnaire,
     never quotes a free-text or choice answer, nor any cell longer than a few words."""
     found: list[Response] = []
     problems: list[Problem] = []
-    exports: dict[bytes, str] = {}  # each file's digest -> the file first given with those bytes
+    exports: dict[bytes, str] = {}  # digests of each file's bytes and of its rows -> the file first given
     earlier: set[tuple] = set()     # (identity, response) of the rows of earlier files
     duplicates = 0
     for path in paths:
         try:
-            data = read_bytes(path, str(path))
-            if (digest := hashlib.sha256(data).digest()) in exports:
-                raise CirclepressError([_given_twice(str(path), exports[digest])])
-            exports[digest] = str(path)
-            table = parse_table(data, str(path))
+            table = _read_export(path, exports)
         except CirclepressError as exc:
             problems += exc.problems
             continue
@@ -90,6 +86,22 @@ def read_all(paths: Iterable[Path], questionnaire: Questionnaire,
     if problems:
         raise CirclepressError(problems)
     return tuple(found), duplicates
+
+
+def _read_export(path: Path, exports: dict[bytes, str]) -> Table:
+    """The table at `path`, unless its bytes, or its header and rows in another encoding or
+    delimiter (saved again from Excel), are an earlier file's: then a problem."""
+    shown = str(path)
+    data = read_bytes(path, shown)
+    if (digest := hashlib.sha256(data).digest()) in exports:
+        raise CirclepressError([_given_twice(shown, exports[digest])])
+    exports[digest] = shown
+    table = parse_table(data, shown)
+    rows = [tuple(cell.strip() for cell in cells) for _, cells in table.rows if any(cell.strip() for cell in cells)]
+    if (digest := hashlib.sha256(repr((table.header, rows)).encode("utf-8", "surrogatepass")).digest()) in exports:
+        raise CirclepressError([_given_twice(shown, exports[digest])])
+    exports[digest] = shown
+    return table
 
 
 def _given_twice(shown: str, first: str) -> Problem:
