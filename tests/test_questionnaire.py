@@ -291,3 +291,12 @@ def test_a_questionnaire_that_is_no_file_of_questions_says_what_was_expected_nev
                      ["questionnaire.yaml:1:1: the file must be a mapping of keys to values, not a long text "
                       "(write one 'key: value' per line, starting at the left margin)"])
     assert not any("Secret" in line or "build" in line for line in found)
+
+
+def test_a_long_value_is_never_echoed_whatever_its_key(tmp_path):
+    long = "secret " * 20
+    (tmp_path / QUESTIONNAIRE_NAME).write_text(f"questions:\n  - {{id: a, text: A, kind: {long}}}\n"
+                                               f"  - {{id: b, text: B, kind: [{long}]}}\n", "utf-8")
+    assert problems(tmp_path) == [
+        "questionnaire.yaml:2:28: a long text is not allowed for 'kind' (allowed: scale, yes-no, choice, text)",
+        "questionnaire.yaml:3:28: a list is not allowed for 'kind' (allowed: scale, yes-no, choice, text)"]
