@@ -46,6 +46,7 @@ def parse_table(data: bytes, shown: str) -> Table:
         raise CirclepressError([Problem(_position(shown, text, at), "the file holds control characters, so it is "
                                         "not a CSV text file", f"export the answers as CSV, or {_SAVE_AS}")])
     text = _CONTROL.sub(" ", text.removeprefix("\ufeff"))  # one pasted into an answer would break a page
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # so a cell's line breaks read alike from CRLF files
     if said := _SEP.match(text):  # Excel's own line naming the delimiter, which it hides: row 1 is the next
         delimiter, text = said.group(1), text[said.end():]
     else:
@@ -172,8 +173,8 @@ def _records(text: str, delimiter: str, shown: str) -> list[list[str]]:
     records: list[list[str]] = []
     lines = 0  # the lines read up to the end of the last good record
     try:
-        for record in reader:  # a line break inside a quoted cell reads alike from CRLF and LF files
-            records.append([cell.replace("\r\n", "\n").replace("\r", "\n") for cell in record])
+        for record in reader:
+            records.append(record)
             lines = reader.line_num
     except csv.Error as exc:
         raise CirclepressError([_bad_record(shown, len(records) + 1, _line_start(text, lines), text, delimiter,

@@ -97,7 +97,7 @@ def _read_export(path: Path, exports: dict[bytes, str]) -> Table:
         raise CirclepressError([_given_twice(shown, exports[digest])])
     exports[digest] = shown
     table = parse_table(data, shown)
-    rows = [tuple(cell.strip() for cell in cells) for _, cells in table.rows if any(cell.strip() for cell in cells)]
+    rows = [cells for _, cells in table.rows if any(map(str.strip, cells))]  # blank rows aside
     if (digest := hashlib.sha256(repr((table.header, rows)).encode("utf-8", "surrogatepass")).digest()) in exports:
         raise CirclepressError([_given_twice(shown, exports[digest])])
     exports[digest] = shown
@@ -131,7 +131,7 @@ def _table_rows(table: Table, questionnaire: Questionnaire, circles: Collection[
     for number, cells in table.rows:
         if not any(cell.strip() for cell in cells):
             continue  # a blank row
-        if _is_header(cells, headers):
+        if _is_header(cells, table, headers):
             problems.append(Problem(Location(table.path, number, 1), f"row {number} is the header row again: two "
                                     "exports pasted into one file?", "give each export as a file of its own, or "
                                     "delete the row: a later export of a form holds its earlier answers too"))
@@ -150,9 +150,11 @@ def _table_rows(table: Table, questionnaire: Questionnaire, circles: Collection[
     return rows, problems
 
 
-def _is_header(cells: tuple[str, ...], headers: list[str]) -> bool:
+def _is_header(cells: tuple[str, ...], table: Table, headers: list[str]) -> bool:
     """A row that names at least half of the header's columns where the header does (an export of
     the same form pasted below, perhaps with a question more or less)."""
+    if len(set(cells).intersection(table.header)) < 2:
+        return False  # (the same service writes the same headers: this keeps a long export's reading fast)
     same = sum(bool(key) and i < len(cells) and column_key(cells[i]) == key for i, key in enumerate(headers))
     return same >= max(2, sum(map(bool, headers)) / 2)
 
@@ -299,6 +301,8 @@ def read_answer(question: Question, value: str) -> Answer | _Wrong:
 def _choice(choices: tuple[str, ...], value: str) -> str | None:
     """The choice `value` is: by its text (case and spaces aside), else by its column key when
     only that choice has it ('<2' and '>2' share the key '2', so they are told apart by text)."""
+    if value in choices:
+        return value
     if (choice := next((c for c in choices if fold(c) == fold(value)), None)) is not None:
         return choice
     keyed = [c for c in choices if column_key(c) and column_key(c) == column_key(value)]
