@@ -8,7 +8,8 @@ BOM, every cell quoted, a Timestamp column, questions titled by their text), mic
 Name, Likert labels, a typographic apostrophe in a question), microsoft-forms-utf8.csv (Excel's
 "CSV UTF-8": a BOM, '4 - Agree' answers), plain.csv (ids as headers, true/false) and
 excel-cp1252.csv (Excel in a European locale: Windows-1252, semicolons, an accented answer).
-tests/evaluation/bad/ holds one file per kind of mistake."""
+tests/evaluation/bad/ holds one file per kind of mistake (utf8-one-bad-byte.csv: a Windows-1252
+byte in a UTF-8 file; header-again.csv: two exports pasted into one file)."""
 
 from __future__ import annotations
 
@@ -230,6 +231,13 @@ BAD_MESSAGES = {
     "unclosed-quote.csv": ["2:3: row 2 is not valid CSV: a quoted cell is not closed before the file ends (a quote "
                            "in a cell must be doubled and a quoted cell closed; export the answers again)"],
     "empty.csv": ["1:1: the file has no header row (export the answers again: the first row names the columns)"],
+    "utf8-one-bad-byte.csv": ["3:12: the file is UTF-8 text but is not valid UTF-8 here (export the answers again "
+                              "as CSV, or open it in Excel and save it as CSV: File > Save As, file type CSV UTF-8)"],
+    "text-after-quote.csv": ["3:3: row 3 is not valid CSV: a quote closes this cell but the cell goes on after it "
+                             "(a quote in a cell must be doubled and a quoted cell closed; export the answers again)"],
+    "header-again.csv": ["3:1: row 3 is the header row again: two exports pasted into one file? (give each export as "
+                         "a file of its own, or delete the row: a later export of a form holds its earlier answers "
+                         "too)"],
 }
 
 

@@ -183,14 +183,14 @@ def _records(text: str, delimiter: str, shown: str) -> list[list[str]]:
 
 
 def _line_start(text: str, lines: int) -> int:
-    """Where line `lines` + 1 of `text` starts (lines end at \\r\\n, \\r or \\n, as csv reads them)."""
+    """Where line `lines` + 1 of `text` starts (its line breaks are all \\n by now)."""
     at = 0
     for _, match in zip(range(lines), _LINE_END.finditer(text)):
         at = match.end()
     return at
 
 
-_LINE_END = re.compile(r"\r\n?|\n")
+_LINE_END = re.compile("\n")
 
 
 def _bad_record(shown: str, row: int, start: int, text: str, delimiter: str, error: str) -> Problem:
