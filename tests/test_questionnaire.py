@@ -300,3 +300,14 @@ def test_a_long_value_is_never_echoed_whatever_its_key(tmp_path):
     assert problems(tmp_path) == [
         "questionnaire.yaml:2:28: a long text is not allowed for 'kind' (allowed: scale, yes-no, choice, text)",
         "questionnaire.yaml:3:28: a list is not allowed for 'kind' (allowed: scale, yes-no, choice, text)"]
+
+
+def test_an_empty_text_or_choice_is_one_problem_not_also_a_repeat(tmp_path):
+    (tmp_path / QUESTIONNAIRE_NAME).write_text("questions:\n  - {id: a, text: ' ', kind: scale}\n"
+                                               "  - {id: b, text: '  ', kind: choice, choices: [' ', '  ', x]}\n",
+                                               "utf-8")
+    assert problems(tmp_path) == [
+        "questionnaire.yaml:2:19: 'text' must not be empty (write some text between the quotes)",
+        "questionnaire.yaml:3:19: 'text' must not be empty (write some text between the quotes)",
+        "questionnaire.yaml:3:49: 'choices' must not be empty (write some text between the quotes)",
+        "questionnaire.yaml:3:54: 'choices' must not be empty (write some text between the quotes)"]

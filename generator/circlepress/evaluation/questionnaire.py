@@ -208,8 +208,9 @@ def _repeated(doc: Document) -> list[Problem]:
         problems += _repeated_choices(doc, i, item.get("choices"))
         for field in ("id", "text"):
             value = item.get(field)
-            if not isinstance(value, str) or not (key := column_key(value) or f"\0{fold(value)}"):
-                continue  # (a text all punctuation, '???', names its column by its exact text)
+            if not isinstance(value, str) or not fold(value):
+                continue  # (an empty one is a problem of its own)
+            key = column_key(value) or f"\0{fold(value)}"  # a text all punctuation, '???', is matched as written
             first, other = seen.setdefault(key, (i, field))
             if first == i:
                 continue
@@ -226,7 +227,7 @@ def _repeated_choices(doc: Document, i: int, choices: Any) -> list[Problem]:
     problems: list[Problem] = []
     listed: dict[str, int] = {}
     for j, choice in enumerate(choices if isinstance(choices, list) else []):
-        if isinstance(choice, str) and (first := listed.setdefault(fold(choice), j)) != j:
+        if isinstance(choice, str) and fold(choice) and (first := listed.setdefault(fold(choice), j)) != j:
             problems.append(Problem(doc.locate(("questions", i, "choices", j)), f"choice {j + 1} of question "
                                     f"{i + 1} is choice {first + 1} again", "keep one of them"))
     return problems
