@@ -311,3 +311,9 @@ def test_an_empty_text_or_choice_is_one_problem_not_also_a_repeat(tmp_path):
         "questionnaire.yaml:3:19: 'text' must not be empty (write some text between the quotes)",
         "questionnaire.yaml:3:49: 'choices' must not be empty (write some text between the quotes)",
         "questionnaire.yaml:3:54: 'choices' must not be empty (write some text between the quotes)"]
+
+
+def test_a_questionnaire_linked_to_a_device_with_no_end_is_read_only_to_the_limit(tmp_path):
+    (tmp_path / QUESTIONNAIRE_NAME).symlink_to("/dev/zero")
+    assert problems(tmp_path) == ["questionnaire.yaml:1:1: the file is larger than 1 MB, the most a source file may "
+                                  "hold; this line is past it (split it, or shorten long values)"]

@@ -444,3 +444,8 @@ def test_the_same_answers_saved_again_in_another_encoding_are_the_same_export(tm
     first.write_text("circle,round,recommend\nlab-a,1,4\n\nlab-a,1,5\n", "utf-8")
     again.write_bytes(codecs.BOM_UTF16_LE + "circle\tround\trecommend\r\nlab-a\t1\t4\r\nlab-a\t1\t5\r\n".encode("utf-16-le"))
     assert problems([first, again]) == [f"{again}:1:1: this file is the same export as {first} (give each export once)"]
+
+
+def test_a_device_with_no_end_is_read_only_to_the_limit():
+    assert problems([Path("/dev/zero")]) == ["/dev/zero:1:1: the file is larger than 50 MB, so it is not one form's "
+                                             "answers (give the CSV export of the form)"]

@@ -61,15 +61,19 @@ def parse_table(data: bytes, shown: str) -> Table:
 
 def read_bytes(path: Path, shown: str) -> bytes:
     """The bytes of the file at `path`, held to MAX_BYTES, or one located problem."""
+    too_large = CirclepressError([Problem(Location(shown), f"the file is larger than {MAX_BYTES // 1_000_000} MB, "
+                                          "so it is not one form's answers", "give the CSV export of the form")])
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise CirclepressError([Problem(Location(shown), f"the file is larger than {MAX_BYTES // 1_000_000} MB, "
-                                            "so it is not one form's answers", "give the CSV export of the form")])
-        return path.read_bytes()
+        if path.stat().st_size > MAX_BYTES:
+            raise too_large
+        with path.open("rb") as file:  # to the limit, not to the end: a device (/dev/zero) has no end
+            data = file.read(MAX_BYTES + 1)
     except OSError as exc:
         raise CirclepressError([Problem(Location(shown), f"cannot read the file: {exc.strerror or exc}",
                                         "check the path and that it is a file you can read")]) from None
+    if len(data) > MAX_BYTES:
+        raise too_large
+    return data
 
 
 def decode(data: bytes, shown: str) -> tuple[str, str]:
