@@ -246,3 +246,74 @@ def test_the_readme_shows_what_form_prints(tmp_path):
     at = 0
     for part in shown.split("...\n"):  # the README leaves parts out, never changes them
         at = printed.index(part, at) + len(part)
+
+
+@pytest.mark.parametrize("choices", ['["<2", ">2"]', '[":)", ":("]', '["1-2", "1–2!", "12"]'])
+def test_choices_of_punctuation_are_told_apart_by_their_text(tmp_path, choices):
+    (tmp_path / QUESTIONNAIRE_NAME).write_text(f"questions:\n  - {{id: a, text: A, kind: choice, choices: {choices}}}\n",
+                                               "utf-8")
+    assert load_questionnaire(tmp_path).get("a").choices == tuple(__import__("json").loads(choices))
+
+
+def test_a_choice_is_only_itself_again_when_its_text_is_case_and_spaces_aside(tmp_path):
+    (tmp_path / QUESTIONNAIRE_NAME).write_text(
+        'questions:\n  - {id: a, text: A, kind: choice, choices: [":)", " :) ", "Both, in turns", "BOTH,  in turns"]}\n',
+        "utf-8")
+    assert problems(tmp_path) == [
+        "questionnaire.yaml:2:52: choice 2 of question 1 is choice 1 again (keep one of them)",
+        "questionnaire.yaml:2:78: choice 4 of question 1 is choice 3 again (keep one of them)"]
+
+
+def test_question_texts_of_punctuation_are_the_same_column_only_when_the_same_text(tmp_path):
+    (tmp_path / QUESTIONNAIRE_NAME).write_text("questions:\n  - {id: a, text: '???', kind: scale}\n"
+                                               "  - {id: b, text: '!!!', kind: scale}\n"
+                                               "  - {id: c, text: ' ??? ', kind: scale}\n", "utf-8")
+    assert problems(tmp_path) == [
+        "questionnaire.yaml:4:19: question 3 has the same text as question 1 "
+        "(give each question its own text: the answers' columns are matched to questions by it)"]
+
+
+@pytest.mark.parametrize("make", ["folder", "dangling", "passwd"])
+def test_a_questionnaire_that_is_no_file_of_questions_says_what_was_expected_never_what_it_holds(tmp_path, make):
+    path = tmp_path / QUESTIONNAIRE_NAME
+    if make == "folder":
+        path.mkdir()
+    elif make == "dangling":
+        path.symlink_to(tmp_path / "gone.yaml")
+    else:  # a bare scalar, as a symlink to /etc/passwd reads: long lines of text
+        secret = tmp_path / "passwd"
+        secret.write_text("".join(f"user{n}:x:{n}:{n}:Someone Secret:/home/user{n}:/bin/sh\n" for n in range(30)))
+        path.symlink_to(secret)
+    found = problems(tmp_path)
+    why = {"folder": "Is a directory", "dangling": "No such file or directory"}
+    assert found == ([f"questionnaire.yaml:1:1: cannot read the file: {why[make]} (make it a file you can read, or "
+                      "remove it to ask the default questionnaire)"] if make in why else
+                     ["questionnaire.yaml:1:1: the file must be a mapping of keys to values, not a long text "
+                      "(write one 'key: value' per line, starting at the left margin)"])
+    assert not any("Secret" in line or "build" in line for line in found)
+
+
+def test_a_long_value_is_never_echoed_whatever_its_key(tmp_path):
+    long = "secret " * 20
+    (tmp_path / QUESTIONNAIRE_NAME).write_text(f"questions:\n  - {{id: a, text: A, kind: {long}}}\n"
+                                               f"  - {{id: b, text: B, kind: [{long}]}}\n", "utf-8")
+    assert problems(tmp_path) == [
+        "questionnaire.yaml:2:28: a long text is not allowed for 'kind' (allowed: scale, yes-no, choice, text)",
+        "questionnaire.yaml:3:28: a list is not allowed for 'kind' (allowed: scale, yes-no, choice, text)"]
+
+
+def test_an_empty_text_or_choice_is_one_problem_not_also_a_repeat(tmp_path):
+    (tmp_path / QUESTIONNAIRE_NAME).write_text("questions:\n  - {id: a, text: ' ', kind: scale}\n"
+                                               "  - {id: b, text: '  ', kind: choice, choices: [' ', '  ', x]}\n",
+                                               "utf-8")
+    assert problems(tmp_path) == [
+        "questionnaire.yaml:2:19: 'text' must not be empty (write some text between the quotes)",
+        "questionnaire.yaml:3:19: 'text' must not be empty (write some text between the quotes)",
+        "questionnaire.yaml:3:49: 'choices' must not be empty (write some text between the quotes)",
+        "questionnaire.yaml:3:54: 'choices' must not be empty (write some text between the quotes)"]
+
+
+def test_a_questionnaire_linked_to_a_device_with_no_end_is_read_only_to_the_limit(tmp_path):
+    (tmp_path / QUESTIONNAIRE_NAME).symlink_to("/dev/zero")
+    assert problems(tmp_path) == ["questionnaire.yaml:1:1: the file is larger than 1 MB, the most a source file may "
+                                  "hold; this line is past it (split it, or shorten long values)"]

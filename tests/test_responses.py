@@ -8,7 +8,8 @@ BOM, every cell quoted, a Timestamp column, questions titled by their text), mic
 Name, Likert labels, a typographic apostrophe in a question), microsoft-forms-utf8.csv (Excel's
 "CSV UTF-8": a BOM, '4 - Agree' answers), plain.csv (ids as headers, true/false) and
 excel-cp1252.csv (Excel in a European locale: Windows-1252, semicolons, an accented answer).
-tests/evaluation/bad/ holds one file per kind of mistake."""
+tests/evaluation/bad/ holds one file per kind of mistake (utf8-one-bad-byte.csv: a Windows-1252
+byte in a UTF-8 file; header-again.csv: two exports pasted into one file)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from circlepress.evaluation.csvfile import read_table
 from circlepress.evaluation.questionnaire import default_questionnaire, parse_questionnaire
-from circlepress.evaluation.responses import Response, read_responses
+from circlepress.evaluation.responses import Response, read_all, read_answer, read_responses
 from circlepress.programme.errors import CirclepressError
 
 HERE = Path(__file__).resolve().parent / "evaluation"
@@ -227,9 +228,16 @@ BAD_MESSAGES = {
                      "CSV, or open it in Excel and save it as CSV: File > Save As, file type CSV UTF-8)"],
     "utf16-cut.csv": ["2:8: the file starts as UTF-16 text but is not (export the answers again as CSV, or open it "
                       "in Excel and save it as CSV: File > Save As, file type CSV UTF-8)"],
-    "unclosed-quote.csv": ["2:1: row 2 is not valid CSV (unexpected end of data) (a quote in a cell must be doubled "
-                           "and a quoted cell closed; export the answers again)"],
+    "unclosed-quote.csv": ["2:3: row 2 is not valid CSV: a quoted cell is not closed before the file ends (a quote "
+                           "in a cell must be doubled and a quoted cell closed; export the answers again)"],
     "empty.csv": ["1:1: the file has no header row (export the answers again: the first row names the columns)"],
+    "utf8-one-bad-byte.csv": ["3:12: the file is UTF-8 text but is not valid UTF-8 here (export the answers again "
+                              "as CSV, or open it in Excel and save it as CSV: File > Save As, file type CSV UTF-8)"],
+    "text-after-quote.csv": ["3:3: row 3 is not valid CSV: a quote closes this cell but the cell goes on after it "
+                             "(a quote in a cell must be doubled and a quoted cell closed; export the answers again)"],
+    "header-again.csv": ["3:1: row 3 is the header row again: two exports pasted into one file? (give each export as "
+                         "a file of its own, or delete the row: a later export of a form holds its earlier answers "
+                         "too)"],
 }
 
 
@@ -277,3 +285,167 @@ def test_any_bytes_give_responses_or_located_problems(tmp_path, data):
         read_responses([path], Q, CIRCLES)
     except CirclepressError as exc:
         assert exc.problems and all(p.location.path == str(path) and p.location.line >= 1 for p in exc.problems)
+
+
+def test_a_line_break_in_a_cell_reads_alike_from_crlf_lf_and_cr_files(tmp_path):
+    rows = ["circle,round,improve", 'lab-a,1,"More pair work.{0}And a window."', 'lab-b,2,"one{0}{0}two"']
+    found = []
+    for name, newline in (("crlf", "\r\n"), ("lf", "\n"), ("cr", "\r")):
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes((newline.join(rows).format(newline) + newline).encode("utf-8"))
+        found.append(read_responses([path], Q, CIRCLES))
+    assert found[0] == found[1] == found[2]
+    assert [r.get("improve") for r in found[0]] == ["More pair work.\nAnd a window.", "one\n\ntwo"]
+
+
+def test_choices_and_question_texts_of_punctuation_are_matched_by_their_text(tmp_path):
+    own = parse_questionnaire("questions:\n  - {id: years, text: Years?, kind: choice, choices: ['<2', '>2']}\n"
+                              "  - {id: mood, text: ':-|', kind: choice, choices: [':)', ':(']}\n"
+                              "  - {id: rate, text: '???', kind: scale}\n", "q")
+    path = tmp_path / "answers.csv"
+    path.write_text("circle,round,Years?,:-|,???\nlab-a,1,>2,:(,4\nlab-b,1,<2, :) ,\n", "utf-8")
+    found = read_responses([path], own, CIRCLES)
+    assert [r.answers for r in found] == [(("years", ">2"), ("mood", ":("), ("rate", 4)),
+                                          (("years", "<2"), ("mood", ":)"), ("rate", None))]
+    assert read_answer(own.get("years"), "< 2").hint == "did you mean '<2'?"
+    path.write_text("circle,round,,!!!\nlab-a,1,4,5\n", "utf-8")  # '???' is no untitled column, nor '!!!'
+    assert problems([path], own) == [
+        f"{path}:1:3: column 3 has no header but holds answers (title it with its question's id or text, or "
+        "delete the column)",
+        f"{path}:1:4: column 4 has no header but holds answers (title it with its question's id or text, or "
+        "delete the column)"]
+
+
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])
+@pytest.mark.parametrize("bad", [b"\xe9", b"\x80", b"\xc3", b"\xed\xa0\x80"])  # cp1252 é, a lone byte, cut, surrogate
+def test_utf8_with_one_bad_byte_is_located_not_read_as_windows_1252(tmp_path, bom, bad):
+    path = tmp_path / "answers.csv"
+    path.write_bytes(bom + "circle,round,improve\nlab-a,1,Caf\u00e9 talks\nlab-b,2,".encode("utf-8") + b"Gr" + bad
+                     + b"ce\n")
+    assert problems([path]) == [f"{path}:3:11: the file is UTF-8 text but is not valid UTF-8 here (export the "
+                                "answers again as CSV, or open it in Excel and save it as CSV: File > Save As, "
+                                "file type CSV UTF-8)"]
+
+
+def test_windows_1252_is_read_only_when_no_character_reads_as_utf8(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_bytes("circle,round,improve\nlab-a,1,Caf\u00e9 \u2013 th\u00e9\n".encode("cp1252"))
+    (found,) = read_responses([path], Q, CIRCLES)
+    assert found.get("improve") == "Caf\u00e9 \u2013 th\u00e9"
+
+
+GOOGLE_HEADER = "Timestamp,Circle,Round,Email address,recommend,improve\n"
+ROUND_1 = ("2027/02/14 10:11:12 AM GMT+1,lab-a,1,a@example.org,4,\n"
+           "2027/02/14 10:15:40 AM GMT+1,lab-a,1,b@example.org,5,Good\n")
+ROUND_2 = "2027/05/14 09:00:00 AM GMT+1,lab-a,2,a@example.org,3,\n2027/05/14 09:00:00 AM GMT+1,lab-a,2,b@example.org,3,\n"
+
+
+def test_a_cumulative_google_export_counts_each_earlier_response_once(tmp_path):
+    first, second = tmp_path / "round-1.csv", tmp_path / "round-2.csv"
+    first.write_text(GOOGLE_HEADER + ROUND_1, "utf-8")
+    second.write_text(GOOGLE_HEADER + ROUND_1 + ROUND_2, "utf-8")  # round 2's export holds round 1's rows too
+    found, duplicates = read_all([first, second], Q, CIRCLES)
+    assert ([(r.round, r.get("recommend")) for r in found], duplicates) == ([(1, 4), (1, 5), (2, 3), (2, 3)], 2)
+    assert read_responses([first, second], Q, CIRCLES) == found
+    assert "2027" not in repr(found)  # the identity is never part of a response
+    # the same identity with other answers (an edited response) is another response
+    second.write_text(GOOGLE_HEADER + ROUND_1.replace(",4,", ",2,"), "utf-8")
+    found, duplicates = read_all([first, second], Q, CIRCLES)
+    assert ([r.get("recommend") for r in found], duplicates) == ([4, 5, 2], 1)
+    second.write_text(GOOGLE_HEADER + ROUND_1 + ROUND_1, "utf-8")  # rows of one file are never merged
+    assert [r.get("recommend") for r in read_all([second], Q, CIRCLES)[0]] == [4, 5, 4, 5]
+
+
+def test_a_cumulative_microsoft_export_in_another_encoding_counts_each_response_once(tmp_path):
+    header = "ID\tStart time\tCompletion time\tEmail\tName\tcircle\tround\trecommend\n"
+    rows = ["1\t3/11/27 10:01:02\t3/11/27 10:04:00\tanonymous\t\tlab-b\t1\t4\n",
+            "2\t3/11/27 10:01:02\t3/11/27 10:05:00\tanonymous\t\tlab-b\t1\t4\n"]  # two members, same answers
+    first, second = tmp_path / "round-1.csv", tmp_path / "round-2.csv"
+    first.write_bytes(codecs.BOM_UTF16_LE + (header + rows[0] + rows[1]).encode("utf-16-le"))
+    second.write_bytes((header + rows[0] + rows[1] + rows[1].replace("2\t", "3\t", 1)).replace("\t", ",")
+                       .encode("utf-8-sig"))  # the next export, saved as CSV UTF-8
+    found, duplicates = read_all([first, second], Q, CIRCLES)
+    assert (len(found), duplicates) == (3, 2)
+
+
+def test_rows_of_a_plain_csv_are_never_merged(tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("circle,round,recommend\nlab-a,1,4\n", "utf-8")
+    second.write_text("circle,round,recommend,improve\nlab-a,1,4,\n", "utf-8")  # the same answer by another member
+    assert read_all([first, second], Q, CIRCLES) == (read_responses([first], Q, CIRCLES) * 2, 0)
+
+
+def test_a_file_given_twice_or_a_copy_of_it_is_located_once_on_the_second(tmp_path):
+    first, copy = tmp_path / "round-1.csv", tmp_path / "copy.csv"
+    first.write_text(GOOGLE_HEADER + ROUND_1, "utf-8")
+    copy.write_bytes(first.read_bytes())
+    assert problems([first, first, copy]) == [  # (sorted by file)
+        f"{copy}:1:1: this file is the same export as {first} (give each export once)",
+        f"{first}:1:1: this file is given twice (give each export once)"]
+    bad = BAD / "bad-values.csv"  # a bad file given twice: its problems once, and that it is given twice
+    assert problems([bad, bad]) == [f"{bad}:1:1: this file is given twice (give each export once)"] + [
+        f"{bad}:{line}" for line in BAD_MESSAGES["bad-values.csv"]]
+
+
+QUOTES = "(a quote in a cell must be doubled and a quoted cell closed; export the answers again)"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_a_csv_error_is_located_at_its_row_and_cell_and_stops_its_file(tmp_path, delimiter):
+    path = tmp_path / "answers.csv"
+    rows = ["circle,round,recommend,improve", 'lab-a,1,4,"two\r\nlines"', "", 'lab-b,1,"4"x,fine', 'lab-b,2,5,"late']
+    path.write_text("\r\n".join(rows).replace(",", delimiter) + "\r\n", "utf-8")
+    assert problems([path]) == [f"{path}:4:3: row 4 is not valid CSV: a quote closes this cell but the cell goes on "
+                                f"after it {QUOTES}"]
+
+
+def test_a_long_answer_is_read_and_a_cell_past_a_megabyte_has_its_own_message(tmp_path):
+    path = tmp_path / "answers.csv"
+    long = "word " * 40_000  # 200,000 characters: past the csv module's own limit
+    path.write_text(f'circle;round;improve\nlab-a;1;"{long}"\n', "utf-8")
+    (found,) = read_responses([path], Q, CIRCLES)
+    assert found.get("improve") == long.strip()
+    path.write_text(f'circle;round;improve\nlab-a;1;ok\nlab-a;2;"{long * 6}\n', "utf-8")  # and a quote left open
+    assert problems([path]) == [f"{path}:3:3: cell 3 of row 3 is longer than 1,000,000 characters, so it is not an "
+                                "answer (a quote left open makes the rest of the file one cell: check the quotes "
+                                "here, or export the answers again)"]
+
+
+def test_the_header_row_again_is_one_message_not_one_per_cell(tmp_path):
+    path = tmp_path / "answers.csv"
+    header = ",".join(f'"{h}"' for h in ("Timestamp", "Circle", "Round", Q.get("recommend").text, "goals-set"))
+    later = ",".join(f'"{h}"' for h in ("Timestamp", "Circle", "Round", Q.get("recommend").text, "improve"))
+    path.write_text(f"{header}\nt1,lab-a,1,4,yes\n{header}\nt1,lab-a,1,4,yes\n{later}\nt2,lab-a,2,5,\n", "utf-8")
+    assert problems([path]) == [
+        f"{path}:{row}:1: row {row} is the header row again: two exports pasted into one file? (give each export as a "
+        "file of its own, or delete the row: a later export of a form holds its earlier answers too)"
+        for row in (3, 5)]
+    path.write_text("circle,round,improve\nlab-a,1,Circle\nlab-a,2,round\n", "utf-8")  # answers, not a header
+    assert [r.get("improve") for r in read_responses([path], Q, CIRCLES)] == ["Circle", "round"]
+
+
+@pytest.mark.parametrize("encoding, bom", [
+    ("utf-8", codecs.BOM_UTF8), ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
+    ("utf-8", codecs.BOM_UTF8 * 2),  # saved twice by a tool that adds one each time
+])
+def test_each_file_strips_its_own_bom_whichever_file_it_is(tmp_path, encoding, bom):
+    paths = []
+    for n, (enc, mark) in enumerate((("utf-8", b""), (encoding, bom), ("cp1252", b""), (encoding, bom))):
+        paths.append(tmp_path / f"{n}.csv")
+        text = f"circle;round;Recommend;improve\r\nlab-a;1;5;file {n}\r\nlab-b;2;3;file {n}\r\n"  # its own bytes
+        paths[-1].write_bytes(mark + text.encode(enc))
+    found = read_responses(paths, Q, CIRCLES)
+    assert [(r.circle, r.round, r.get("recommend")) for r in found] == [("lab-a", 1, 5), ("lab-b", 2, 3)] * 4
+    assert [r.get("improve") for r in found] == [f"file {n}" for n in range(4) for _ in (1, 2)]
+
+
+def test_the_same_answers_saved_again_in_another_encoding_are_the_same_export(tmp_path):
+    first, again = tmp_path / "answers.csv", tmp_path / "answers (saved from Excel).csv"
+    first.write_text("circle,round,recommend\nlab-a,1,4\n\nlab-a,1,5\n", "utf-8")
+    again.write_bytes(codecs.BOM_UTF16_LE + "circle\tround\trecommend\r\nlab-a\t1\t4\r\nlab-a\t1\t5\r\n".encode("utf-16-le"))
+    assert problems([first, again]) == [f"{again}:1:1: this file is the same export as {first} (give each export once)"]
+
+
+def test_a_device_with_no_end_is_read_only_to_the_limit():
+    assert problems([Path("/dev/zero")]) == ["/dev/zero:1:1: the file is larger than 50 MB, so it is not one form's "
+                                             "answers (give the CSV export of the form)"]

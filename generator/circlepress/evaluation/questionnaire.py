@@ -17,9 +17,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..programme.errors import CirclepressError, Problem
+from ..programme.errors import CirclepressError, Location, Problem
 from ..programme.schema import Model
-from ..programme.source import Document, load_yaml, read_text
+from ..programme.source import MAX_FILE_BYTES, Document, decode_text, load_yaml
 from ..programme.validation import to_problem
 
 
@@ -54,6 +54,12 @@ def column_key(text: str) -> str:
     ('Goals-met', "I'd recommend…" and 'goals met' are the same)."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "").replace("'", "")
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
+
+
+def fold(text: str) -> str:
+    """A text with only case and spaces aside: how choices, and a question text that is all
+    punctuation (':)', '???'), are matched, since their column key may be empty or shared."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 @dataclass(frozen=True)
@@ -159,9 +165,16 @@ def load_questionnaire(root: Path) -> Questionnaire:
     Reads that one file and nothing else; raises CirclepressError with every problem in it, each
     located (an unknown key, a bad or repeated id, choices that do not fit the kind, ...)."""
     path = root / QUESTIONNAIRE_NAME
-    if path.exists() or path.is_symlink():
-        return parse_questionnaire(read_text(path, QUESTIONNAIRE_NAME), QUESTIONNAIRE_NAME)
-    return default_questionnaire()
+    if not (path.exists() or path.is_symlink()):
+        return default_questionnaire()
+    try:  # (read_text's hint says to build again: wrong for `form` and `report`)
+        with path.open("rb") as file:  # to just past the limit, which decode_text reports: /dev/zero has no end
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise CirclepressError([Problem(Location(QUESTIONNAIRE_NAME), f"cannot read the file: {exc.strerror or exc}",
+                                        "make it a file you can read, or remove it to ask the default "
+                                        "questionnaire")]) from None
+    return parse_questionnaire(decode_text(data, QUESTIONNAIRE_NAME), QUESTIONNAIRE_NAME)
 
 
 def default_questionnaire() -> Questionnaire:
@@ -196,8 +209,9 @@ def _repeated(doc: Document) -> list[Problem]:
         problems += _repeated_choices(doc, i, item.get("choices"))
         for field in ("id", "text"):
             value = item.get(field)
-            if not isinstance(value, str) or not (key := column_key(value)):
-                continue
+            if not isinstance(value, str) or not fold(value):
+                continue  # (an empty one is a problem of its own)
+            key = column_key(value) or f"\0{fold(value)}"  # a text all punctuation, '???', is matched as written
             first, other = seen.setdefault(key, (i, field))
             if first == i:
                 continue
@@ -214,7 +228,7 @@ def _repeated_choices(doc: Document, i: int, choices: Any) -> list[Problem]:
     problems: list[Problem] = []
     listed: dict[str, int] = {}
     for j, choice in enumerate(choices if isinstance(choices, list) else []):
-        if isinstance(choice, str) and (first := listed.setdefault(column_key(choice), j)) != j:
+        if isinstance(choice, str) and fold(choice) and (first := listed.setdefault(fold(choice), j)) != j:
             problems.append(Problem(doc.locate(("questions", i, "choices", j)), f"choice {j + 1} of question "
                                     f"{i + 1} is choice {first + 1} again", "keep one of them"))
     return problems

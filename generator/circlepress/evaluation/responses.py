@@ -3,20 +3,22 @@
 `read_responses` reads the exports of Google Forms (a Timestamp column, then one column per
 question titled by its text), of Microsoft Forms (ID, Start time, Completion time, Email, Name,
 then the questions; saved from Excel, often as UTF-16) and plain CSV files (circle, round, then one
-column per question id). Who answered (a name, an email address) and when is never read."""
+column per question id). Who answered (a name, an email address) and when is never read: when
+only tells, across cumulative exports, a response already read (`read_all`)."""
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..programme.errors import CirclepressError, Location, Problem
-from .csvfile import Table, read_table
+from .csvfile import Table, parse_table, read_bytes
 from .questionnaire import (DEFAULT_SOURCE, EXPORT_COLUMNS, FIXED_COLUMNS, SCALE, SCALE_LABELS, Kind, Question,
-                            Questionnaire, column_key)
+                            Questionnaire, column_key, fold)
 
 Answer = int | bool | str | None  # a scale's 1-5, yes/no, a choice or free text; None: not answered
 
@@ -43,38 +45,97 @@ _SCALE_HINT = "write a whole number from 1 to 5, or a label from 'Strongly disag
 
 def read_responses(paths: Iterable[Path], questionnaire: Questionnaire,
                    circles: Collection[str] | Mapping[str, int]) -> tuple[Response, ...]:
+    """Every response in the CSV files at `paths`, as `read_all` reads them."""
+    return read_all(paths, questionnaire, circles)[0]
+
+
+def read_all(paths: Iterable[Path], questionnaire: Questionnaire,
+             circles: Collection[str] | Mapping[str, int]) -> tuple[tuple[Response, ...], int]:
     """Every response in the CSV files at `paths`, in file and row order, each answer read as its
-    question's kind says; `circles` are the programme's circle folder names (`rounds.circle_folder`
-    of each loaded circle), so private circles are matched without their names; given as a mapping,
-    each to its number of rounds, a round past a circle's last is a problem too (0: not checked).
+    question's kind says, and how many rows were left out as responses an earlier file holds;
+    `circles` are the programme's circle folder names (`rounds.circle_folder` of each loaded
+    circle), so private circles are matched without their names; given as a mapping, each to its
+    number of rounds, a round past a circle's last is a problem too (0: not checked).
+
+    Google's and Microsoft's exports are cumulative: a row with the identity of an earlier file's
+    row (its Timestamp; its ID, Start time and Completion time) and the same answers is that
+    response again, read once. A file given twice, or a copy of one, is a problem.
 
     Reads those files and nothing else. Raises CirclepressError with every problem of every file,
     each at `file:row:column` (row 1 is the header row, columns count from 1) with a fix. A message
     never quotes a free-text or choice answer, nor any cell longer than a few words."""
     found: list[Response] = []
     problems: list[Problem] = []
+    exports: dict[bytes, str] = {}  # digests of each file's bytes and of its rows -> the file first given
+    earlier: set[tuple] = set()     # (identity, response) of the rows of earlier files
+    duplicates = 0
     for path in paths:
         try:
-            table = read_table(path, str(path))
+            table = _read_export(path, exports)
         except CirclepressError as exc:
             problems += exc.problems
             continue
-        responses, wrong = read_table_responses(table, questionnaire, circles)
-        found += responses
+        rows, wrong = _table_rows(table, questionnaire, circles)
         problems += wrong
+        for identity, response in rows:
+            if identity and (identity, response) in earlier:
+                duplicates += 1
+            else:
+                found.append(response)
+        earlier.update((identity, response) for identity, response in rows if identity)
     if problems:
         raise CirclepressError(problems)
-    return tuple(found)
+    return tuple(found), duplicates
+
+
+def _read_export(path: Path, exports: dict[bytes, str]) -> Table:
+    """The table at `path`, unless its bytes, or its header and rows in another encoding or
+    delimiter (saved again from Excel), are an earlier file's: then a problem."""
+    shown = str(path)
+    data = read_bytes(path, shown)
+    if (digest := hashlib.sha256(data).digest()) in exports:
+        raise CirclepressError([_given_twice(shown, exports[digest])])
+    exports[digest] = shown
+    table = parse_table(data, shown)
+    rows = [cells for _, cells in table.rows if any(map(str.strip, cells))]  # blank rows aside
+    if (digest := hashlib.sha256(repr((table.header, rows)).encode("utf-8", "surrogatepass")).digest()) in exports:
+        raise CirclepressError([_given_twice(shown, exports[digest])])
+    exports[digest] = shown
+    return table
+
+
+def _given_twice(shown: str, first: str) -> Problem:
+    what = "this file is given twice" if shown == first else f"this file is the same export as {first}"
+    return Problem(Location(shown), what, "give each export once")
 
 
 def read_table_responses(table: Table, questionnaire: Questionnaire,
                          circles: Collection[str] | Mapping[str, int]) -> tuple[list[Response], list[Problem]]:
     """The responses of one table, and every problem in it."""
+    rows, problems = _table_rows(table, questionnaire, circles)
+    return [response for _, response in rows], problems
+
+
+# The columns that tell one response from another in Google's and Microsoft's exports: the
+# identity is only compared across files, never kept in a Response.
+_IDENTITY = tuple(column_key(name) for name in ("timestamp", "id", "start time", "completion time"))
+
+
+def _table_rows(table: Table, questionnaire: Questionnaire, circles: Collection[str] | Mapping[str, int]
+                ) -> tuple[list[tuple[tuple[str, ...], Response]], list[Problem]]:
+    """Each response of one table with its identity (() when the export has none), and every problem."""
     columns, problems = match_columns(table, questionnaire)
-    responses = []
+    identity = [i for i, header in enumerate(table.header) if column_key(header) in _IDENTITY]
+    headers = [column_key(header) for header in table.header]
+    rows = []
     for number, cells in table.rows:
         if not any(cell.strip() for cell in cells):
             continue  # a blank row
+        if _is_header(cells, table, headers):
+            problems.append(Problem(Location(table.path, number, 1), f"row {number} is the header row again: two "
+                                    "exports pasted into one file?", "give each export as a file of its own, or "
+                                    "delete the row: a later export of a form holds its earlier answers too"))
+            continue
         if len(cells) > len(table.header):
             problems.append(Problem(Location(table.path, number, len(table.header) + 1),
                                     f"row {number} has {len(cells)} cells but the header names {len(table.header)} "
@@ -84,8 +145,18 @@ def read_table_responses(table: Table, questionnaire: Questionnaire,
         response, wrong = _row(table.path, number, cells, columns, questionnaire, circles)
         problems += wrong
         if response is not None:
-            responses.append(response)
-    return responses, problems
+            own = tuple(f"{column_key(table.header[i])}\0{cells[i].strip()}" for i in identity if i < len(cells))
+            rows.append((own if any(cells[i].strip() for i in identity if i < len(cells)) else (), response))
+    return rows, problems
+
+
+def _is_header(cells: tuple[str, ...], table: Table, headers: list[str]) -> bool:
+    """A row that names at least half of the header's columns where the header does (an export of
+    the same form pasted below, perhaps with a question more or less)."""
+    if len(set(cells).intersection(table.header)) < 2:
+        return False  # (the same service writes the same headers: this keeps a long export's reading fast)
+    same = sum(bool(key) and i < len(cells) and column_key(cells[i]) == key for i, key in enumerate(headers))
+    return same >= max(2, sum(map(bool, headers)) / 2)
 
 
 def match_columns(table: Table, questionnaire: Questionnaire) -> tuple[dict[str, int], list[Problem]]:
@@ -93,14 +164,14 @@ def match_columns(table: Table, questionnaire: Questionnaire) -> tuple[dict[str,
     or question text; the form services' columns of who answered and when are left out."""
     names = {column_key(name): name for name in FIXED_COLUMNS}
     for q in questionnaire.questions:
-        names.setdefault(column_key(q.text), q.id)
+        names.setdefault(column_key(q.text) or f"\0{fold(q.text)}", q.id)  # '???' only by its own text
         names.setdefault(column_key(q.id), q.id)
     ignored = {column_key(name) for name in EXPORT_COLUMNS}
     columns: dict[str, int] = {}
     problems: list[Problem] = []
     for i, header in enumerate(table.header):
         at = Location(table.path, 1, i + 1)
-        key = column_key(header)
+        key = column_key(header) or (f"\0{fold(header)}" if f"\0{fold(header)}" in names else "")
         if key in names and names[key] in columns:
             problems.append(Problem(at, f"column {i + 1} is '{names[key]}' again, as column {columns[names[key]] + 1} "
                                     "is", "keep one of the two columns"))
@@ -218,13 +289,24 @@ def read_answer(question: Question, value: str) -> Answer | _Wrong:
             return value.casefold() in _YES
         return _Wrong(f"{_quoted(value)} is not yes or no, as '{question.id}' asks", "write Yes or No, or true or "
                       "false; leave it empty for no answer")
-    by_key = {column_key(choice): choice for choice in question.choices}
-    if (choice := by_key.get(column_key(value))) is not None:
+    if (choice := _choice(question.choices, value)) is not None:
         return choice
-    close = difflib.get_close_matches(column_key(value), list(by_key), n=1, cutoff=0.6)
+    by_text = {fold(choice): choice for choice in question.choices}  # (keys may be empty or shared: '<2', '>2')
+    close = difflib.get_close_matches(fold(value), list(by_text), n=1, cutoff=0.6)
     return _Wrong(f"the answer is not one of the choices of '{question.id}'",
-                  f"did you mean '{by_key[close[0]]}'?" if close else
+                  f"did you mean '{by_text[close[0]]}'?" if close else
                   "the choices: " + ", ".join(f"'{c}'" for c in question.choices))
+
+
+def _choice(choices: tuple[str, ...], value: str) -> str | None:
+    """The choice `value` is: by its text (case and spaces aside), else by its column key when
+    only that choice has it ('<2' and '>2' share the key '2', so they are told apart by text)."""
+    if value in choices:
+        return value
+    if (choice := next((c for c in choices if fold(c) == fold(value)), None)) is not None:
+        return choice
+    keyed = [c for c in choices if column_key(c) and column_key(c) == column_key(value)]
+    return keyed[0] if len(keyed) == 1 else None
 
 
 def _scale(question: Question, value: str) -> int | _Wrong:

@@ -112,7 +112,12 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing"
+    if isinstance(value, str) and (len(value) > _ECHOED or "\n" in value):
+        return "a long text"  # never echoed: it may be a file read by mistake (a symlink to a secret)
     return f"'{value}'"
+
+
+_ECHOED = 60  # the longest value a message repeats
 
 
 def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
@@ -171,11 +176,11 @@ def _message(err: dict, loc: tuple, owner: Any, is_key: bool = False) -> tuple[s
         return f"missing required key '{loc[-1]}'", f"add '{loc[-1]}:' here"
     if kind == "literal_error":
         allowed = [a.strip(" '") for a in ctx.get("expected", "").replace(" or ", ",").split(",") if a.strip()]
-        return f"'{value}' is not allowed for '{name}'", suggest(value, allowed)
+        return f"{_describe(value)} is not allowed for '{name}'", suggest(value, allowed)
     if kind.startswith(("date_", "datetime_")):
-        return f"'{value}' is not a valid date for '{name}'", impossible_date(value) or _FORMATS["date"]
+        return f"{_describe(value)} is not a valid date for '{name}'", impossible_date(value) or _FORMATS["date"]
     if kind.startswith("time_"):
-        return f"'{value}' is not a valid time for '{name}'", impossible_time(value) or _FORMATS["time"]
+        return f"{_describe(value)} is not a valid time for '{name}'", impossible_time(value) or _FORMATS["time"]
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"'{name}' must be a whole number, not {_describe(value)}", _whole_number_hint(value)
     if kind in ("bool_parsing", "bool_type"):
