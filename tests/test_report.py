@@ -422,6 +422,19 @@ def test_report_names_a_circle_s_mistakes_and_the_exports_in_one_run(project, tm
     assert not (tmp_path / "r.html").exists()
 
 
+def test_report_counts_a_response_in_two_cumulative_exports_once_and_says_so(project, tmp_path):
+    rows = [f"2027/03/0{d} 10:0{i} GMT,imaging-and-data,{r},{v}\n"
+            for d, r in ((1, 1), (2, 2)) for i, v in enumerate((5, 4, 4, 3, 5, 2))]
+    header = "Timestamp,circle,round,recommend\n"
+    (tmp_path / "after-round-1.csv").write_text(header + "".join(rows[:6]))
+    (tmp_path / "after-round-2.csv").write_text(header + "".join(rows))  # round 1 again, then round 2
+    done = CliRunner().invoke(main, ["report", str(tmp_path / "after-round-1.csv"), str(tmp_path / "after-round-2.csv"),
+                                     "--out", str(tmp_path / "r.html"), "--root", str(project)])
+    assert done.exit_code == 0, done.output
+    assert "Wrote the report of 12 responses from 1 circle over 2 rounds" in done.output
+    assert "(6 responses found in more than one export were counted once)" in done.output
+
+
 def test_report_of_no_responses_is_refused(project, tmp_path):
     (tmp_path / "answers.csv").write_text("circle,round,goals-met,recommend\n")
     out = tmp_path / "report.html"

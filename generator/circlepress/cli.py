@@ -292,11 +292,14 @@ def report_command(root: Path, responses: tuple[Path, ...], out: Path, comments:
     from .build.report import make_report
 
     try:
-        report, read = make_report(root, responses, out, comments=comments, day=day.date() if day else None)
+        report, read, repeated = make_report(root, responses, out, comments=comments, day=day.date() if day else None)
     except CirclepressError as exc:
         _fail(exc)
     click.echo(f"Wrote the report of {_count(read, 'response')} from {_count(report.circles, 'circle')} "
                f"over {_count(len(report.rounds), 'round')} to {out}")
+    if repeated:
+        click.echo(f"({_count(repeated, 'response')} found in more than one export {'was' if repeated == 1 else 'were'} "
+                   "counted once)")
 
 
 @main.command("rotate")

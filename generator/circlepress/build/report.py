@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from ..evaluation.aggregate import Figure, QuestionResult, Report, circle_labels, summarise
 from ..evaluation.questionnaire import load_questionnaire
-from ..evaluation.responses import read_responses
+from ..evaluation.responses import read_all
 from ..evaluation.rounds import circle_folder, rounds
 from ..evaluation.suppression import MIN_GROUP, SUPPRESSED
 from ..programme.config import Project, load_project
@@ -180,10 +180,11 @@ def write_report(out: Path, html: str) -> None:
 
 
 def make_report(root: Path, responses: tuple[Path, ...], out: Path, comments: bool = False,
-                day: date | None = None) -> tuple[Report, int]:
+                day: date | None = None) -> tuple[Report, int, int]:
     """`circlepress report`: check the programme, the output's place, the questionnaire and every
     export (all problems at once), then write the report to `out`; on any problem, write nothing.
-    Returns the report and how many responses it read."""
+    Returns the report, how many responses it read, and how many of them it found in more than
+    one export (cumulative exports) and counted once."""
     project = load_project(root)
     problems = out_problems(project, out, responses)
     try:
@@ -195,7 +196,7 @@ def make_report(root: Path, responses: tuple[Path, ...], out: Path, comments: bo
         circles = ()
     try:
         questionnaire = load_questionnaire(root)
-        answers = read_responses(responses, questionnaire, known)
+        answers, repeated = read_all(responses, questionnaire, known)
     except CirclepressError as exc:
         problems += exc.problems
     else:
@@ -212,4 +213,4 @@ def make_report(root: Path, responses: tuple[Path, ...], out: Path, comments: bo
         raise CirclepressError([Problem(Location(str(out)), f"the report could not be written: "
                                         f"{exc.strerror or exc}", "check the folder and the free space; any old "
                                         "report is as it was")]) from None
-    return report, len(answers)
+    return report, len(answers), repeated
