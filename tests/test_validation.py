@@ -413,6 +413,14 @@ def test_a_20_mb_description_is_a_located_error_and_nothing_is_written(make_site
     assert_check_and_build_refuse(root, tmp_path, expected)
 
 
+def test_a_config_linked_to_a_device_with_no_end_is_read_only_to_the_limit(make_site) -> None:
+    root = make_site({"sites/lab-a/circle.yaml": VALID_CIRCLE, "content/agreement.md": AGREEMENT})
+    (root / "circlepress.yaml").unlink(missing_ok=True)
+    (root / "circlepress.yaml").symlink_to("/dev/zero")  # read to its end, it fills the memory
+    lines = failure_lines(check(root))
+    assert lines and lines[0].startswith("circlepress.yaml:1:1: the file is larger than 1 MB"), lines
+
+
 @pytest.mark.parametrize("name", ["circlepress.yaml", "content/index.md", "sites/lab-a/extra.md"])
 def test_every_source_file_has_the_size_limit(name: str, make_site) -> None:
     files = {"sites/lab-a/circle.yaml": VALID_CIRCLE, "content/agreement.md": AGREEMENT,

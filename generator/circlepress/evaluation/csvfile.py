@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..programme.errors import CirclepressError, Location, Problem
+from ..programme.source import read_at_most
 
 MAX_BYTES = 50_000_000  # far more than any programme's answers; a bigger file is not an export
 MAX_CELL = 1_000_000   # characters in one cell: a very long answer is some pages, not a megabyte
@@ -66,8 +67,7 @@ def read_bytes(path: Path, shown: str) -> bytes:
     try:
         if path.stat().st_size > MAX_BYTES:
             raise too_large
-        with path.open("rb") as file:  # to the limit, not to the end: a device (/dev/zero) has no end
-            data = file.read(MAX_BYTES + 1)
+        data = read_at_most(path, MAX_BYTES)
     except OSError as exc:
         raise CirclepressError([Problem(Location(shown), f"cannot read the file: {exc.strerror or exc}",
                                         "check the path and that it is a file you can read")]) from None

@@ -343,10 +343,18 @@ def read_text(path: Path, shown: str) -> str:
     return decode_text(read_source_bytes(path, shown), shown)
 
 
+def read_at_most(path: Path, limit: int) -> bytes:
+    """The first `limit` bytes of a file, and one more if there are more: to the limit, not to the
+    end, since a device (/dev/zero, or a link to it) has no end. Raises OSError."""
+    with path.open("rb") as file:
+        return file.read(limit + 1)
+
+
 def read_source_bytes(path: Path, shown: str) -> bytes:
-    """A source file's bytes, or a located problem when it cannot be read."""
+    """A source file's bytes, or a located problem when it cannot be read. Read to twice the size
+    limit at most (a sealed file is a little larger than its text): decode_text refuses what is over."""
     try:
-        return path.read_bytes()
+        return read_at_most(path, 2 * MAX_FILE_BYTES)
     except OSError as exc:
         raise CirclepressError([Problem(Location(shown), f"cannot read the file: {exc.strerror or exc}",
                                         "check that it is a file you can read, then build again")]) from None
