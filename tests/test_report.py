@@ -47,7 +47,7 @@ def test_each_small_group_is_hidden_with_the_next_smallest_beside_a_total():
     assert hidden_groups({"a": 1, "b": 2, "c": 6, "d": 7}) == {"a", "b", "c"}  # 1 + 2 is still under 5
     assert hidden_groups({"a": 5, "b": 6}) == frozenset()
     assert hidden_groups({"a": 4}) == {"a"}
-    assert hidden_groups({"a": 0, "b": 5, "c": 6}) == frozenset()  # a circle with no answers is no group
+    assert hidden_groups({"a": 0, "b": 5, "c": 6}) == {"a", "b"}  # a answered the round, not the question
     assert hidden_groups({"a": 4, "b": 7, "c": 7}) == {"a", "b"}  # ties: by name
 
 
@@ -172,7 +172,8 @@ def test_comments_only_with_comments_every_round_and_circle_together_and_sorted(
     report = summarise(QUESTIONNAIRE, make_responses(plan), {}, comments=True)
     (comments,) = report.comments
     assert comments.texts == tuple(sorted(comments.texts, key=lambda t: (t.casefold(), t)))
-    assert len(comments.texts) == sum(1 for r in make_responses(plan) if r.get("comment"))  # round 2's too
+    # round 1's, from both circles; round 2 (4 responses) shows nothing, its comments neither
+    assert len(comments.texts) == sum(1 for r in make_responses(plan) if r.round == 1 and r.get("comment"))
     shuffled = make_responses(plan)
     random.Random(9).shuffle(shuffled)
     assert summarise(QUESTIONNAIRE, shuffled, {}, comments=True) == report
@@ -477,3 +478,26 @@ def test_a_circle_s_cells_show_its_share_alone_so_no_count_follows_from_another_
                         for _, cells in rows), rows
     # round 2: delta alone, 6 responses; round 1's delta (1) hidden, and with it the next smallest
     assert "no answers" not in "".join(cells for _, cells in rows)
+
+
+def test_a_small_round_counts_nowhere_else_so_no_one_learns_which_circle_answered_it():
+    """Round 2 has 3 responses, all from circle b: no circle row, circle count or comment may
+    show that b answered it (nor how many did)."""
+    responses = make_responses({"a": {1: 6}, "b": {2: 3}})
+    report = summarise(QUESTIONNAIRE, responses, {}, comments=True)
+    assert [(r.number, r.responses, r.circles) for r in report.rounds] == [(1, 6, 1), (2, None, None)]
+    assert report.circles == 1 and report.responses is None
+    assert [row.label for row in _result(report, "recommend").circles] == ["a"]
+    assert _result(report, "recommend").rounds[1].is_hidden
+    assert report.comments[0].texts is None  # what is left is one circle's
+
+
+def test_a_circle_that_skipped_a_question_is_hidden_with_the_next_smallest():
+    """b answered round 1 (4 responses) but none of them goals-set: beside the programme's 6,
+    a's share of goals-set would print a's count (6), and goals-met's 10 minus it gives b's 4."""
+    responses = make_responses({"a": {1: 6}, "b": {1: 4}})
+    responses = [Response(r.circle, r.round, tuple((q, None if r.circle == "b" and q == "goals-set" else v)
+                                                   for q, v in r.answers)) for r in responses]
+    report = summarise(QUESTIONNAIRE, responses, {})
+    assert _cells(report, "goals-set") == {"a": "hidden", "b": "hidden"}
+    assert _result(report, "goals-set").rounds[0].n == 6  # the programme's figure still shows

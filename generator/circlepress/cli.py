@@ -279,7 +279,8 @@ def form_command(root: Path, output: str) -> None:
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="The report's file, e.g. report.html (outside the programme's folder).")
 @click.option("--comments", is_flag=True,
-              help="Also list the free-text answers: all circles together, sorted, and only for rounds of 5 or more responses.")
+              help="Also list the free-text answers: every round and circle together, sorted, and only when 5 or more "
+              "members of two or more circles wrote one.")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
               help="The date the report says it is as of (never the clock's: the same answers give the same file).")
 def report_command(root: Path, responses: tuple[Path, ...], out: Path, comments: bool, day) -> None:

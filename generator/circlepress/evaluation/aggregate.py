@@ -102,20 +102,28 @@ def summarise(questionnaire: Questionnaire, responses: Iterable[Response], label
     """The report's figures, the same for the same responses in any order."""
     responses = tuple(responses)  # every figure below is a count, and comments are sorted: order is irrelevant
     numbers = tuple(sorted({r.round for r in responses}))
-    by_round = {n: [r for r in responses if r.round == n] for n in numbers}
-    results = tuple(_question(q, numbers, by_round, labels) for q in questionnaire.questions if q.kind is not Kind.TEXT)
+    by_round: dict[int, list[Response]] = {n: [] for n in numbers}
+    for r in responses:
+        by_round[r.round].append(r)
+    # A round of fewer than 5 responses shows only that: none of its answers counts anywhere else
+    # (not in a circle's row, the circles counted, nor the comments), which would tell who answered it.
+    small = frozenset(n for n in numbers if is_small(len(by_round[n])))
+    kept = {n: [] if n in small else by_round[n] for n in numbers}
+    results = tuple(_question(q, numbers, kept, small, labels)
+                    for q in questionnaire.questions if q.kind is not Kind.TEXT)
     headlines = tuple(r for key in (GOALS_MET, RECOMMEND) for r in results if r.question.id == key
                       and r.question.kind is Kind.SCALE)
-    rounds = tuple(RoundResult(n, count, len({r.circle for r in by_round[n]}) if count else None)
-                   for n in numbers for count in [_count(len(by_round[n]))])
+    rounds = tuple(RoundResult(n, None, None) if n in small else
+                   RoundResult(n, len(by_round[n]), len({r.circle for r in by_round[n]})) for n in numbers)
     # a small round's count would be the total minus the others (and hiding another round does not
     # help: its questions' answers show about how many responded), so then no total is shown
-    total = None if any(r.responses is None for r in rounds) else _count(len(responses))
+    total = None if small else _count(len(responses))
+    shown = tuple(r for n in numbers for r in kept[n])
     return Report(
         rounds=rounds,
         headlines=headlines, questions=results,
-        comments=_comments(questionnaire, responses) if comments else None,
-        circles=len({r.circle for r in responses}), responses=total)
+        comments=_comments(questionnaire, shown) if comments else None,
+        circles=len({r.circle for r in shown}), responses=total)
 
 
 def _count(n: int) -> int | None:
@@ -158,9 +166,9 @@ def _figure(question: Question, answers: list[Answer]) -> Figure:
 
 
 def _question(question: Question, numbers: tuple[int, ...], by_round: dict[int, list[Response]],
-              labels: Mapping[str, str]) -> QuestionResult:
+              small: frozenset[int], labels: Mapping[str, str]) -> QuestionResult:
     _, option_labels = _options(question)
-    programme = tuple(_figure(question, _answers(question, by_round[n])) for n in numbers)
+    programme = tuple(HIDDEN if n in small else _figure(question, _answers(question, by_round[n])) for n in numbers)
     rows: tuple[CircleRow, ...] = ()
     if question.kind in (Kind.SCALE, Kind.YES_NO):
         rows = _circle_rows(question, numbers, by_round, labels)
@@ -179,7 +187,8 @@ def _circle_rows(question: Question, numbers: tuple[int, ...], by_round: dict[in
         for r in by_round[n]:  # one pass per round: a thousand circles cost no more than their answers
             by_circle.setdefault(r.circle, []).append(r)
         answers = {s: _answers(question, by_circle.get(s, ())) for s in slugs}
-        hidden = hidden_groups({s: len(a) for s, a in answers.items()})
+        # the circles that answered the round, each with how many answered this question (0 too)
+        hidden = hidden_groups({s: len(answers[s]) for s in by_circle})
         columns.append({s: None if s in hidden or not a else _figure(question, a).share for s, a in answers.items()})
     return tuple(CircleRow(labels.get(s, s), tuple(column[s] for column in columns)) for s in slugs)
 
