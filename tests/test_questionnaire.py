@@ -317,3 +317,11 @@ def test_a_questionnaire_linked_to_a_device_with_no_end_is_read_only_to_the_limi
     (tmp_path / QUESTIONNAIRE_NAME).symlink_to("/dev/zero")
     assert problems(tmp_path) == ["questionnaire.yaml:1:1: the file is larger than 1 MB, the most a source file may "
                                   "hold; this line is past it (split it, or shorten long values)"]
+
+
+def test_a_choice_with_a_bar_is_refused_since_form_writes_bars_between_choices(tmp_path):
+    (tmp_path / QUESTIONNAIRE_NAME).write_text(
+        "questions:\n  - {id: fmt, text: Format?, kind: choice, choices: [Whole circle, Pairs | trios]}\n", "utf-8")
+    assert problems(tmp_path) == [
+        "questionnaire.yaml:2:68: a choice may not hold '|', which `circlepress form` writes between choices "
+        "(write it with '/' or 'or' instead)"]

@@ -436,6 +436,14 @@ def test_report_counts_a_response_in_two_cumulative_exports_once_and_says_so(pro
     assert "(6 responses found in more than one export were counted once)" in done.output
 
 
+def test_report_outside_a_programme_says_so_once(tmp_path):
+    (tmp_path / "answers.csv").write_text(PLAIN)
+    done = CliRunner().invoke(main, ["report", str(tmp_path / "answers.csv"), "--out", str(tmp_path / "r.html"),
+                                     "--root", str(tmp_path)])
+    assert done.exit_code == 1 and done.output.count(":1:1:") == 1
+    assert f"{tmp_path / 'circlepress.yaml'}:1:1: there is no programme here (run the command in" in done.output
+
+
 def test_report_of_no_responses_is_refused(project, tmp_path):
     (tmp_path / "answers.csv").write_text("circle,round,goals-met,recommend\n")
     out = tmp_path / "report.html"

@@ -224,14 +224,14 @@ BAD_MESSAGES = {
     ],
     "workbook.csv": ["1:1: the file is an Excel workbook, not a CSV file (open it in Excel and save it as CSV: "
                      "File > Save As, file type CSV UTF-8)"],
-    "not-text.csv": ["3:12: the file is neither UTF-8, UTF-16 nor Windows-1252 text (export the answers again as "
+    "not-text.csv": ["3:3: the file is neither UTF-8, UTF-16 nor Windows-1252 text (export the answers again as "
                      "CSV, or open it in Excel and save it as CSV: File > Save As, file type CSV UTF-8)"],
-    "utf16-cut.csv": ["2:8: the file starts as UTF-16 text but is not (export the answers again as CSV, or open it "
+    "utf16-cut.csv": ["2:2: the file starts as UTF-16 text but is not (export the answers again as CSV, or open it "
                       "in Excel and save it as CSV: File > Save As, file type CSV UTF-8)"],
     "unclosed-quote.csv": ["2:3: row 2 is not valid CSV: a quoted cell is not closed before the file ends (a quote "
                            "in a cell must be doubled and a quoted cell closed; export the answers again)"],
     "empty.csv": ["1:1: the file has no header row (export the answers again: the first row names the columns)"],
-    "utf8-one-bad-byte.csv": ["3:12: the file is UTF-8 text but is not valid UTF-8 here (export the answers again "
+    "utf8-one-bad-byte.csv": ["3:3: the file is UTF-8 text but is not valid UTF-8 here (export the answers again "
                               "as CSV, or open it in Excel and save it as CSV: File > Save As, file type CSV UTF-8)"],
     "text-after-quote.csv": ["3:3: row 3 is not valid CSV: a quote closes this cell but the cell goes on after it "
                              "(a quote in a cell must be doubled and a quoted cell closed; export the answers again)"],
@@ -322,9 +322,16 @@ def test_utf8_with_one_bad_byte_is_located_not_read_as_windows_1252(tmp_path, bo
     path = tmp_path / "answers.csv"
     path.write_bytes(bom + "circle,round,improve\nlab-a,1,Caf\u00e9 talks\nlab-b,2,".encode("utf-8") + b"Gr" + bad
                      + b"ce\n")
-    assert problems([path]) == [f"{path}:3:11: the file is UTF-8 text but is not valid UTF-8 here (export the "
+    assert problems([path]) == [f"{path}:3:3: the file is UTF-8 text but is not valid UTF-8 here (export the "
                                 "answers again as CSV, or open it in Excel and save it as CSV: File > Save As, "
                                 "file type CSV UTF-8)"]
+
+
+def test_a_bad_byte_is_located_at_its_cell_even_after_a_line_break_in_a_quoted_cell(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_bytes('circle;round;improve;recommend\nlab-a;1;"Caf\u00e9\ntalks";4\nlab-b;2;4;'.encode("utf-8")
+                     + b"\xe9\n")
+    assert problems([path])[0].startswith(f"{path}:3:4: the file is UTF-8 text but is not valid UTF-8 here")
 
 
 def test_windows_1252_is_read_only_when_no_character_reads_as_utf8(tmp_path):

@@ -23,7 +23,7 @@ from ..evaluation.questionnaire import load_questionnaire
 from ..evaluation.responses import read_all
 from ..evaluation.rounds import circle_folder, rounds
 from ..evaluation.suppression import MIN_GROUP, SUPPRESSED
-from ..programme.config import Project, load_project
+from ..programme.config import CONFIG_NAME, Project, load_project
 from .load import load_site
 from ..programme.errors import CirclepressError, Location, Problem
 from .render import make_environment
@@ -185,6 +185,10 @@ def make_report(root: Path, responses: tuple[Path, ...], out: Path, comments: bo
     export (all problems at once), then write the report to `out`; on any problem, write nothing.
     Returns the report, how many responses it read, and how many of them it found in more than
     one export (cumulative exports) and counted once."""
+    if not (root / CONFIG_NAME).is_file():  # elsewhere every circle would be "not in the programme"
+        raise CirclepressError([Problem(Location(str(root / CONFIG_NAME)), "there is no programme here",
+                                        "run the command in the programme's folder (the one with circlepress.yaml), "
+                                        "or give it with --root DIR")])
     project = load_project(root)
     problems = out_problems(project, out, responses)
     try:

@@ -126,12 +126,29 @@ def _strict(data: bytes, encoding: str, shown: str) -> str:
 def _undecodable(shown: str, data: bytes, at: int, encoding: str = "") -> CirclepressError:
     """One located problem at the first byte that the encoding tried cannot read."""
     before = data[:at].decode(encoding or "utf-8", errors="replace").removeprefix("\ufeff")
-    line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+    line, column = _row_and_cell(before)
     what = "the file is UTF-8 text but is not valid UTF-8 here" if encoding.startswith("utf-8") else \
         f"the file starts as {encoding.upper()} text but is not" if encoding else \
         "the file is neither UTF-8, UTF-16 nor Windows-1252 text"
     return CirclepressError([Problem(Location(shown, line, column), what,
                                      f"export the answers again as CSV, or {_SAVE_AS}")])
+
+
+def _row_and_cell(before: str) -> tuple[int, int]:
+    """The row and cell, as a spreadsheet numbers them, of the character after `before` (the file's
+    text up to it): line breaks in quoted cells stay in their row; the delimiter is the one the
+    first line has most of."""
+    first = before.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
+    row, cell, quoted = 1, 1, False
+    for c in before:
+        if c == '"':
+            quoted = not quoted  # a doubled quote flips twice
+        elif not quoted and c == "\n":
+            row, cell = row + 1, 1
+        elif not quoted and c == delimiter:
+            cell += 1
+    return row, cell
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Unicode's Cc, tab and line breaks aside

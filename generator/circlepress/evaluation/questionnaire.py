@@ -113,7 +113,14 @@ def _lower(value: Any) -> Any:
 
 QuestionId = Annotated[str, AfterValidator(_check_id), Field(max_length=40)]
 QuestionText = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(lambda v: _reserved(v, "text"))]
-ChoiceText = Annotated[str, Field(min_length=1, max_length=200)]
+def _no_bar(value: str) -> str:
+    if "|" in value:  # `circlepress form` prints a question's choices with " | " between them
+        raise PydanticCustomError("bar_in_choice", "a choice may not hold '|', which `circlepress form` writes "
+                                  "between choices", {"hint": "write it with '/' or 'or' instead"})
+    return value
+
+
+ChoiceText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_bar)]
 
 
 class QuestionSpec(Model):
