@@ -203,8 +203,8 @@ BAD_MESSAGES = {
         "sites/, as the round's form link fills it in)",
         "3:1: the circle this row names is not a circle of the programme (the circle is its folder's name under "
         "sites/, as the round's form link fills it in)",
-        "3:2: round 'two' is not a whole number from 1 (the round's form link fills in its number: 1, 2, ...)",
-        "4:2: round '0' is not a whole number from 1 (the round's form link fills in its number: 1, 2, ...)",
+        "3:2: round 'two' is not a round's number (1 to 9999) (the round's form link fills in its number: 1, 2, ...)",
+        "4:2: round '0' is not a round's number (1 to 9999) (the round's form link fills in its number: 1, 2, ...)",
         "5:1: this response names no circle (the round's form link fills it in: check with `circlepress links "
         "--evaluation SLUG` that the link prefills the form's 'circle')",
         "5:2: this response names no round (the round's form link fills it in: check with `circlepress links "

@@ -264,7 +264,7 @@ def _round(value: str, at: Location, problems: list[Problem]) -> int | None:
     if re.fullmatch(r"0*[1-9]\d{0,3}", value):
         return int(value)
     named = f"round '{value}'" if len(value) <= _SHOWN else "the round this row names"
-    problems.append(Problem(at, f"{named} is not a whole number from 1",
+    problems.append(Problem(at, f"{named} is not a round's number (1 to 9999)",
                             "the round's form link fills in its number: 1, 2, ..."))
     return None
 
