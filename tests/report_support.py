@@ -73,13 +73,40 @@ def screenshot(png: Path, html_file: Path) -> None:
         browser.close()
 
 
+def example_answers(seed: int = 5) -> str:
+    """A plain CSV of made-up answers to the default questionnaire from the example programme's
+    circles, 7 to 9 members each round, a little better in the later round."""
+    from circlepress.evaluation.questionnaire import default_questionnaire
+
+    rng, questionnaire = random.Random(seed), default_questionnaire()
+    rows = [",".join(questionnaire.columns)]
+    for circle in ("early-independence", "imaging-and-data"):
+        for round_ in (1, 2):
+            for _ in range(rng.randint(7, 9)):
+                cells = []
+                for q in questionnaire.questions:
+                    if q.kind is Kind.SCALE:
+                        cells.append(str(rng.randint(2 + round_ - 1, 5)))
+                    elif q.kind is Kind.YES_NO:
+                        cells.append(rng.choice(("Yes", "Yes", "Yes", "No")))
+                    elif q.kind is Kind.CHOICE:
+                        cells.append(rng.choice(q.choices))
+                    else:
+                        cells.append("")
+                rows.append(f"{circle},{round_}," + ",".join(f'"{c}"' for c in cells))
+    return "\n".join(rows) + "\n"
+
+
 if __name__ == "__main__":  # PYTHONPATH=generator:tests python tests/report_support.py docs/report.png
+    # The README's picture: `circlepress report` of made-up answers from the example programme.
     import sys
     import tempfile
 
+    from circlepress.build.report import make_report
     from conftest import REPO
 
     with tempfile.TemporaryDirectory() as folder:
-        page = Path(folder, "report.html")
-        page.write_text(example_report(REPO), "utf-8")
+        answers, page = Path(folder, "answers.csv"), Path(folder, "report.html")
+        answers.write_text(example_answers(), "utf-8")
+        make_report(REPO, (answers,), page)
         screenshot(Path(sys.argv[1]), page)
