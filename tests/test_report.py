@@ -509,3 +509,13 @@ def test_a_circle_that_skipped_a_question_is_hidden_with_the_next_smallest():
     report = summarise(QUESTIONNAIRE, responses, {})
     assert _cells(report, "goals-set") == {"a": "hidden", "b": "hidden"}
     assert _result(report, "goals-set").rounds[0].n == 6  # the programme's figure still shows
+
+
+def test_the_readme_s_picture_is_a_report_of_the_example_programme(project, tmp_path):
+    from circlepress.build.report import make_report
+    from report_support import example_answers
+
+    (tmp_path / "answers.csv").write_text(example_answers(), "utf-8")
+    report, read, repeated = make_report(project, (tmp_path / "answers.csv",), tmp_path / "report.html")
+    assert read == 35 and repeated == 0 and report.circles == 2 and len(report.rounds) == 2
+    assert 'class="hidden"' not in (tmp_path / "report.html").read_text("utf-8")  # every group of 5 or more
