@@ -403,7 +403,16 @@ def test_a_source_that_cannot_be_read_is_reported_with_its_location(project, mon
             raise PermissionError(13, "Permission denied", str(path))
         return real(path)
 
+    def read_at_most(path, limit):  # the loaders' bounded read
+        if path.resolve() == unreadable:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_at_most(path, limit)
+
+    from circlepress.programme import source
+
+    real_at_most = source.read_at_most
     monkeypatch.setattr(type(unreadable), "read_bytes", read_bytes)
+    monkeypatch.setattr(source, "read_at_most", read_at_most)
     result = CliRunner().invoke(main, ["build", "--root", str(project)])
     assert result.exit_code == 1 and not isinstance(result.exception, PermissionError), result.output
     assert "sites/imaging-and-data/circle.yaml:1:1: cannot read the file: Permission denied" in result.output
