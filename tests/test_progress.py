@@ -181,3 +181,41 @@ def test_a_theme_asking_for_progress_by_number_is_a_located_template_error(tmp_p
     assert result.exit_code == 1, result.output
     assert "themes/default/templates/partials/article.html:10:1: template error: TypeError: circle.progress() " \
         "takes the step's page, e.g. circle.progress(page), not its number" in result.output, result.output
+
+
+def _rename_calendar_step(root: Path, new_name: str = "plan-the-sessions", front: str = "") -> None:
+    """Move the calendar step to another file, keeping the shipped `aliases: [steps/08-make-a-calendar/]`."""
+    old, new = root / "content/steps/make-a-calendar.md", root / f"content/steps/{new_name}.md"
+    new.write_text(old.read_text().replace("---\n", "---\n" + front, 1))
+    old.unlink()
+    for page in (root / "content").rglob("*.md"):
+        page.write_text(page.read_text().replace("make-a-calendar.md", f"{new_name}.md"))
+
+
+@pytest.mark.parametrize("new_name, front, new_id", [
+    ("plan-the-sessions", "", "plan-the-sessions"),
+    ("make-a-calendar-renamed", "slug: calendar-step\n", "calendar-step"),
+])
+def test_an_old_id_whose_address_is_no_alias_is_unknown(tmp_path, new_name, front, new_id):
+    """The shipped alias is `steps/08-make-a-calendar/`; nothing is written at `steps/make-a-calendar/`."""
+    root = _project(tmp_path / "p", "progress:\n  make-a-calendar: {status: done}\n")
+    _rename_calendar_step(root, new_name, front)
+    with pytest.raises(CirclepressError) as caught:
+        load_site(load_project(root))
+    assert [p.format() for p in caught.value.problems if p.is_error] == [
+        f"sites/lab-a/circle.yaml:19:3: there is no step 'make-a-calendar' in the handbook (did you mean "
+        f"'{new_id}'? To keep 'make-a-calendar' as its old name, add 'steps/make-a-calendar/' to that step's "
+        "aliases (its old address then redirects))"]
+
+
+def test_an_old_id_whose_address_is_an_alias_is_accepted(tmp_path):
+    """`08-make-a-calendar` was an address (`steps/08-make-a-calendar/` is the alias): it reads, with a warning."""
+    root = _project(tmp_path / "p", "progress:\n  08-make-a-calendar: {status: done, note: Kept.}\n")
+    _rename_calendar_step(root)
+    site = load_site(load_project(root))
+    assert [p.format() for p in site.warnings if "is now" in p.message] == [
+        "sites/lab-a/circle.yaml:19:3: warning: the step '08-make-a-calendar' is now 'plan-the-sessions' (its old "
+        "address is among the step's aliases) (write 'plan-the-sessions:' instead of '08-make-a-calendar:')"]
+    build(load_project(root), now=NOW)
+    assert _progress_on(root / "_site", "plan-the-sessions") == "Our progress: done Kept."
+    assert (root / "_site/steps/08-make-a-calendar/index.html").is_file()
