@@ -258,3 +258,64 @@ def test_two_pages_of_a_circle_claiming_one_old_name(make_site):
     result = CliRunner().invoke(main, ["check", "--root", str(root)])
     assert result.exit_code == 1 and "sites/lab-a/b.md:3:11: the alias 'old' is also an alias of a.md (keep it on " \
         "one page)" in result.output, result.output
+
+
+# --- issue 17.5 (hostile tester): aliases against every output the build writes -----------------
+
+def _with_alias(root: Path, alias: str, step: str = "foster-community") -> Path:
+    """The shipped handbook with `alias` added to a step's aliases, and a circle."""
+    shutil.copytree(ROOT / "content", root / "content")
+    (root / "circlepress.yaml").write_text("title: Ours\n")
+    (root / "sites/lab-a").mkdir(parents=True)
+    (root / "sites/lab-a/circle.yaml").write_text(VALID_CIRCLE)
+    page = root / f"content/steps/{step}.md"
+    text = page.read_text()
+    page.write_text(text.replace("aliases: [", f"aliases: [{alias}, ", 1) if "aliases: [" in text
+                    else text.replace("---\n", f"---\naliases: [{alias}]\n", 1))
+    return root
+
+
+def _alias_errors(root: Path) -> list[str]:
+    """What `check` says, and that `build` says the same and writes nothing."""
+    checked = CliRunner().invoke(main, ["check", "--root", str(root)])
+    built = CliRunner().invoke(main, ["build", "--root", str(root)])
+    assert checked.exit_code == built.exit_code == 1, checked.output + built.output
+    assert "Traceback" not in built.output and "check the disk" not in built.output, built.output
+    assert not (root / "_site").exists()
+    errors = [line for line in checked.output.splitlines() if ": warning:" not in line and line.startswith("content/")]
+    assert errors and all(line in built.output for line in errors), built.output
+    return errors
+
+
+@pytest.mark.parametrize("alias, message", [
+    ("index.html", "the alias 'index.html' is the address of index.md"),
+    ("images/circle.png", "the alias 'images/circle.png/' would write its redirect inside 'images/circle.png', "
+                          "which is a file: the file content/images/circle.png"),
+    ("start/index.html", "the alias 'start/index.html' is the address of start.md"),
+    ("steps/make-a-calendar/index.html", "the alias 'steps/make-a-calendar/index.html' is the address of "
+                                         "steps/make-a-calendar.md"),
+    ("Start/", "the alias 'Start/' is the address of start.md ('start/index.html' but for case, which "
+               "case-insensitive disks take for one name)"),
+    ("steps/Make-A-Calendar/", "the alias 'steps/Make-A-Calendar/' is the address of steps/make-a-calendar.md "
+                               "('steps/make-a-calendar/index.html' but for case"),
+])
+def test_an_alias_on_an_output_the_build_writes_is_located_in_check_and_build(tmp_path, alias, message):
+    root = _with_alias(tmp_path / "p", alias)
+    errors = _alias_errors(root)
+    assert any(e.startswith("content/steps/foster-community.md:11:11: ") and message in e for e in errors), errors
+
+
+@pytest.mark.parametrize("alias, message", [
+    ("404.html", "the alias '404.html' would write a redirect at '404.html', in '404.html', where circlepress "
+                 "writes the page shown for an unknown address"),
+    ("Circles/old/", "the alias 'Circles/old/' would write a redirect at 'Circles/old/index.html', in 'circles', "
+                     "where circlepress writes the list of circles"),
+    ("index.html", None),  # with no home page, a step's index.html alias is still each circle's home
+])
+def test_an_alias_where_circlepress_writes_its_own_files(tmp_path, alias, message):
+    root = _with_alias(tmp_path / "p", alias)
+    if message is None:
+        (root / "content/index.md").unlink()
+        message = "the alias 'index.html' would redirect at each circle's 'index.html' too"
+    (error,) = _alias_errors(root)
+    assert error.startswith("content/steps/foster-community.md:11:11: ") and message in error, error

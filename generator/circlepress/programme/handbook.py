@@ -116,14 +116,36 @@ def step_identity(page: "HandbookPage") -> str:
 
 
 def alias_folder(alias: str) -> str | None:
-    """An alias as the site-relative folder it names (`steps/10-x/`), None when it leaves the site."""
+    """An alias as the site-relative path it names: a folder (`steps/10-x/`), or a file when it
+    names an `.html` file (`old.html`, written as that file, as Hugo does); None when it leaves the site."""
     path = alias.strip().strip("/")
     if not path or alias.startswith(("/", "\\")) or "\\" in alias or ":" in alias or "?" in alias or "#" in alias:
         return None
     parts = path.split("/")
     if any(part in ("", ".", "..") for part in parts):
         return None
-    return path + "/"
+    return path if path.lower().endswith(".html") and not alias.rstrip().endswith("/") else path + "/"
+
+
+def alias_output(folder: str) -> str:
+    """The file a redirect at an alias's path is written to: the file itself, or the folder's index.html."""
+    return folder + "index.html" if folder.endswith("/") else folder
+
+
+# What circlepress writes at the top of the site, for a message about an alias or a page there.
+RESERVED_WHAT = {"circles": "the list of circles and the circles' sites", "assets": "the theme's files",
+                 "p": "the private circles' sites", "404.html": "the page shown for an unknown address",
+                 "sitemap.xml": "the sitemap", "robots.txt": "the rules for search engines"}
+CIRCLE_TOP = {"index.html", "calendar.ics", *CIRCLE_SITE}  # what a circle's site writes beside its steps
+
+
+def _spelling_problem(alias: str) -> str | None:
+    """Why an alias cannot be an address a link reaches as written (a %-escape, a space), or None."""
+    if "%" in alias:
+        return "has a %-escape, which servers decode before looking for the file: nothing written there is served"
+    if any(c.isspace() for c in alias.strip()):
+        return "has a space, which a link's address cannot have"
+    return None
 
 
 def _url_for(source: str, meta: PageMeta) -> str:
@@ -148,7 +170,8 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
     parsed = parse_markdown(front.body, shown, source_dir=PurePosixPath(source).parent.as_posix(),
                             first_line=front.body_line, files=True)
     aliases = tuple((folder, front.meta.locate(("aliases", i))) for i, alias in enumerate(meta.aliases)
-                    if (folder := alias_folder(alias)) is not None and not _reserved(folder))
+                    if (folder := alias_folder(alias)) is not None and not _reserved(folder)
+                    and not _spelling_problem(alias))
     page = HandbookPage(source, meta, parsed.fragments, _url_for(source, meta), digest, aliases)
     problems = list(parsed.problems)
     if meta.phase is not None and meta.step is None:
@@ -162,17 +185,25 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
         problems.append(Problem(where, f"the page would be published at '{page.url}': {why}", NAME_HINT))
     for i, alias in enumerate(meta.aliases):
         folder = alias_folder(alias)
-        if folder is None:
+        if why := _spelling_problem(alias):
+            problems.append(Problem(front.meta.locate(("aliases", i)), f"the alias '{alias}' {why}",
+                                    "write the address as a browser shows it, with '-' for a space, e.g. "
+                                    "steps/old-name/"))
+        elif folder is None:
             problems.append(Problem(front.meta.locate(("aliases", i)),
                                     f"the alias '{alias}' is not an address inside the site",
                                     "write the old address relative to the site root, e.g. steps/10-foster-community/"))
         elif _reserved(folder):
+            top = next(name for name in RESERVED if fold(name) == fold(folder.split("/")[0]))
             problems.append(Problem(front.meta.locate(("aliases", i)),
-                                    f"the alias '{alias}' is inside '{folder.split('/')[0]}/', which circlepress uses",
-                                    "remove the alias"))
-        elif meta.step is not None and folder.split("/")[0] in CIRCLE_SITE:  # a step's is written in circles too
+                                    f"the alias '{alias}' would write a redirect at '{alias_output(folder)}', "
+                                    f"in '{top}', where circlepress writes {RESERVED_WHAT[top]}",
+                                    "remove the alias, or give it another address"))
+        elif meta.step is not None and fold(folder.split("/")[0]) in {fold(n) for n in CIRCLE_TOP}:
+            # a step's alias is written in every circle's site too
             problems.append(Problem(front.meta.locate(("aliases", i)),
-                                    f"the alias '{alias}' would redirect at each circle's '{folder.split('/')[0]}/' "
+                                    f"the alias '{alias}' would redirect at each circle's '{folder.split('/')[0]}"
+                                    f"{'/' if '/' in folder else ''}' "
                                     "too, which the circle's site uses",
                                     "remove the alias, or give it another address"))
     return page, problems
@@ -271,14 +302,8 @@ def _check_pages(pages: list[HandbookPage], drafts: set[str], content_dir: Path,
                                     "rename one file or change its slug"))
         seen_steps.setdefault(page.meta.step, page.source)
         seen_urls.setdefault(page.url, page.source)
+    problems += _alias_clashes(pages, assets)
     for page in pages:
-        for folder, where in page.aliases:
-            if folder in seen_urls:
-                what = "that page itself" if seen_urls[folder] == page.source else seen_urls[folder]
-                problems.append(Problem(where, f"the alias '{folder}' is the address of {what}",
-                                        "remove the alias: a redirect there would replace the page"))
-                continue
-            seen_urls[folder] = f"an alias in {page.source}"
         for slot in page.body.slots:
             if isinstance(slot, PageLink) and slot.target not in sources:
                 hint = "that page is a draft" if slot.target in drafts else suggest(slot.target, sources)
@@ -289,3 +314,42 @@ def _check_pages(pages: list[HandbookPage], drafts: set[str], content_dir: Path,
                     "read from the page's own folder, or from content/ when it starts with /"
                 problems.append(Problem(slot.location, f"link to content/{slot.target}, which does not exist", hint))
     return problems
+
+
+def _alias_clashes(pages: list[HandbookPage], assets: set[str]) -> list[Problem]:
+    """Each alias whose redirect would land on a file the build writes (a page, a content file,
+    another alias's redirect), inside one, or where one needs a folder; ignoring case, as
+    case-insensitive disks do."""
+    files = {fold(p.url + "index.html"): (p.url + "index.html", p.source) for p in pages}
+    files |= {fold(rel): (rel, f"the file content/{rel}") for rel in assets}
+    problems: list[Problem] = []
+    for page in pages:
+        for folder, where in page.aliases:
+            if clash := _clash(folder, files, page.source):
+                problems.append(Problem(where, f"the alias '{folder}' {clash}",
+                                        "remove the alias: a redirect there would replace it"
+                                        if "is the address" in clash else "remove the alias, or give it another address"))
+                continue
+            files[fold(alias_output(folder))] = (alias_output(folder), f"an alias in {page.source}")
+    return problems
+
+
+def _clash(folder: str, files: dict[str, tuple[str, str]], source: str) -> str | None:
+    """How an alias's redirect collides with one of `files` (folded path -> (path, what writes it)), or None."""
+    output = alias_output(folder)
+    parts = output.split("/")
+
+    def what(path: str) -> str:
+        spelled, by = files[path]
+        return ("that page itself" if by == source else by) + (
+            f" ('{spelled}' but for case, which case-insensitive disks take for one name)" if spelled != output else "")
+    if fold(output) in files:
+        return f"is the address of {what(fold(output))}"
+    for depth in range(1, len(parts)):
+        prefix = fold("/".join(parts[:depth]))
+        if prefix in files:
+            return f"would write its redirect inside '{files[prefix][0]}', which is a file: {files[prefix][1]}"
+    inside = next((path for path in files if path.startswith(fold(output) + "/")), None)
+    if inside is not None:
+        return f"would write a file at '{output}', the folder of {files[inside][1]} ('{files[inside][0]}')"
+    return None

@@ -51,7 +51,8 @@ def step_ids(handbook: Handbook) -> StepIds:
     former = {old: step_identity(p) for p in handbook.steps for folder, _ in p.aliases
               if (old := _old_id(p, folder)) and old not in ids}
     near = {old: (step_identity(p), _parent(p) + old + "/") for p in handbook.steps for folder, _ in p.aliases
-            if (old := NUMBER_PREFIX.sub("", folder.rstrip("/").rsplit("/", 1)[-1])) and old not in ids
+            if folder.endswith("/") and (old := NUMBER_PREFIX.sub("", folder.rstrip("/").rsplit("/", 1)[-1]))
+            and old not in ids
             and old not in former}
     return StepIds(steps, handbook.draft_steps, tuple(sorted(former.items())),
                    tuple((old, new, alias) for old, (new, alias) in sorted(near.items())))
@@ -65,7 +66,7 @@ def _parent(page) -> str:
 def _old_id(page, folder: str) -> str | None:
     """The identity an alias gave its step, when it is a step's address: `steps/08-x/` -> `08-x`."""
     parent, _, last = folder.rstrip("/").rpartition("/")
-    return last if (parent + "/" if parent else "") == _parent(page) else None
+    return last if folder.endswith("/") and (parent + "/" if parent else "") == _parent(page) else None
 
 
 def _listing(steps: StepIds) -> str:
