@@ -282,7 +282,7 @@ def _alias_errors(root: Path) -> list[str]:
     assert checked.exit_code == built.exit_code == 1, checked.output + built.output
     assert "Traceback" not in built.output and "check the disk" not in built.output, built.output
     assert not (root / "_site").exists()
-    errors = [line for line in checked.output.splitlines() if ": warning:" not in line and line.startswith("content/")]
+    errors = [line for line in checked.output.splitlines() if ": warning:" not in line and line.startswith(("content/", "sites/"))]
     assert errors and all(line in built.output for line in errors), built.output
     return errors
 
@@ -319,3 +319,19 @@ def test_an_alias_where_circlepress_writes_its_own_files(tmp_path, alias, messag
         message = "the alias 'index.html' would redirect at each circle's 'index.html' too"
     (error,) = _alias_errors(root)
     assert error.startswith("content/steps/foster-community.md:11:11: ") and message in error, error
+
+
+@pytest.mark.parametrize("circle_file, text, message", [
+    ("old-foster.md", "---\ntitle: Old\n---\nHi\n",
+     "the alias 'old-foster/' would redirect at 'old-foster/' in each circle's site, which is the address of the "
+     "circle's page sites/lab-a/old-foster.md"),
+    ("reading.md", "---\ntitle: Reading\naliases: [old-foster]\n---\nHi\n",
+     "the alias 'old-foster/' would redirect at 'old-foster/' in each circle's site, which is an old name of the "
+     "circle's page sites/lab-a/reading.md (sites/lab-a/reading.md:3:11)"),
+])
+def test_a_steps_alias_at_a_circles_own_page_is_located_at_the_alias(tmp_path, circle_file, text, message):
+    root = _with_alias(tmp_path / "p", "old-foster/")
+    (root / "sites/lab-a" / circle_file).write_text(text)
+    (error,) = _alias_errors(root)
+    assert error == f"content/steps/foster-community.md:11:11: {message} (give the alias another address, or " \
+        "rename the circle's page)", error

@@ -7,7 +7,7 @@ import difflib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import Problem, Severity
+from .errors import Location, Problem, Severity
 from .handbook import NUMBER_PREFIX, Handbook, step_identity
 from .schema import StepProgress
 
@@ -27,6 +27,7 @@ class StepIds:
     drafts: tuple[str, ...] = ()
     former: tuple[tuple[str, str], ...] = ()  # (an old identity whose address is an alias; the step's identity)
     near: tuple[tuple[str, str, str], ...] = ()  # (an old identity, its step's, the alias to add): hints only
+    moved: tuple[tuple[str, Location], ...] = ()  # every step's aliases (written in each circle's site too)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -55,7 +56,8 @@ def step_ids(handbook: Handbook) -> StepIds:
             and old not in ids
             and old not in former}
     return StepIds(steps, handbook.draft_steps, tuple(sorted(former.items())),
-                   tuple((old, new, alias) for old, (new, alias) in sorted(near.items())))
+                   tuple((old, new, alias) for old, (new, alias) in sorted(near.items())),
+                   tuple(alias for p in handbook.steps for alias in p.aliases))
 
 
 def _parent(page) -> str:
