@@ -335,3 +335,45 @@ def test_a_steps_alias_at_a_circles_own_page_is_located_at_the_alias(tmp_path, c
     (error,) = _alias_errors(root)
     assert error == f"content/steps/foster-community.md:11:11: {message} (give the alias another address, or " \
         "rename the circle's page)", error
+
+
+def test_an_html_alias_is_written_as_that_file_and_redirects_in_chromium(tmp_path, browser):
+    """Hugo's way: `old-eval.html` is the file /old-eval.html (not old-eval.html/index.html), at the
+    site's root and in each circle's site."""
+    from browser_support import serve
+
+    root = _with_alias(tmp_path / "p", "old-eval.html", "evaluate-your-impact")
+    build(load_project(root), now=NOW)
+    site = root / "_site"
+    assert (site / "old-eval.html").is_file() and (site / "circles/lab-a/old-eval.html").is_file()
+    assert 'url=steps/evaluate-your-impact/' in (site / "old-eval.html").read_text()
+    assert "old-eval" not in (site / "sitemap.xml").read_text() if (site / "sitemap.xml").is_file() else True
+    with serve(site) as origin:
+        page = browser.new_page()
+        try:
+            for old, new in (("old-eval.html", "/steps/evaluate-your-impact/"),
+                             ("circles/lab-a/old-eval.html", "/circles/lab-a/steps/evaluate-your-impact/")):
+                page.goto(f"{origin}/{old}")
+                page.wait_for_url(re.compile(re.escape(new)), timeout=5000)
+                assert page.locator("h1").first.inner_text().strip() == "Evaluate your impact"
+        finally:
+            page.close()
+
+
+@pytest.mark.parametrize("alias, message", [
+    ("old%20eval2/", "the alias 'old%20eval2/' has a %-escape, which servers decode before looking for the file: "
+                     "nothing written there is served"),
+    ('"old eval/"', "the alias 'old eval/' has a space, which a link's address cannot have"),
+])
+def test_an_alias_a_link_cannot_reach_as_written_is_refused(tmp_path, alias, message):
+    root = _with_alias(tmp_path / "p", alias, "evaluate-your-impact")
+    (error,) = _alias_errors(root)
+    assert error.endswith(f"{message} (write the address as a browser shows it, with '-' for a space, e.g. "
+                          "steps/old-name/)"), error
+
+
+def test_two_aliases_differing_only_in_case_are_one_folder(tmp_path):
+    root = _with_alias(tmp_path / "p", "old-Eval/, old-eval/", "evaluate-your-impact")
+    (error,) = _alias_errors(root)
+    assert "the alias 'old-eval/' is the address of an alias in steps/evaluate-your-impact.md ('old-Eval/index.html' " \
+        "but for case" in error, error
