@@ -219,3 +219,25 @@ def test_an_old_id_whose_address_is_an_alias_is_accepted(tmp_path):
     build(load_project(root), now=NOW)
     assert _progress_on(root / "_site", "plan-the-sessions") == "Our progress: done Kept."
     assert (root / "_site/steps/08-make-a-calendar/index.html").is_file()
+
+
+def test_a_handbook_error_hides_neither_the_circles_progress_nor_the_page(tmp_path):
+    """A bad `phase:` is one error: the page stays (no 'not a published page' for links to it), and
+    every circle's progress is still checked against the steps that loaded."""
+    root = _project(tmp_path / "p", "progress:\n  make-a-calender: {status: done}\n  make-a-calendar: {}\n")
+    page = root / "content/steps/make-a-calendar.md"
+    page.write_text(page.read_text().replace("phase: in-the-first-sessions", "phase: first-sessions"))
+    result = CliRunner().invoke(main, ["check", "--root", str(root)])
+    errors = [line for line in result.output.splitlines() if ": warning:" not in line and ":" in line]
+    assert result.exit_code == 1 and len(errors) == 2, result.output
+    assert errors[0].startswith("content/steps/make-a-calendar.md:4:8: 'first-sessions' is not a phase"), errors
+    assert errors[1].startswith("sites/lab-a/circle.yaml:19:3: there is no step 'make-a-calender' in the handbook "
+                                "(did you mean 'make-a-calendar'?"), errors
+
+
+def test_a_step_that_cannot_be_read_is_not_also_an_unknown_progress_key(tmp_path):
+    root = _project(tmp_path / "p", "progress:\n  make-a-calendar: {}\n  two: {}\n")
+    (root / "content/steps/make-a-calendar.md").write_text("---\ntitle: [unclosed\n---\nHi\n")
+    result = CliRunner().invoke(main, ["check", "--root", str(root)])
+    assert result.exit_code == 1 and "circle.yaml:20:3: there is no step 'two'" in result.output, result.output
+    assert "'make-a-calendar' in the handbook" not in result.output, result.output

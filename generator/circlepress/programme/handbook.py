@@ -20,7 +20,7 @@ from .resources import EXAMPLE_CIRCLE
 from .schema import Line, Model, Text
 from .source import published_files, split_front_matter, read_text
 from .urls import NAME_HINT, name_problem
-from .validation import suggest, validate
+from .validation import suggest, validate_partly
 
 AGREEMENT_PAGE = "agreement.md"
 RESERVED = {"circles", "assets", "p", "404.html", "sitemap.xml", "robots.txt"}  # "p": private circles (privacy.PRIVATE_ROOT)
@@ -164,17 +164,20 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
     """Read one markdown page; None (with problems) when it cannot be used."""
     try:
         front = split_front_matter(read_text(path, shown), shown)
-        meta = validate(PageMeta, front.meta)
     except CirclepressError as exc:
         return None, list(exc.problems)
+    # A key that fails (a bad `phase:`) is reported and left out: the page stays, for its links and the steps.
+    meta, schema_problems, _, replaced = validate_partly(PageMeta, front.meta, {"title": "untitled"}, ())
+    if meta is None:
+        return None, schema_problems
     parsed = parse_markdown(front.body, shown, source_dir=PurePosixPath(source).parent.as_posix(),
                             first_line=front.body_line, files=True)
     aliases = tuple((folder, front.meta.locate(("aliases", i))) for i, alias in enumerate(meta.aliases)
                     if (folder := alias_folder(alias)) is not None and not _reserved(folder)
                     and not _spelling_problem(alias))
     page = HandbookPage(source, meta, parsed.fragments, _url_for(source, meta), digest, aliases)
-    problems = list(parsed.problems)
-    if meta.phase is not None and meta.step is None:
+    problems = schema_problems + list(parsed.problems)
+    if meta.phase is not None and meta.step is None and "step" not in replaced:
         problems.append(Problem(front.meta.locate(("phase",), key=True), "'phase' is for step pages only",
                                 "add 'step:' to make the page a step, or remove 'phase:'"))
     if _reserved(page.url):
@@ -276,12 +279,26 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
                          "move it to another folder") for rel, path in assets if _reserved(rel)]
     problems += collisions(sorted([(p.url or "index.html", Location(shown(content_dir / p.source))) for p in published]
                                   + [(rel, Location(shown(path))) for rel, path in assets]), "publishes to")
-    if any(p.is_error for p in problems):
-        raise CirclepressError(problems)
     guide = sorted((p for p in published if not p.is_step), key=lambda p: (p.meta.order, p.meta.title))
     steps = sorted((p for p in published if p.is_step), key=lambda p: p.meta.step)
     left_out = tuple(sorted(step_identity(p) for p in pages if p.is_step and p not in published))
+    if any(p.is_error for p in problems):
+        # Circles are still checked against the steps that loaded; a page that could not be read
+        # at all may be a step, so its likely id is accepted too (no second, misleading error).
+        loaded = {p.source for p in pages}
+        unread = {NUMBER_PREFIX.sub("", rel.stem) or rel.stem for rel, _ in files
+                  if rel.suffix == ".md" and rel.as_posix() not in loaded}
+        raise HandbookError(problems, Handbook(tuple(guide + steps), agreement, tuple(assets), (),
+                                               tuple(sorted(set(left_out) | unread))))
     return Handbook(tuple(guide + steps), agreement, tuple(assets), tuple(problems), left_out)
+
+
+class HandbookError(CirclepressError):
+    """The handbook's problems, with what did load (`partial`), for circles to be checked against."""
+
+    def __init__(self, problems, partial: "Handbook | None" = None):
+        super().__init__(problems)
+        self.partial = partial
 
 
 def _check_pages(pages: list[HandbookPage], drafts: set[str], content_dir: Path,
