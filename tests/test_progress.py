@@ -103,8 +103,23 @@ def test_a_step_given_twice_is_an_error(tmp_path):
     with pytest.raises(CirclepressError) as caught:
         load_site(load_project(root))
     assert [p.format() for p in caught.value.problems if p.is_error] == [
-        "sites/lab-a/circle.yaml:20:3: progress for 'define-goals-and-expectations' is also given as '6' "
-        "(keep one of them)"]
+        "sites/lab-a/circle.yaml:20:3: progress key 'define-goals-and-expectations' names the same step as '6' "
+        "at line 19 (keep one of them)"]
+
+
+@pytest.mark.parametrize("keys, message", [
+    ("1: {status: done}\n  find-a-starting-group: {}", "progress key 'find-a-starting-group' names the same step as "
+                                                       "'1' at line 19 (keep one of them)"),
+    ("find-a-starting-group: {}\n  1: {status: done}", "progress key '1' names the same step as "
+                                                       "'find-a-starting-group' at line 19 (keep one of them)"),
+    ("1: {}\n  '01': {}", "progress key '01' names the same step as '1' at line 19: the step "
+                          "'find-a-starting-group' (keep one of them)"),
+])
+def test_a_step_given_twice_names_both_keys_as_written_and_the_first_line(tmp_path, keys, message):
+    root = _project(tmp_path / "p", f"progress:\n  {keys}\n")
+    with pytest.raises(CirclepressError) as caught:
+        load_site(load_project(root))
+    assert [p.format() for p in caught.value.problems if p.is_error] == [f"sites/lab-a/circle.yaml:20:3: {message}"]
 
 
 def test_a_draft_step_may_have_progress(tmp_path):

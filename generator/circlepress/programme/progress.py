@@ -85,7 +85,7 @@ def progress_problems(spec: "CircleSpec", doc: "Document", steps: StepIds | None
     if steps is None:  # the handbook failed to load (or is not needed): nothing to check against
         return []
     problems: list[Problem] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, Location]] = {}  # a step's identity -> its first key, and where
     for key in spec.progress:
         where = doc.locate(("progress", key), key=True)
         identity, how = steps.meaning(key)
@@ -101,9 +101,11 @@ def progress_problems(spec: "CircleSpec", doc: "Document", steps: StepIds | None
             problems.append(Problem(where, f"the step '{key}' is now '{identity}' (its old address is among the "
                                     "step's aliases)", f"write '{identity}:' instead of '{key}:'", Severity.WARNING))
         if identity in seen:
-            problems.append(Problem(where, f"progress for '{identity}' is also given as '{seen[identity]}'",
-                                    "keep one of them"))
-        seen.setdefault(identity, key)
+            first, at = seen[identity]
+            named = f"the step '{identity}'" if identity not in (key, first) else "that step"
+            problems.append(Problem(where, f"progress key '{key}' names the same step as '{first}' at line {at.line}"
+                                    + ("" if named == "that step" else f": {named}"), "keep one of them"))
+        seen.setdefault(identity, (key, where))
     return problems
 
 
