@@ -123,3 +123,29 @@ def test_a_private_circles_copy_links_to_its_own_steps_as_members_see_it(tmp_pat
     folder = path.split("/")[1]
     links = [link for _, items in _list(members[path].decode()) for _, link, _ in items]
     assert len(links) == 12 and all(link.startswith(f"../../../p/{folder}/steps/") for link in links)
+
+
+def _eyebrow(html: str) -> str:
+    return re.search(r'<p class="eyebrow">([^<]+)</p>', html).group(1)
+
+
+def test_a_draft_step_leaves_no_gap_in_the_numbers(tmp_path):
+    """What circlepress chose: a step's number is its place among the published steps, so with step 10
+    a draft the last step is "Step 11 of 11" on its page, in the list, the navigation and the pager."""
+    root = _project(tmp_path / "p")
+    page = root / "content/steps/foster-community.md"
+    page.write_text(page.read_text().replace("---\n", "---\ndraft: true\n", 1))
+    build(load_project(root), now=NOW)
+    site = root / "_site"
+    last = (site / "steps/evaluate-your-impact/index.html").read_text()
+    assert _eyebrow(last) == "Step 11 of 11"
+    assert _eyebrow((site / "circles/lab-a/steps/evaluate-your-impact/index.html").read_text()) == "Step 11 of 11"
+    assert "← Step 10: Be brave and flexible" in last
+    groups = _list((site / "start/index.html").read_text())
+    assert [n for _, items in groups for n, _, _ in items] == [str(n) for n in range(1, 12)]
+    assert '<li value="11"><a href="steps/evaluate-your-impact/' in (site / "index.html").read_text()
+    assert '<li value="11"><a href="../../circles/lab-a/steps/evaluate-your-impact/' in \
+        (site / "circles/lab-a/index.html").read_text()
+    # a --drafts preview shows the draft in its place, and numbers it
+    build(load_project(root, drafts=True), now=NOW)
+    assert _eyebrow((site / "steps/evaluate-your-impact/index.html").read_text()) == "Step 12 of 12"

@@ -30,7 +30,7 @@ class Site:
 class NavItem:
     title: str
     url: str  # site-relative folder
-    step: int | None
+    step: int | None  # a step's number as shown: its place among the published steps
     draft: bool = False
 
 
@@ -84,7 +84,7 @@ class SiteView:
 
 
 def make_view(config, base_path: str, origin: str, handbook: Handbook, public: tuple[PublicCircle, ...]) -> SiteView:
-    nav = tuple(NavItem(p.meta.title, p.url, p.meta.step, p.meta.draft) for p in handbook.pages)
+    nav = tuple(NavItem(p.meta.title, p.url, p.number, p.meta.draft) for p in handbook.pages)
     moved = tuple(folder for p in handbook.pages for folder, _ in p.aliases)
     return SiteView(config.title, config.description, config.language, base_path, origin, nav, public,
                     evaluation=config.evaluation, moved=moved)

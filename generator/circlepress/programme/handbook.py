@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Callable
 
@@ -64,6 +64,7 @@ class HandbookPage:
     url: str  # output folder relative to the site root, '' for the home page
     digest: str = ""  # of the source file: what the page's outputs depend on
     aliases: tuple[tuple[str, Location], ...] = ()  # (old folder, where its alias is written): redirects
+    number: int | None = None  # a step's place among the published steps, 1.. ("Step N of M"; drafts left out)
 
     @property
     def is_step(self) -> bool:
@@ -280,7 +281,8 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
     problems += collisions(sorted([(p.url or "index.html", Location(shown(content_dir / p.source))) for p in published]
                                   + [(rel, Location(shown(path))) for rel, path in assets]), "publishes to")
     guide = sorted((p for p in published if not p.is_step), key=lambda p: (p.meta.order, p.meta.title))
-    steps = sorted((p for p in published if p.is_step), key=lambda p: p.meta.step)
+    steps = [replace(p, number=i) for i, p in enumerate(sorted((p for p in published if p.is_step),
+                                                                key=lambda p: p.meta.step), start=1)]
     left_out = tuple(sorted(step_identity(p) for p in pages if p.is_step and p not in published))
     if any(p.is_error for p in problems):
         # Circles are still checked against the steps that loaded; a page that could not be read
