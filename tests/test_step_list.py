@@ -149,3 +149,29 @@ def test_a_draft_step_leaves_no_gap_in_the_numbers(tmp_path):
     # a --drafts preview shows the draft in its place, and numbers it
     build(load_project(root, drafts=True), now=NOW)
     assert _eyebrow((site / "steps/evaluate-your-impact/index.html").read_text()) == "Step 12 of 12"
+
+
+def test_the_list_twice_on_a_page_gives_every_id_once_and_valid_html(tmp_path):
+    """Each use of `{{< steps >}}` (and a heading of the page's own with a phase's title) gets its own
+    ids: before-the-first-meeting, then before-the-first-meeting-2; checked by the Nu Html Checker."""
+    import subprocess
+
+    from browser_support import VNU_JAR, have_java
+    from conftest import require_tool
+
+    root = _project(tmp_path / "p")
+    (root / "sites/lab-a/route.md").write_text("---\ntitle: Our route\n---\n## Before the first meeting\n\n"
+                                               "{{< steps >}}\n\nAgain:\n\n{{< steps >}}\n")
+    build(load_project(root), now=NOW)
+    html = (root / "_site/circles/lab-a/route/index.html").read_text()
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert {"before-the-first-meeting", "before-the-first-meeting-2", "before-the-first-meeting-3",
+            "while-the-circle-runs-2"} <= set(ids)
+    assert len(_list(html)) == 3  # the first list's groups, found as before
+    require_tool(have_java(), "java (for the Nu Html Checker)")
+    require_tool(VNU_JAR.is_file(), f"the Nu Html Checker ({VNU_JAR})")
+    page = root / "_site/circles/lab-a/route/index.html"
+    done = subprocess.run(["java", "-jar", str(VNU_JAR), "--errors-only", str(page)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
