@@ -306,10 +306,11 @@ def test_an_alias_on_an_output_the_build_writes_is_located_in_check_and_build(tm
 
 
 @pytest.mark.parametrize("alias, message", [
-    ("404.html", "the alias '404.html' would write a redirect at '404.html', in '404.html', where circlepress "
-                 "writes the page shown for an unknown address"),
-    ("Circles/old/", "the alias 'Circles/old/' would write a redirect at 'Circles/old/index.html', in 'circles', "
-                     "where circlepress writes the list of circles"),
+    ("404.html", "the alias '404.html' is the address of the page shown for an unknown address, which "
+                 "circlepress writes (remove the alias, or give it another address)"),
+    ("sitemap.xml/", "the alias 'sitemap.xml/' is the address of the sitemap, which circlepress writes"),
+    ("Circles/old/", "the alias 'Circles/old/' would write a redirect in 'circles/', where circlepress writes "
+                     "the list of circles and the circles' sites"),
     ("index.html", None),  # with no home page, a step's index.html alias is still each circle's home
 ])
 def test_an_alias_where_circlepress_writes_its_own_files(tmp_path, alias, message):

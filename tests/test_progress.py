@@ -87,6 +87,8 @@ def test_a_number_key_reads_as_the_step_it_names_now_with_a_located_warning(tmp_
     ("make-a-calender", "there is no step 'make-a-calender' in the handbook (did you mean 'make-a-calendar'? "
                         "The steps: find-a-starting-group, identify-participants,"),
     ("13", "there is no step 13 in the handbook (name the step by its id instead: find-a-starting-group,"),
+    ("MAKE-A-CALENDAR", "there is no step 'MAKE-A-CALENDAR' in the handbook (did you mean 'make-a-calendar'? "),
+    ("Make-A-Calender", "there is no step 'Make-A-Calender' in the handbook (did you mean 'make-a-calendar'? "),
     ("steps/make-a-calendar/", "there is no step 'steps/make-a-calendar/' in the handbook (did you mean "
                                "'make-a-calendar'?"),
 ])

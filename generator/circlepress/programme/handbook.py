@@ -199,9 +199,10 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
                                     "write the old address relative to the site root, e.g. steps/10-foster-community/"))
         elif _reserved(folder):
             top = next(name for name in RESERVED if fold(name) == fold(folder.split("/")[0]))
-            problems.append(Problem(front.meta.locate(("aliases", i)),
-                                    f"the alias '{alias}' would write a redirect at '{alias_output(folder)}', "
-                                    f"in '{top}', where circlepress writes {RESERVED_WHAT[top]}",
+            where_ = f"is the address of {RESERVED_WHAT[top]}, which circlepress writes" \
+                if fold(folder.rstrip("/")) == fold(top) else \
+                f"would write a redirect in '{top}/', where circlepress writes {RESERVED_WHAT[top]}"
+            problems.append(Problem(front.meta.locate(("aliases", i)), f"the alias '{alias}' {where_}",
                                     "remove the alias, or give it another address"))
         elif meta.step is not None and fold(folder.split("/")[0]) in {fold(n) for n in CIRCLE_TOP}:
             # a step's alias is written in every circle's site too

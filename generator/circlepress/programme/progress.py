@@ -118,8 +118,9 @@ def _unknown_hint(key: str, how: str, steps: StepIds) -> str:
     if renamed:  # an alias names its old address with a number, or elsewhere: not this id's
         return (f"did you mean '{renamed[0]}'? To keep '{key}' as its old name, add '{renamed[1]}' to that step's "
                 "aliases (its old address then redirects)")
-    close = difflib.get_close_matches(key, steps.ids, n=1, cutoff=0.6)
-    mean = f"did you mean '{close[0]}'?" if close else ""
+    folded = {identity.casefold(): identity for identity in steps.ids}  # `MAKE-A-CALENDAR`: ids are lowercase
+    close = difflib.get_close_matches(key.casefold(), list(folded), n=1, cutoff=0.6)
+    mean = f"did you mean '{folded[close[0]]}'?" if close else ""
     if mean:
         return f"{mean} The steps: {ids}" if ids else mean
     return f"the steps: {ids}" if ids else f"name the step by its id, {BY_ID}"
