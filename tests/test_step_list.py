@@ -175,3 +175,28 @@ def test_the_list_twice_on_a_page_gives_every_id_once_and_valid_html(tmp_path):
     done = subprocess.run(["java", "-jar", str(VNU_JAR), "--errors-only", str(page)], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr
+
+
+def test_phases_going_backwards_in_step_order_are_a_located_warning(tmp_path):
+    root = _project(tmp_path / "p")
+    _swap_steps(root / "content", "make-a-calendar", "focus-on-problem-solving")
+    site = load_site(load_project(root))
+    assert [p.format() for p in site.warnings if "phase" in p.message] == [
+        "content/steps/make-a-calendar.md:4:1: warning: step 9's phase 'in-the-first-sessions' comes before the phase "
+        "'while-the-circle-runs' of step 8 (steps/focus-on-problem-solving.md) (swap the steps' numbers, or give one "
+        "of them another phase)"]
+    assert not [p for p in load_site(load_project(_project(tmp_path / "q"))).warnings if "phase" in p.message]
+
+
+@pytest.mark.parametrize("front", ["step: 3\n", "phase: in-the-first-sessions\n"])
+def test_a_step_key_on_a_circles_own_page_is_a_located_error(tmp_path, front):
+    from click.testing import CliRunner
+    from circlepress.cli import main
+
+    root = _project(tmp_path / "p")
+    (root / "sites/lab-a/route.md").write_text(f"---\ntitle: Our route\n{front}---\nHi\n")
+    result = CliRunner().invoke(main, ["check", "--root", str(root)])
+    key = front.split(":")[0]
+    assert result.exit_code == 1 and f"sites/lab-a/route.md:3:1: '{key}' is for the handbook's step pages only " \
+        f"(remove '{key}:': a circle's own page is no step (its copies of the steps come from content/steps/))" \
+        in result.output, result.output

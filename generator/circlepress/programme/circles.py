@@ -310,6 +310,9 @@ def _load_pages(paths: list[Path], shown: Shown, moved: tuple[tuple[str, Locatio
         if why := name_problem(name):
             problems.append(Problem(Location(shown(path)), f"page name {why}", NAME_HINT))
             continue
+        problems += [Problem(front.meta.locate((key,), key=True), f"'{key}' is for the handbook's step pages only",
+                             f"remove '{key}:': a circle's own page is no step (its copies of the steps come "
+                             "from content/steps/)") for key in ("step", "phase") if getattr(meta, key) is not None]
         parsed = parse_markdown(front.body, shown(path), first_line=front.body_line)
         problems += parsed.problems
         problems += [Problem(s.location, "links to .md pages work only in the handbook",

@@ -12,7 +12,7 @@ from typing import Annotated, Callable
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from .errors import CirclepressError, Location, Problem
+from .errors import CirclepressError, Location, Problem, Severity
 from .inert import inert_problems
 from .markdown import FileLink, Fragments, PageLink, parse_markdown
 from .memo import Memo, NoMemo
@@ -64,6 +64,7 @@ class HandbookPage:
     url: str  # output folder relative to the site root, '' for the home page
     digest: str = ""  # of the source file: what the page's outputs depend on
     aliases: tuple[tuple[str, Location], ...] = ()  # (old folder, where its alias is written): redirects
+    phase_at: Location | None = None  # where `phase:` is written
     number: int | None = None  # a step's place among the published steps, 1.. ("Step N of M"; drafts left out)
 
     @property
@@ -176,7 +177,8 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
     aliases = tuple((folder, front.meta.locate(("aliases", i))) for i, alias in enumerate(meta.aliases)
                     if (folder := alias_folder(alias)) is not None and not _reserved(folder)
                     and not _spelling_problem(alias))
-    page = HandbookPage(source, meta, parsed.fragments, _url_for(source, meta), digest, aliases)
+    page = HandbookPage(source, meta, parsed.fragments, _url_for(source, meta), digest, aliases,
+                        front.meta.locate(("phase",), key=True) if meta.phase is not None else None)
     problems = schema_problems + list(parsed.problems)
     if meta.phase is not None and meta.step is None and "step" not in replaced:
         problems.append(Problem(front.meta.locate(("phase",), key=True), "'phase' is for step pages only",
@@ -285,6 +287,7 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
     steps = [replace(p, number=i) for i, p in enumerate(sorted((p for p in published if p.is_step),
                                                                 key=lambda p: p.meta.step), start=1)]
     left_out = tuple(sorted(step_identity(p) for p in pages if p.is_step and p not in published))
+    problems += _backward_phases(steps)
     if any(p.is_error for p in problems):
         # Circles are still checked against the steps that loaded; a page that could not be read
         # at all may be a step, so its likely id is accepted too (no second, misleading error).
@@ -373,3 +376,22 @@ def _clash(folder: str, files: dict[str, tuple[str, str]], source: str) -> str |
     if inside is not None:
         return f"would write a file at '{output}', the folder of {files[inside][1]} ('{files[inside][0]}')"
     return None
+
+
+def _backward_phases(steps: list[HandbookPage]) -> list[Problem]:
+    """A warning at each step whose phase comes before the phase of an earlier step (in `step:`
+    order): the list and the navigation would send the reader back in time."""
+    order = {key: i for i, key in enumerate(PHASES)}
+    problems, latest = [], None
+    for page in steps:
+        if page.meta.phase is None:
+            continue
+        if latest is not None and order[page.meta.phase] < order[latest.meta.phase]:
+            problems.append(Problem(page.phase_at, f"step {page.meta.step}'s phase '{page.meta.phase}' comes before the phase "
+                                    f"'{latest.meta.phase}' of step {latest.meta.step} ({latest.source})",
+                                    "swap the steps' numbers, or give one of them another phase",
+                                    Severity.WARNING))
+        else:
+            latest = page
+    return problems
+
