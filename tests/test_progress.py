@@ -258,3 +258,4 @@ def test_a_step_that_cannot_be_read_is_not_also_an_unknown_progress_key(tmp_path
     result = CliRunner().invoke(main, ["check", "--root", str(root)])
     assert result.exit_code == 1 and "circle.yaml:20:3: there is no step 'two'" in result.output, result.output
     assert "'make-a-calendar' in the handbook" not in result.output, result.output
+    assert "link to 'steps/make-a-calendar.md', which is not a published page" not in result.output, result.output

@@ -176,7 +176,7 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
                             first_line=front.body_line, files=True)
     aliases = tuple((folder, front.meta.locate(("aliases", i))) for i, alias in enumerate(meta.aliases)
                     if (folder := alias_folder(alias)) is not None and not _reserved(folder)
-                    and not _spelling_problem(alias))
+                    and not _spelling_problem(alias) and not name_problem(folder))
     page = HandbookPage(source, meta, parsed.fragments, _url_for(source, meta), digest, aliases,
                         front.meta.locate(("phase",), key=True) if meta.phase is not None else None)
     problems = schema_problems + list(parsed.problems)
@@ -199,6 +199,9 @@ def load_page(path: Path, source: str, shown: str, digest: str = "") -> tuple[Ha
             problems.append(Problem(front.meta.locate(("aliases", i)),
                                     f"the alias '{alias}' is not an address inside the site",
                                     "write the old address relative to the site root, e.g. steps/10-foster-community/"))
+        elif why := name_problem(folder):
+            problems.append(Problem(front.meta.locate(("aliases", i)), f"the alias '{alias}' cannot be written: {why}",
+                                    NAME_HINT))
         elif _reserved(folder):
             top = next(name for name in RESERVED if fold(name) == fold(folder.split("/")[0]))
             where_ = f"is the address of {RESERVED_WHAT[top]}, which circlepress writes" \
@@ -277,8 +280,9 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
             pages.append(page)
     agreement = next((p.body for p in pages if p.source == AGREEMENT_PAGE), None)
     published = [p for p in pages if drafts or not p.meta.draft]  # drafts only in a `--drafts` preview
+    unread = {rel.as_posix() for rel, _ in files if rel.suffix == ".md"} - {p.source for p in pages}
     problems += _check_pages(published, {p.source for p in pages if p not in published}, content_dir, shown,
-                             {rel for rel, _ in assets}, {rel.as_posix() for rel, _ in files})
+                             {rel for rel, _ in assets}, {rel.as_posix() for rel, _ in files}, unread)
     problems += [Problem(Location(shown(path)), f"the file would be published at '{rel}', which circlepress uses",
                          "move it to another folder") for rel, path in assets if _reserved(rel)]
     problems += collisions(sorted([(p.url or "index.html", Location(shown(content_dir / p.source))) for p in published]
@@ -291,11 +295,10 @@ def load_handbook(content_dir: Path, shown: Callable[[Path], str], memo: Memo = 
     if any(p.is_error for p in problems):
         # Circles are still checked against the steps that loaded; a page that could not be read
         # at all may be a step, so its likely id is accepted too (no second, misleading error).
-        loaded = {p.source for p in pages}
-        unread = {NUMBER_PREFIX.sub("", rel.stem) or rel.stem for rel, _ in files
-                  if rel.suffix == ".md" and rel.as_posix() not in loaded}
+        unread_ids = {NUMBER_PREFIX.sub("", PurePosixPath(source).stem) or PurePosixPath(source).stem
+                      for source in unread}
         raise HandbookError(problems, Handbook(tuple(guide + steps), agreement, tuple(assets), (),
-                                               tuple(sorted(set(left_out) | unread))))
+                                               tuple(sorted(set(left_out) | unread_ids))))
     return Handbook(tuple(guide + steps), agreement, tuple(assets), tuple(problems), left_out)
 
 
@@ -309,8 +312,9 @@ class HandbookError(CirclepressError):
 
 def _check_pages(pages: list[HandbookPage], drafts: set[str], content_dir: Path,
                  shown: Callable[[Path], str], assets: set[str] = frozenset(),
-                 present: set[str] = frozenset()) -> list[Problem]:
-    """Cross-page rules: unique steps and URLs, links that reach a published page or file."""
+                 present: set[str] = frozenset(), unread: set[str] = frozenset()) -> list[Problem]:
+    """Cross-page rules: unique steps and URLs, links that reach a published page or file (a link
+    to a page that could not be read is no second error: that page's own is reported)."""
     problems: list[Problem] = []
     seen_steps: dict[int, str] = {}
     seen_urls: dict[str, str] = {}
@@ -328,7 +332,7 @@ def _check_pages(pages: list[HandbookPage], drafts: set[str], content_dir: Path,
     problems += _alias_clashes(pages, assets)
     for page in pages:
         for slot in page.body.slots:
-            if isinstance(slot, PageLink) and slot.target not in sources:
+            if isinstance(slot, PageLink) and slot.target not in sources and slot.target not in unread:
                 hint = "that page is a draft" if slot.target in drafts else suggest(slot.target, sources)
                 problems.append(Problem(slot.location, f"link to '{slot.target}', which is not a published page", hint))
             elif isinstance(slot, FileLink) and slot.target not in assets and slot.target not in present:
