@@ -258,3 +258,125 @@ def test_two_pages_of_a_circle_claiming_one_old_name(make_site):
     result = CliRunner().invoke(main, ["check", "--root", str(root)])
     assert result.exit_code == 1 and "sites/lab-a/b.md:3:11: the alias 'old' is also an alias of a.md (keep it on " \
         "one page)" in result.output, result.output
+
+
+# --- issue 17.5 (hostile tester): aliases against every output the build writes -----------------
+
+def _with_alias(root: Path, alias: str, step: str = "foster-community") -> Path:
+    """The shipped handbook with `alias` added to a step's aliases, and a circle."""
+    shutil.copytree(ROOT / "content", root / "content")
+    (root / "circlepress.yaml").write_text("title: Ours\n")
+    (root / "sites/lab-a").mkdir(parents=True)
+    (root / "sites/lab-a/circle.yaml").write_text(VALID_CIRCLE)
+    page = root / f"content/steps/{step}.md"
+    text = page.read_text()
+    page.write_text(text.replace("aliases: [", f"aliases: [{alias}, ", 1) if "aliases: [" in text
+                    else text.replace("---\n", f"---\naliases: [{alias}]\n", 1))
+    return root
+
+
+def _alias_errors(root: Path) -> list[str]:
+    """What `check` says, and that `build` says the same and writes nothing."""
+    checked = CliRunner().invoke(main, ["check", "--root", str(root)])
+    built = CliRunner().invoke(main, ["build", "--root", str(root)])
+    assert checked.exit_code == built.exit_code == 1, checked.output + built.output
+    assert "Traceback" not in built.output and "check the disk" not in built.output, built.output
+    assert not (root / "_site").exists()
+    errors = [line for line in checked.output.splitlines() if ": warning:" not in line and line.startswith(("content/", "sites/"))]
+    assert errors and all(line in built.output for line in errors), built.output
+    return errors
+
+
+@pytest.mark.parametrize("alias, message", [
+    ("index.html", "the alias 'index.html' is the address of index.md"),
+    ("images/circle.png", "the alias 'images/circle.png/' would write its redirect inside 'images/circle.png', "
+                          "which is a file: the file content/images/circle.png"),
+    ("start/index.html", "the alias 'start/index.html' is the address of start.md"),
+    ("steps/make-a-calendar/index.html", "the alias 'steps/make-a-calendar/index.html' is the address of "
+                                         "steps/make-a-calendar.md"),
+    ("Start/", "the alias 'Start/' is the address of start.md ('start/index.html' but for case, which "
+               "case-insensitive disks take for one name)"),
+    ("steps/Make-A-Calendar/", "the alias 'steps/Make-A-Calendar/' is the address of steps/make-a-calendar.md "
+                               "('steps/make-a-calendar/index.html' but for case"),
+])
+def test_an_alias_on_an_output_the_build_writes_is_located_in_check_and_build(tmp_path, alias, message):
+    root = _with_alias(tmp_path / "p", alias)
+    errors = _alias_errors(root)
+    assert any(e.startswith("content/steps/foster-community.md:11:11: ") and message in e for e in errors), errors
+
+
+@pytest.mark.parametrize("alias, message", [
+    ("404.html", "the alias '404.html' is the address of the page shown for an unknown address, which "
+                 "circlepress writes (remove the alias, or give it another address)"),
+    ("sitemap.xml/", "the alias 'sitemap.xml/' is the address of the sitemap, which circlepress writes"),
+    ("Circles/old/", "the alias 'Circles/old/' would write a redirect in 'circles/', where circlepress writes "
+                     "the list of circles and the circles' sites"),
+    ("index.html", None),  # with no home page, a step's index.html alias is still each circle's home
+])
+def test_an_alias_where_circlepress_writes_its_own_files(tmp_path, alias, message):
+    root = _with_alias(tmp_path / "p", alias)
+    if message is None:
+        (root / "content/index.md").unlink()
+        message = "the alias 'index.html' would redirect at each circle's 'index.html' too"
+    (error,) = _alias_errors(root)
+    assert error.startswith("content/steps/foster-community.md:11:11: ") and message in error, error
+
+
+@pytest.mark.parametrize("circle_file, text, message", [
+    ("old-foster.md", "---\ntitle: Old\n---\nHi\n",
+     "the alias 'old-foster/' would redirect at 'old-foster/' in each circle's site, which is the address of the "
+     "circle's page sites/lab-a/old-foster.md"),
+    ("reading.md", "---\ntitle: Reading\naliases: [old-foster]\n---\nHi\n",
+     "the alias 'old-foster/' would redirect at 'old-foster/' in each circle's site, which is an old name of the "
+     "circle's page sites/lab-a/reading.md (sites/lab-a/reading.md:3:11)"),
+])
+def test_a_steps_alias_at_a_circles_own_page_is_located_at_the_alias(tmp_path, circle_file, text, message):
+    root = _with_alias(tmp_path / "p", "old-foster/")
+    (root / "sites/lab-a" / circle_file).write_text(text)
+    (error,) = _alias_errors(root)
+    assert error == f"content/steps/foster-community.md:11:11: {message} (give the alias another address, or " \
+        "rename the circle's page)", error
+
+
+def test_an_html_alias_is_written_as_that_file_and_redirects_in_chromium(tmp_path, browser):
+    """Hugo's way: `old-eval.html` is the file /old-eval.html (not old-eval.html/index.html), at the
+    site's root and in each circle's site."""
+    from browser_support import serve
+
+    root = _with_alias(tmp_path / "p", "old-eval.html", "evaluate-your-impact")
+    build(load_project(root), now=NOW)
+    site = root / "_site"
+    assert (site / "old-eval.html").is_file() and (site / "circles/lab-a/old-eval.html").is_file()
+    assert 'url=steps/evaluate-your-impact/' in (site / "old-eval.html").read_text()
+    assert "old-eval" not in (site / "sitemap.xml").read_text() if (site / "sitemap.xml").is_file() else True
+    with serve(site) as origin:
+        page = browser.new_page()
+        try:
+            for old, new in (("old-eval.html", "/steps/evaluate-your-impact/"),
+                             ("circles/lab-a/old-eval.html", "/circles/lab-a/steps/evaluate-your-impact/")):
+                page.goto(f"{origin}/{old}")
+                page.wait_for_url(re.compile(re.escape(new)), timeout=5000)
+                assert page.locator("h1").first.inner_text().strip() == "Evaluate your impact"
+        finally:
+            page.close()
+
+
+@pytest.mark.parametrize("alias, message", [
+    ("old%20eval2/", "the alias 'old%20eval2/' has a %-escape, which servers decode before looking for the file: "
+                     "nothing written there is served"),
+    ('"old eval/"', "the alias 'old eval/' has a space, which a link's address cannot have"),
+    ('"old\\u200beval/"', "'aliases' holds \\u200b (zero width space)"),
+    ("old<eval/", "the alias 'old<eval/' cannot be written: 'old<eval' holds '<', which Windows does not allow"),
+    ("con/", "the alias 'con/' cannot be written: 'con' uses the device name 'CON'"),
+])
+def test_an_alias_a_link_cannot_reach_as_written_is_refused(tmp_path, alias, message):
+    root = _with_alias(tmp_path / "p", alias, "evaluate-your-impact")
+    (error,) = _alias_errors(root)
+    assert message in error, error
+
+
+def test_two_aliases_differing_only_in_case_are_one_folder(tmp_path):
+    root = _with_alias(tmp_path / "p", "old-Eval/, old-eval/", "evaluate-your-impact")
+    (error,) = _alias_errors(root)
+    assert "the alias 'old-eval/' is the address of an alias in steps/evaluate-your-impact.md ('old-Eval/index.html' " \
+        "but for case" in error, error

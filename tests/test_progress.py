@@ -87,6 +87,8 @@ def test_a_number_key_reads_as_the_step_it_names_now_with_a_located_warning(tmp_
     ("make-a-calender", "there is no step 'make-a-calender' in the handbook (did you mean 'make-a-calendar'? "
                         "The steps: find-a-starting-group, identify-participants,"),
     ("13", "there is no step 13 in the handbook (name the step by its id instead: find-a-starting-group,"),
+    ("MAKE-A-CALENDAR", "there is no step 'MAKE-A-CALENDAR' in the handbook (did you mean 'make-a-calendar'? "),
+    ("Make-A-Calender", "there is no step 'Make-A-Calender' in the handbook (did you mean 'make-a-calendar'? "),
     ("steps/make-a-calendar/", "there is no step 'steps/make-a-calendar/' in the handbook (did you mean "
                                "'make-a-calendar'?"),
 ])
@@ -103,8 +105,23 @@ def test_a_step_given_twice_is_an_error(tmp_path):
     with pytest.raises(CirclepressError) as caught:
         load_site(load_project(root))
     assert [p.format() for p in caught.value.problems if p.is_error] == [
-        "sites/lab-a/circle.yaml:20:3: progress for 'define-goals-and-expectations' is also given as '6' "
-        "(keep one of them)"]
+        "sites/lab-a/circle.yaml:20:3: progress key 'define-goals-and-expectations' names the same step as '6' "
+        "at line 19 (keep one of them)"]
+
+
+@pytest.mark.parametrize("keys, message", [
+    ("1: {status: done}\n  find-a-starting-group: {}", "progress key 'find-a-starting-group' names the same step as "
+                                                       "'1' at line 19 (keep one of them)"),
+    ("find-a-starting-group: {}\n  1: {status: done}", "progress key '1' names the same step as "
+                                                       "'find-a-starting-group' at line 19 (keep one of them)"),
+    ("1: {}\n  '01': {}", "progress key '01' names the same step as '1' at line 19: the step "
+                          "'find-a-starting-group' (keep one of them)"),
+])
+def test_a_step_given_twice_names_both_keys_as_written_and_the_first_line(tmp_path, keys, message):
+    root = _project(tmp_path / "p", f"progress:\n  {keys}\n")
+    with pytest.raises(CirclepressError) as caught:
+        load_site(load_project(root))
+    assert [p.format() for p in caught.value.problems if p.is_error] == [f"sites/lab-a/circle.yaml:20:3: {message}"]
 
 
 def test_a_draft_step_may_have_progress(tmp_path):
@@ -181,3 +198,64 @@ def test_a_theme_asking_for_progress_by_number_is_a_located_template_error(tmp_p
     assert result.exit_code == 1, result.output
     assert "themes/default/templates/partials/article.html:10:1: template error: TypeError: circle.progress() " \
         "takes the step's page, e.g. circle.progress(page), not its number" in result.output, result.output
+
+
+def _rename_calendar_step(root: Path, new_name: str = "plan-the-sessions", front: str = "") -> None:
+    """Move the calendar step to another file, keeping the shipped `aliases: [steps/08-make-a-calendar/]`."""
+    old, new = root / "content/steps/make-a-calendar.md", root / f"content/steps/{new_name}.md"
+    new.write_text(old.read_text().replace("---\n", "---\n" + front, 1))
+    old.unlink()
+    for page in (root / "content").rglob("*.md"):
+        page.write_text(page.read_text().replace("make-a-calendar.md", f"{new_name}.md"))
+
+
+@pytest.mark.parametrize("new_name, front, new_id", [
+    ("plan-the-sessions", "", "plan-the-sessions"),
+    ("make-a-calendar-renamed", "slug: calendar-step\n", "calendar-step"),
+])
+def test_an_old_id_whose_address_is_no_alias_is_unknown(tmp_path, new_name, front, new_id):
+    """The shipped alias is `steps/08-make-a-calendar/`; nothing is written at `steps/make-a-calendar/`."""
+    root = _project(tmp_path / "p", "progress:\n  make-a-calendar: {status: done}\n")
+    _rename_calendar_step(root, new_name, front)
+    with pytest.raises(CirclepressError) as caught:
+        load_site(load_project(root))
+    assert [p.format() for p in caught.value.problems if p.is_error] == [
+        f"sites/lab-a/circle.yaml:19:3: there is no step 'make-a-calendar' in the handbook (did you mean "
+        f"'{new_id}'? To keep 'make-a-calendar' as its old name, add 'steps/make-a-calendar/' to that step's "
+        "aliases (its old address then redirects))"]
+
+
+def test_an_old_id_whose_address_is_an_alias_is_accepted(tmp_path):
+    """`08-make-a-calendar` was an address (`steps/08-make-a-calendar/` is the alias): it reads, with a warning."""
+    root = _project(tmp_path / "p", "progress:\n  08-make-a-calendar: {status: done, note: Kept.}\n")
+    _rename_calendar_step(root)
+    site = load_site(load_project(root))
+    assert [p.format() for p in site.warnings if "is now" in p.message] == [
+        "sites/lab-a/circle.yaml:19:3: warning: the step '08-make-a-calendar' is now 'plan-the-sessions' (its old "
+        "address is among the step's aliases) (write 'plan-the-sessions:' instead of '08-make-a-calendar:')"]
+    build(load_project(root), now=NOW)
+    assert _progress_on(root / "_site", "plan-the-sessions") == "Our progress: done Kept."
+    assert (root / "_site/steps/08-make-a-calendar/index.html").is_file()
+
+
+def test_a_handbook_error_hides_neither_the_circles_progress_nor_the_page(tmp_path):
+    """A bad `phase:` is one error: the page stays (no 'not a published page' for links to it), and
+    every circle's progress is still checked against the steps that loaded."""
+    root = _project(tmp_path / "p", "progress:\n  make-a-calender: {status: done}\n  make-a-calendar: {}\n")
+    page = root / "content/steps/make-a-calendar.md"
+    page.write_text(page.read_text().replace("phase: in-the-first-sessions", "phase: first-sessions"))
+    result = CliRunner().invoke(main, ["check", "--root", str(root)])
+    errors = [line for line in result.output.splitlines() if ": warning:" not in line and ":" in line]
+    assert result.exit_code == 1 and len(errors) == 2, result.output
+    assert errors[0].startswith("content/steps/make-a-calendar.md:4:8: 'first-sessions' is not a phase"), errors
+    assert errors[1].startswith("sites/lab-a/circle.yaml:19:3: there is no step 'make-a-calender' in the handbook "
+                                "(did you mean 'make-a-calendar'?"), errors
+
+
+def test_a_step_that_cannot_be_read_is_not_also_an_unknown_progress_key(tmp_path):
+    root = _project(tmp_path / "p", "progress:\n  make-a-calendar: {}\n  two: {}\n")
+    (root / "content/steps/make-a-calendar.md").write_text("---\ntitle: [unclosed\n---\nHi\n")
+    result = CliRunner().invoke(main, ["check", "--root", str(root)])
+    assert result.exit_code == 1 and "circle.yaml:20:3: there is no step 'two'" in result.output, result.output
+    assert "'make-a-calendar' in the handbook" not in result.output, result.output
+    assert "link to 'steps/make-a-calendar.md', which is not a published page" not in result.output, result.output

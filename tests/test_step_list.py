@@ -123,3 +123,80 @@ def test_a_private_circles_copy_links_to_its_own_steps_as_members_see_it(tmp_pat
     folder = path.split("/")[1]
     links = [link for _, items in _list(members[path].decode()) for _, link, _ in items]
     assert len(links) == 12 and all(link.startswith(f"../../../p/{folder}/steps/") for link in links)
+
+
+def _eyebrow(html: str) -> str:
+    return re.search(r'<p class="eyebrow">([^<]+)</p>', html).group(1)
+
+
+def test_a_draft_step_leaves_no_gap_in_the_numbers(tmp_path):
+    """What circlepress chose: a step's number is its place among the published steps, so with step 10
+    a draft the last step is "Step 11 of 11" on its page, in the list, the navigation and the pager."""
+    root = _project(tmp_path / "p")
+    page = root / "content/steps/foster-community.md"
+    page.write_text(page.read_text().replace("---\n", "---\ndraft: true\n", 1))
+    build(load_project(root), now=NOW)
+    site = root / "_site"
+    last = (site / "steps/evaluate-your-impact/index.html").read_text()
+    assert _eyebrow(last) == "Step 11 of 11"
+    assert _eyebrow((site / "circles/lab-a/steps/evaluate-your-impact/index.html").read_text()) == "Step 11 of 11"
+    assert "← Step 10: Be brave and flexible" in last
+    groups = _list((site / "start/index.html").read_text())
+    assert [n for _, items in groups for n, _, _ in items] == [str(n) for n in range(1, 12)]
+    assert '<li value="11"><a href="steps/evaluate-your-impact/' in (site / "index.html").read_text()
+    assert '<li value="11"><a href="../../circles/lab-a/steps/evaluate-your-impact/' in \
+        (site / "circles/lab-a/index.html").read_text()
+    # a --drafts preview shows the draft in its place, and numbers it
+    build(load_project(root, drafts=True), now=NOW)
+    assert _eyebrow((site / "steps/evaluate-your-impact/index.html").read_text()) == "Step 12 of 12"
+
+
+def test_the_list_twice_on_a_page_gives_every_id_once_and_valid_html(tmp_path):
+    """Each use of `{{< steps >}}` (and a heading of the page's own with a phase's title) gets its own
+    ids: before-the-first-meeting, then before-the-first-meeting-2; checked by the Nu Html Checker."""
+    import subprocess
+
+    from browser_support import VNU_JAR, have_java
+    from conftest import require_tool
+
+    root = _project(tmp_path / "p")
+    (root / "sites/lab-a/route.md").write_text("---\ntitle: Our route\n---\n## Before the first meeting\n\n"
+                                               "{{< steps >}}\n\nAgain:\n\n{{< steps >}}\n")
+    build(load_project(root), now=NOW)
+    html = (root / "_site/circles/lab-a/route/index.html").read_text()
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert {"before-the-first-meeting", "before-the-first-meeting-2", "before-the-first-meeting-3",
+            "while-the-circle-runs-2"} <= set(ids)
+    assert len(_list(html)) == 3  # the first list's groups, found as before
+    require_tool(have_java(), "java (for the Nu Html Checker)")
+    require_tool(VNU_JAR.is_file(), f"the Nu Html Checker ({VNU_JAR})")
+    page = root / "_site/circles/lab-a/route/index.html"
+    done = subprocess.run(["java", "-jar", str(VNU_JAR), "--errors-only", str(page)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+def test_phases_going_backwards_in_step_order_are_a_located_warning(tmp_path):
+    root = _project(tmp_path / "p")
+    _swap_steps(root / "content", "make-a-calendar", "focus-on-problem-solving")
+    site = load_site(load_project(root))
+    assert [p.format() for p in site.warnings if "phase" in p.message] == [
+        "content/steps/make-a-calendar.md:4:1: warning: step 9's phase 'in-the-first-sessions' comes before the phase "
+        "'while-the-circle-runs' of step 8 (steps/focus-on-problem-solving.md) (swap the steps' numbers, or give one "
+        "of them another phase)"]
+    assert not [p for p in load_site(load_project(_project(tmp_path / "q"))).warnings if "phase" in p.message]
+
+
+@pytest.mark.parametrize("front", ["step: 3\n", "phase: in-the-first-sessions\n"])
+def test_a_step_key_on_a_circles_own_page_is_a_located_error(tmp_path, front):
+    from click.testing import CliRunner
+    from circlepress.cli import main
+
+    root = _project(tmp_path / "p")
+    (root / "sites/lab-a/route.md").write_text(f"---\ntitle: Our route\n{front}---\nHi\n")
+    result = CliRunner().invoke(main, ["check", "--root", str(root)])
+    key = front.split(":")[0]
+    assert result.exit_code == 1 and f"sites/lab-a/route.md:3:1: '{key}' is for the handbook's step pages only " \
+        f"(remove '{key}:': a circle's own page is no step (its copies of the steps come from content/steps/))" \
+        in result.output, result.output

@@ -25,14 +25,17 @@ class Guide:
     handbook: Handbook | None
     example: Circle | None
     problems: tuple[Problem, ...]
+    partial: Handbook | None = None  # what loaded of a handbook with errors: circles are checked against it
 
     @property
     def steps(self) -> StepIds | None:
-        return step_ids(self.handbook) if self.handbook else None
+        loaded = self.handbook or self.partial
+        return step_ids(loaded) if loaded else None
 
     @property
     def agreement(self):
-        return self.handbook.agreement if self.handbook else None
+        loaded = self.handbook or self.partial
+        return loaded.agreement if loaded else None
 
 
 def _load_example(project: Project, handbook: Handbook, steps: StepIds | None, memo: Memo) -> Circle:
@@ -52,7 +55,7 @@ def load_guide(project: Project, memo: Memo = NoMemo()) -> Guide:
     try:
         handbook = load_handbook(project.content_dir, project.shown, memo, drafts=project.drafts)
     except CirclepressError as exc:
-        return Guide(None, None, tuple(exc.problems) + tuple(theme_problems))
+        return Guide(None, None, tuple(exc.problems) + tuple(theme_problems), getattr(exc, "partial", None))
     steps = step_ids(handbook)
     problems = list(handbook.warnings) + list(theme_problems)
     problems += check_shortcodes(make_environment(project.theme_dirs), [p.body for p in handbook.pages])

@@ -332,14 +332,18 @@ class Renderer:
 
         def render_slot(slot: Slot | Anchor) -> str:
             if isinstance(slot, Anchor):  # a placeholder until the whole page is known
-                self._anchors.append(slot.slug)
-                return f"{_ANCHOR}{len(self._anchors) - 1}{_ANCHOR}"
+                return anchor(slot.slug)
             if isinstance(slot, (PageLink, FileLink)):
                 return Markup.escape(self.page_href(slot, out))
             template = self._shortcodes[slot.name]
             circle = out.circle or self.example
             return template.render({**ctx, "circle": circle, "is_example": out.circle is None,
-                                    "args": slot.args, "inline": not slot.block})
+                                    "args": slot.args, "inline": not slot.block, "anchor": anchor})
+
+        def anchor(slug: str) -> Markup:
+            """An id unique on the page (slug, else slug-2...): a shortcode used twice gives no id twice."""
+            self._anchors.append(slug)
+            return Markup(f"{_ANCHOR}{len(self._anchors) - 1}{_ANCHOR}")
 
         return Markup(body.fill(render_slot).replace(NOTES, number))
 

@@ -9,7 +9,7 @@ from .. import __version__
 from ..programme.circles import Circle
 from ..programme.config import Project
 from ..programme.errors import Problem
-from ..programme.handbook import Handbook
+from ..programme.handbook import Handbook, alias_output
 from ..programme.schedule import held
 from ..programme.schema import Evaluation
 from .render import Output
@@ -30,7 +30,7 @@ class Site:
 class NavItem:
     title: str
     url: str  # site-relative folder
-    step: int | None
+    step: int | None  # a step's number as shown: its place among the published steps
     draft: bool = False
 
 
@@ -84,7 +84,7 @@ class SiteView:
 
 
 def make_view(config, base_path: str, origin: str, handbook: Handbook, public: tuple[PublicCircle, ...]) -> SiteView:
-    nav = tuple(NavItem(p.meta.title, p.url, p.meta.step, p.meta.draft) for p in handbook.pages)
+    nav = tuple(NavItem(p.meta.title, p.url, p.number, p.meta.draft) for p in handbook.pages)
     moved = tuple(folder for p in handbook.pages for folder, _ in p.aliases)
     return SiteView(config.title, config.description, config.language, base_path, origin, nav, public,
                     evaluation=config.evaluation, moved=moved)
@@ -98,7 +98,7 @@ def handbook_outputs(handbook: Handbook) -> list[Output]:
 
 def redirect_outputs(base: str, pages, circle: Circle | None) -> list[Output]:
     """A redirect page at each old address (`aliases:`) of `pages`, under `base`."""
-    return [Output(base + folder + "index.html", "redirect.html", circle=circle, page=p, title=p.meta.title,
+    return [Output(base + alias_output(folder), "redirect.html", circle=circle, page=p, title=p.meta.title,
                    extra=(("target", base + p.url),), small=True) for p in pages for folder, _ in p.aliases]
 
 

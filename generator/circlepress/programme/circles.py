@@ -13,7 +13,7 @@ from typing import Callable
 from .agefiles import AGE_SUFFIX, identities, plain_name, read_source
 from .config import Project
 from .errors import CirclepressError, Location, Problem, Severity
-from .handbook import CIRCLE_SITE, HandbookPage, PageMeta, collisions, step_identity
+from .handbook import CIRCLE_SITE, HandbookPage, PageMeta, collisions, fold, step_identity
 from .markdown import Fragments, PageLink, Shortcode, parse_markdown
 from .memo import Memo, NoMemo, value_stamp
 from .page_aliases import page_aliases
@@ -290,7 +290,8 @@ def circle_files(folder: Path, shown: Shown) -> tuple[list[Path], list[Problem]]
     return [folder / n for n in kept], problems
 
 
-def _load_pages(paths: list[Path], shown: Shown) -> tuple[list[CirclePage], list[Problem]]:
+def _load_pages(paths: list[Path], shown: Shown, moved: tuple[tuple[str, Location], ...] = ()
+                ) -> tuple[list[CirclePage], list[Problem]]:
     pages, problems, written = [], [], []
     names = {plain_name(path.name).removesuffix(PAGE_SUFFIX) for path in paths}
     for path in paths:
@@ -309,6 +310,9 @@ def _load_pages(paths: list[Path], shown: Shown) -> tuple[list[CirclePage], list
         if why := name_problem(name):
             problems.append(Problem(Location(shown(path)), f"page name {why}", NAME_HINT))
             continue
+        problems += [Problem(front.meta.locate((key,), key=True), f"'{key}' is for the handbook's step pages only",
+                             f"remove '{key}:': a circle's own page is no step (its copies of the steps come "
+                             "from content/steps/)") for key in ("step", "phase") if getattr(meta, key) is not None]
         parsed = parse_markdown(front.body, shown(path), first_line=front.body_line)
         problems += parsed.problems
         problems += [Problem(s.location, "links to .md pages work only in the handbook",
@@ -318,8 +322,23 @@ def _load_pages(paths: list[Path], shown: Shown) -> tuple[list[CirclePage], list
         if not meta.draft:
             pages.append(CirclePage(name, meta, parsed.fragments, name))
     olds, found = page_aliases(written, names, lambda old: old not in RESERVED_PAGES and bool(SAFE_SLUG.fullmatch(old)))
+    found += _step_alias_clashes(moved, {name: Location(shown(path)) for path in paths
+                                         if (name := plain_name(path.name).removesuffix(PAGE_SUFFIX))}, written)
     pages = sorted((replace(p, aliases=olds.get(p.name, ())) for p in pages), key=lambda p: (p.meta.order, p.meta.title))
     return pages, problems + found
+
+
+def _step_alias_clashes(moved: tuple[tuple[str, Location], ...], pages: dict[str, Location],
+                        written: list[tuple[str, str, Location]]) -> list[Problem]:
+    """A step's alias (redirected in every circle's site) at the address of one of this circle's
+    own pages or their old names: located at the step's alias, naming the circle's file."""
+    taken = {fold(f"{name}/"): (f"{name}/", f"the address of the circle's page {where.path}") for name, where in pages.items()}
+    taken |= {fold(f"{alias.strip().removesuffix('/')}/"): (f"{alias.strip().removesuffix('/')}/",
+                                                            f"an old name of the circle's page {where.path} ({where})")
+              for page, alias, where in written}
+    return [Problem(where, f"the alias '{folder}' would redirect at '{taken[fold(folder)][0]}' in each circle's site, "
+                    f"which is {taken[fold(folder)][1]}", "give the alias another address, or rename the circle's page")
+            for folder, where in moved if fold(folder) in taken]
 
 
 _PLACEHOLDERS = {"name": "draft", "timezone": "UTC", "term": {"start": "2000-01-01", "months": 24}}
@@ -375,7 +394,7 @@ def load_circle(path: Path, shown: Shown, steps: StepIds | None, default_agreeme
                              "agreement.md", "add 'agreement: text:' or content/agreement.md"))
     if with_pages and pages is None:
         pages = circle_files(folder, shown)[0][1:]
-    pages, page_problems = _load_pages(pages, shown) if with_pages else ([], [])
+    pages, page_problems = _load_pages(pages, shown, steps.moved if steps else ()) if with_pages else ([], [])
     problems += page_problems
     if any(p.is_error for p in problems):
         return None, problems

@@ -7,7 +7,7 @@ import difflib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import Problem, Severity
+from .errors import Location, Problem, Severity
 from .handbook import NUMBER_PREFIX, Handbook, step_identity
 from .schema import StepProgress
 
@@ -25,7 +25,9 @@ class StepIds:
 
     steps: tuple[tuple[str, int], ...]
     drafts: tuple[str, ...] = ()
-    former: tuple[tuple[str, str], ...] = ()  # (an old identity, from a step's `aliases:`; the step's identity)
+    former: tuple[tuple[str, str], ...] = ()  # (an old identity whose address is an alias; the step's identity)
+    near: tuple[tuple[str, str, str], ...] = ()  # (an old identity, its step's, the alias to add): hints only
+    moved: tuple[tuple[str, Location], ...] = ()  # every step's aliases (written in each circle's site too)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -46,15 +48,27 @@ def step_ids(handbook: Handbook) -> StepIds:
     """The handbook's steps as a circle's progress names them."""
     steps = tuple((step_identity(p), p.meta.step) for p in handbook.steps)
     ids = {identity for identity, _ in steps}
+    # An old identity counts only when `steps/<old>/` itself is an alias: then its redirect exists.
     former = {old: step_identity(p) for p in handbook.steps for folder, _ in p.aliases
-              for old in _old_ids(folder) if old not in ids}
-    return StepIds(steps, handbook.draft_steps, tuple(sorted(former.items())))
+              if (old := _old_id(p, folder)) and old not in ids}
+    near = {old: (step_identity(p), _parent(p) + old + "/") for p in handbook.steps for folder, _ in p.aliases
+            if folder.endswith("/") and (old := NUMBER_PREFIX.sub("", folder.rstrip("/").rsplit("/", 1)[-1]))
+            and old not in ids
+            and old not in former}
+    return StepIds(steps, handbook.draft_steps, tuple(sorted(former.items())),
+                   tuple((old, new, alias) for old, (new, alias) in sorted(near.items())),
+                   tuple(alias for p in handbook.steps for alias in p.aliases))
 
 
-def _old_ids(folder: str) -> tuple[str, ...]:
-    """The identities an alias's old address gave its step: `steps/08-x/` -> `08-x`, `x`."""
-    last = folder.rstrip("/").rsplit("/", 1)[-1]
-    return tuple(dict.fromkeys((last, NUMBER_PREFIX.sub("", last) or last)))
+def _parent(page) -> str:
+    """The folder a step's address is in: `steps/` for `steps/make-a-calendar/`."""
+    return page.url.rstrip("/").rpartition("/")[0] + "/" if "/" in page.url.rstrip("/") else ""
+
+
+def _old_id(page, folder: str) -> str | None:
+    """The identity an alias gave its step, when it is a step's address: `steps/08-x/` -> `08-x`."""
+    parent, _, last = folder.rstrip("/").rpartition("/")
+    return last if folder.endswith("/") and (parent + "/" if parent else "") == _parent(page) else None
 
 
 def _listing(steps: StepIds) -> str:
@@ -71,7 +85,7 @@ def progress_problems(spec: "CircleSpec", doc: "Document", steps: StepIds | None
     if steps is None:  # the handbook failed to load (or is not needed): nothing to check against
         return []
     problems: list[Problem] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, Location]] = {}  # a step's identity -> its first key, and where
     for key in spec.progress:
         where = doc.locate(("progress", key), key=True)
         identity, how = steps.meaning(key)
@@ -87,9 +101,11 @@ def progress_problems(spec: "CircleSpec", doc: "Document", steps: StepIds | None
             problems.append(Problem(where, f"the step '{key}' is now '{identity}' (its old address is among the "
                                     "step's aliases)", f"write '{identity}:' instead of '{key}:'", Severity.WARNING))
         if identity in seen:
-            problems.append(Problem(where, f"progress for '{identity}' is also given as '{seen[identity]}'",
-                                    "keep one of them"))
-        seen.setdefault(identity, key)
+            first, at = seen[identity]
+            named = f"the step '{identity}'" if identity not in (key, first) else "that step"
+            problems.append(Problem(where, f"progress key '{key}' names the same step as '{first}' at line {at.line}"
+                                    + ("" if named == "that step" else f": {named}"), "keep one of them"))
+        seen.setdefault(identity, (key, where))
     return problems
 
 
@@ -98,8 +114,13 @@ def _unknown_hint(key: str, how: str, steps: StepIds) -> str:
     ids = _listing(steps)
     if how == "number":
         return f"name the step by its id instead: {ids}" if ids else f"name the step by its id instead, {BY_ID}"
-    close = difflib.get_close_matches(key, steps.ids, n=1, cutoff=0.6)
-    mean = f"did you mean '{close[0]}'?" if close else ""
+    renamed = next(((new, alias) for old, new, alias in steps.near if old == key), None)
+    if renamed:  # an alias names its old address with a number, or elsewhere: not this id's
+        return (f"did you mean '{renamed[0]}'? To keep '{key}' as its old name, add '{renamed[1]}' to that step's "
+                "aliases (its old address then redirects)")
+    folded = {identity.casefold(): identity for identity in steps.ids}  # `MAKE-A-CALENDAR`: ids are lowercase
+    close = difflib.get_close_matches(key.casefold(), list(folded), n=1, cutoff=0.6)
+    mean = f"did you mean '{folded[close[0]]}'?" if close else ""
     if mean:
         return f"{mean} The steps: {ids}" if ids else mean
     return f"the steps: {ids}" if ids else f"name the step by its id, {BY_ID}"
