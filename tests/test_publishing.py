@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -66,8 +67,11 @@ def test_new_programme_builds_checks_clean_and_ignores_its_output(tmp_path):
                  ".github/workflows/pages.yml",
                  f"vendor/{WHEEL_NAME}", "vendor/SHA256SUMS",
                  "pages-requirements.txt", "content/index.md", "content/steps/make-a-calendar.md",
-                 "sites/our-first-circle/circle.yaml", "schema/circle.schema.json"):
+                 "sites/our-first-circle/circle.yaml", "schema/circle.schema.json",
+                 "schema/questionnaire.schema.json"):
         assert (folder / name).is_file(), name
+    editor = json.loads((folder / ".vscode/settings.json").read_text())["yaml.schemas"]
+    assert editor["./schema/questionnaire.schema.json"] == ["questionnaire.yaml"]
     checked = run("check", "--root", str(folder), "--strict")
     assert checked.exit_code == 0 and "0 warnings" in checked.output, checked.output
     built = run("build", "--root", str(folder), "--strict", "--base-url", "https://someone.github.io/our-programme/")

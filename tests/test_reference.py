@@ -36,7 +36,8 @@ def test_the_schema_command_prints_the_committed_files():
         assert result.returncode == 0, result.stderr
         assert result.stdout == (REPO / path).read_text("utf-8"), path
     wrong = CliRunner().invoke(main, ["schema"])
-    assert wrong.exit_code == 2 and "give circle.yaml or circlepress.yaml, or --markdown" in wrong.output
+    assert wrong.exit_code == 2 and "give circle.yaml, circlepress.yaml or questionnaire.yaml, or --markdown" \
+        in wrong.output
 
 
 def _properties(schema: dict):
@@ -46,7 +47,8 @@ def _properties(schema: dict):
             yield where, name, prop
 
 
-@pytest.mark.parametrize("schema", [reference.site_schema(), reference.circle_schema()], ids=["config", "circle"])
+@pytest.mark.parametrize("schema", [reference.site_schema(), reference.circle_schema(), reference.questionnaire_schema()],
+                         ids=["config", "circle", "questionnaire"])
 def test_every_key_has_a_description_and_an_example(schema):
     missing = [f"{where}.{name}".lstrip(".") for where, name, prop in _properties(schema)
                if not prop.get("description") or not prop.get("examples")]
@@ -137,6 +139,10 @@ def test_the_shipped_yaml_files_validate_against_their_json_schemas(tmp_path):
         result = subprocess.run(["check-jsonschema", "--schemafile", str(schema), str(path)],
                                 capture_output=True, text=True)
         assert result.returncode == 0, f"{path}: {result.stdout}{result.stderr}"
+    default = REPO / "generator/circlepress/evaluation/questionnaire.yaml"  # a programme's starting point
+    result = subprocess.run(["check-jsonschema", "--schemafile", str(REPO / "schema/questionnaire.schema.json"),
+                             str(default)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
     wrong = tmp_path / "circlepress.yaml"
     wrong.write_text("titel: Typo\nlanguage: 7\n")
     result = subprocess.run(["check-jsonschema", "--schemafile", str(REPO / "schema/circlepress.schema.json"),

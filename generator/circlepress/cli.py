@@ -570,17 +570,17 @@ def decrypt_command(file: Path) -> None:
 
 
 @main.command("schema")
-@click.argument("file", type=click.Choice(["circle.yaml", "circlepress.yaml"]), required=False)
+@click.argument("file", type=click.Choice(["circle.yaml", "circlepress.yaml", "questionnaire.yaml"]), required=False)
 @click.option("--markdown", is_flag=True, help="Print the configuration reference (docs/configuration.md) instead.")
 def schema_command(file: str | None, markdown: bool) -> None:
-    """Print the JSON Schema of circle.yaml or circlepress.yaml, or with --markdown the configuration
-    reference of both, every key with its type, default and an example (all made from the same schema)."""
-    from .programme.reference import circle_schema, configuration_markdown, site_schema, as_json
+    """Print the JSON Schema of circle.yaml, circlepress.yaml or questionnaire.yaml, or with --markdown
+    the configuration reference of all three, every key with its type, default and an example (all made
+    from the same schema)."""
+    from .programme.reference import SCHEMAS, as_json, configuration_markdown
 
     if markdown == (file is not None):
-        raise click.UsageError("give circle.yaml or circlepress.yaml, or --markdown")
-    click.echo(configuration_markdown() if markdown else
-               as_json(circle_schema() if file == "circle.yaml" else site_schema()), nl=False)
+        raise click.UsageError("give circle.yaml, circlepress.yaml or questionnaire.yaml, or --markdown")
+    click.echo(configuration_markdown() if markdown else as_json(SCHEMAS[file]()), nl=False)
 
 
 if __name__ == "__main__":  # `python -m circlepress.cli`, as from a source tree

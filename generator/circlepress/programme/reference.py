@@ -1,5 +1,6 @@
 """The configuration reference, made from the pydantic models so it cannot drift from them: the JSON
-Schemas editors read (`schema/circlepress.schema.json`, `schema/circle.schema.json`) and the page
+Schemas editors read (`schema/circlepress.schema.json`, `schema/circle.schema.json`,
+`schema/questionnaire.schema.json`) and the page
 `docs/configuration.md`, which walks those same schemas (every key, nested ones included, with its
 type, default, example and description), so a key added to a model appears in both."""
 
@@ -12,6 +13,7 @@ from typing import Any
 import yaml
 
 from .config import SiteConfig
+from .questionnaire_schema import QuestionnaireSpec
 from .schema import CLOCK_PATTERN, CircleSpec
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -19,6 +21,7 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 FILES = {
     "schema/circlepress.schema.json": "circlepress schema circlepress.yaml > schema/circlepress.schema.json",
     "schema/circle.schema.json": "circlepress schema circle.yaml > schema/circle.schema.json",
+    "schema/questionnaire.schema.json": "circlepress schema questionnaire.yaml > schema/questionnaire.schema.json",
     "docs/configuration.md": "circlepress schema --markdown > docs/configuration.md",
 }
 
@@ -31,6 +34,14 @@ def site_schema() -> dict[str, Any]:
 def circle_schema() -> dict[str, Any]:
     """The JSON Schema of circle.yaml."""
     return CircleSpec.model_json_schema()
+
+
+def questionnaire_schema() -> dict[str, Any]:
+    """The JSON Schema of questionnaire.yaml."""
+    return {"$schema": DRAFT, **QuestionnaireSpec.model_json_schema(), "title": "circlepress questionnaire.yaml"}
+
+
+SCHEMAS = {"circlepress.yaml": site_schema, "circle.yaml": circle_schema, "questionnaire.yaml": questionnaire_schema}
 
 
 def as_json(schema: dict[str, Any]) -> str:
@@ -48,6 +59,7 @@ def generated() -> dict[str, str]:
 
     return {"schema/circlepress.schema.json": site_json_schema(),
             "schema/circle.schema.json": circle_json_schema(),
+            "schema/questionnaire.schema.json": as_json(questionnaire_schema()),
             "docs/configuration.md": configuration_markdown()}
 
 
@@ -180,15 +192,18 @@ def configuration_markdown() -> str:
     """docs/configuration.md as committed."""
     return f"""# Configuration reference
 
-<!-- Generated from the pydantic models (generator/circlepress/programme/schema.py and config.py):
+<!-- Generated from the pydantic models (generator/circlepress/programme/schema.py, config.py and
+     questionnaire_schema.py):
      do not edit by hand. Regenerate with `{FILES["docs/configuration.md"]}`. -->
 
 A programme has two kinds of configuration file: one `circlepress.yaml` at the top of the
-programme, and one `circle.yaml` per circle, in `sites/<circle>/`. This page lists every key of
-both, nested keys included (`term.start` is `start:` under `term:`; `members[].id` is `id:` in each
+programme, and one `circle.yaml` per circle, in `sites/<circle>/`; an optional `questionnaire.yaml`
+beside `circlepress.yaml` sets the evaluation rounds' questions. This page lists every key of
+each, nested keys included (`term.start` is `start:` under `term:`; `members[].id` is `id:` in each
 item of the `members:` list; `<key>` stands for a key you choose). It is made from the same schema
 that checks the files, as are the JSON Schemas that editors use to complete and check them as you
-type: `schema/circlepress.schema.json` and `schema/circle.schema.json` (a file's first line
+type: `schema/circlepress.schema.json`, `schema/circle.schema.json` and
+`schema/questionnaire.schema.json` (a file's first line
 `# yaml-language-server: $schema=...` points the YAML extension of VS Code to its schema).
 
 Dates are written `2027-01-14`, times `"16:00"` (quoted, 24-hour). A key left out takes its
@@ -203,4 +218,10 @@ default; "none" means the key is simply absent.
 
 {CircleSpec.model_json_schema().get("description", "")}
 
-{reference_table(CircleSpec.model_json_schema())}"""
+{reference_table(CircleSpec.model_json_schema())}
+## `questionnaire.yaml`
+
+{QuestionnaireSpec.model_json_schema().get("description", "")} Optional: without it, every round
+asks circlepress's default questionnaire (`circlepress form` prints the one in use).
+
+{reference_table(QuestionnaireSpec.model_json_schema())}"""

@@ -14,7 +14,7 @@ from ..programme.errors import CirclepressError, Location, Problem
 from ..private.keys import new_key
 from ..programme.resources import packaged
 from ..programme.schedule import add_months
-from ..programme.reference import site_json_schema
+from ..programme.reference import as_json, questionnaire_schema, site_json_schema
 from ..programme.schema import circle_json_schema
 from .selfwheel import WHEEL_NAME, wheel_of_self
 
@@ -230,8 +230,10 @@ def new_programme(folder: Path, today: date | None = None) -> list[str]:
         ".github/workflows/pages.yml": (STARTER / "workflows" / "pages.yml").read_text("utf-8"),
         "schema/circle.schema.json": circle_json_schema(),
         "schema/circlepress.schema.json": site_json_schema(),
+        "schema/questionnaire.schema.json": as_json(questionnaire_schema()),
         ".vscode/settings.json": '{\n  "yaml.schemas": {"./schema/circle.schema.json": ["sites/*/circle.yaml"],\n'
-                                 '                  "./schema/circlepress.schema.json": ["circlepress.yaml"]}\n}\n',
+                                 '                  "./schema/circlepress.schema.json": ["circlepress.yaml"],\n'
+                                 '                  "./schema/questionnaire.schema.json": ["questionnaire.yaml"]}\n}\n',
         "sites/our-first-circle/circle.yaml": circle_template(
             "our-first-circle", today or date.today(),
             "# yaml-language-server: $schema=../../schema/circle.schema.json\n", public=True),
