@@ -342,8 +342,8 @@ def test_the_report_goes_only_where_it_may(project, tmp_path):
 
     assert "ends in .html" in problem(tmp_path / "answers.csv")
     assert "ends in .html" in problem(tmp_path / "report")
-    assert problem(tmp_path / "x.html.csv").endswith("(for example --out x.html)")
-    assert problem(tmp_path / ".html").endswith("(for example --out report.html)")
+    assert problem(tmp_path / "x.html.csv").endswith("(for example --out ../x.html)")
+    assert problem(tmp_path / ".html").endswith("(for example --out ../report.html)")
     assert "inside the site's output folder (_site)" in problem(project / "_site" / "report.html")
     assert "inside the circles' folder" in problem(project / "sites" / "report.html")
     (project / "themes" / "mine" / "static").mkdir(parents=True)

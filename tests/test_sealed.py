@@ -429,8 +429,8 @@ def test_new_circle_sealed_starts_sealed_and_needs_recipients(tmp_path, monkeypa
     assert again[0].startswith("sites/cohort-b/circle.yaml.age:1:1: this circle already exists")
     (root / "recipients.txt").write_text("# nobody yet\n")
     none = _errors(cli("new", "circle", "cohort-c", "--sealed", "--root", str(root)))
-    assert none == ["recipients.txt:1:1: there is no one to seal to (add your public key (`circlepress keys show`) "
-                    "to recipients.txt)"]
+    assert none == ["recipients.txt:1:1: there is no one to seal to (add your public key (`circlepress keys show`; "
+                    "no key yet: `circlepress keys new`) to recipients.txt)"]
     assert not (root / "sites/cohort-c").exists()
 
 
@@ -446,4 +446,4 @@ def test_a_new_programme_fails_closed_and_its_example_builds_without_a_key(tmp_p
         "(run `circlepress seal lab`)",
         # a new circle is asked for its evaluation form (issue 16 point 8)
         "sites/lab/circle.yaml:65:1: warning: this circle has no evaluation form (add 'links: evaluation: "
-        "https://...' with the form's address (step 12); the circle's home shows it)"]
+        "https://...' with the form's address, or give every circle's in circlepress.yaml's 'evaluation: form:' (step 12); the circle's home shows it)"]

@@ -115,12 +115,13 @@ WARNINGS = {
                      "its path)"),
     # Issue 16 point 8: the circle's home shows the form, so `check` asks for one.
     "no-evaluation-form": (NO_FORM, "sites/lab-a/circle.yaml:1:1: warning: this circle has no evaluation form "
-                           "(add 'links: evaluation: https://...' with the form's address (step 12); the circle's "
-                           "home shows it)"),
+                           "(add 'links: evaluation: https://...' with the form's address, or give every circle's "
+                           "in circlepress.yaml's 'evaluation: form:' (step 12); the circle's home shows it)"),
     "no-evaluation-form-in-links": (NO_FORM.replace("members:", "links: {chat: \"https://chat.example.org/a\"}\nmembers:"),
                                     "sites/lab-a/circle.yaml:10:1: warning: this circle has no evaluation form "
-                                    "(add 'links: evaluation: https://...' with the form's address (step 12); the "
-                                    "circle's home shows it)"),
+                                    "(add 'links: evaluation: https://...' with the form's address, or give every "
+                                    "circle's in circlepress.yaml's 'evaluation: form:' (step 12); the circle's home "
+                                    "shows it)"),
     "session-without-topic": (NO_TOPIC, "sites/lab-a/circle.yaml:18:5: warning: session on 2027-04-08 has no topic "
                               "(add 'topic:')"),
 }

@@ -389,8 +389,11 @@ def plan_command(root: Path, slug: str, per_session: int | None, write: bool) ->
         click.echo(f"{a.date:%a %d %b %Y}  {leaders}" + (f"  ({a.topic})" if a.topic else ""))
     loads = ", ".join(f"{names[i]} {n}" for i, n in result.plan.loads)
     click.echo(f"Sessions led: {loads} (spread {result.plan.spread})")
-    if write:
+    if write and result.plan.assignments:
         click.echo(f"Wrote the facilitators of {_count(len(result.plan.assignments), 'session')} to {result.path}.")
+    elif write and result.remembered is None:
+        click.echo(f"Nothing to write: {result.path} is as it was.")
+    if write:
         if result.remembered is not None:
             click.echo(f"Also wrote planning: {{facilitators_per_session: {result.remembered}}}, "
                        f"so the next plan uses {result.remembered} without --per-session.")
@@ -509,7 +512,7 @@ def keys_show_command() -> None:
     if found.problem is not None:
         _fail(CirclepressError([found.problem]))
     if not found.public_keys():
-        click.echo(f"No identity: {found.tried}. Run `circlepress keys new`.", err=True)
+        click.echo(f"No identity yet ({found.tried}). Run `circlepress keys new`.", err=True)
         sys.exit(1)
     for key in found.public_keys():
         click.echo(key)

@@ -135,7 +135,7 @@ def out_problems(project: Project, out: Path, inputs: tuple[Path, ...] = ()) -> 
     where, target = Location(str(out)), out.resolve()
     if out.suffix.lower() not in (".html", ".htm"):
         return [Problem(where, "the report is an HTML file, so its name ends in .html",
-                        f"for example --out {_html_name(out)}")]
+                        f"for example --out ../{_html_name(out)}")]
     if any(target == p.resolve() for p in inputs):
         return [Problem(where, "that is one of the responses files", "give the report a name of its own")]
     published = "which is published"

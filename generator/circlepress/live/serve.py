@@ -320,7 +320,7 @@ def serve(root: Path, *, port: int, bind: str, base_url: str | None, open_browse
             if changed is None:
                 say("\n".join(live.errors) + "\nStill serving the last good site.")
             else:
-                say(f"Rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms: {len(changed)} files changed")
+                say(f"Rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms: {len(changed)} file{'' if len(changed) == 1 else 's'} changed")
 
         observer = watch(root, rebuild)  # watching before "Serving": no edit after it is missed
         for line in _preview_links(live, origin):

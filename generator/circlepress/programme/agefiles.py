@@ -208,7 +208,8 @@ def recipients(root: Path, folder: Path, shown) -> list:
         raise CirclepressError(problems)
     if not found:
         raise CirclepressError([Problem(Location(shown(root / RECIPIENTS_FILE)), "there is no one to seal to",
-                                        f"add your public key (`circlepress keys show`) to {RECIPIENTS_FILE}")])
+                                        f"add your public key (`circlepress keys show`; no key yet: `circlepress keys new`) to "
+                                        f"{RECIPIENTS_FILE}")])
     return found
 
 

@@ -208,8 +208,9 @@ def check_spec(spec: CircleSpec, doc: Document, steps: StepIds | None,
                                  "e.g. picked with dice from a word list"))
     if not spec.links.evaluation:  # dropped by `build.load` when circlepress.yaml gives every circle's form
         at = ("links",) if "links" in spec.model_fields_set else ()
-        problems.append(_err(doc, at, NO_FORM, "add 'links: evaluation: https://...' with the form's address "
-                             "(step 12); the circle's home shows it", key=bool(at), severity=Severity.WARNING))
+        problems.append(_err(doc, at, NO_FORM, "add 'links: evaluation: https://...' with the form's address, "
+                             "or give every circle's in circlepress.yaml's 'evaluation: form:' (step 12); the "
+                             "circle's home shows it", key=bool(at), severity=Severity.WARNING))
     elif unmatched := form_unmatched(spec.links.evaluation):
         problems.append(_err(doc, ("links", "evaluation"), unmatched, FORM_HINT, severity=Severity.WARNING))
     problems += _rotation_warnings(spec, doc, schedule)
