@@ -519,3 +519,15 @@ def test_the_readme_s_picture_is_a_report_of_the_example_programme(project, tmp_
     report, read, repeated = make_report(project, (tmp_path / "answers.csv",), tmp_path / "report.html")
     assert read == 35 and repeated == 0 and report.circles == 2 and len(report.rounds) == 2
     assert 'class="hidden"' not in (tmp_path / "report.html").read_text("utf-8")  # every group of 5 or more
+
+
+def test_the_page_says_no_answers_and_no_circles_rather_than_a_false_figure(project):
+    """Only a small round: no '0 circles'; a headline question nobody answered: 'no answers', not
+    'fewer than 5 responses in every round'."""
+    small = [Response("a", 1, (("recommend", 4),))] * 3
+    page = html.unescape(render_report(load_project(project), summarise(QUESTIONNAIRE, small, {})))
+    assert "from 0 circles" not in page and "Responses over 1 round" in " ".join(page.split())
+    answered = [Response("a", 1, (("recommend", 4),))] * 6  # nobody answered goals-met
+    page = render_report(load_project(project), summarise(QUESTIONNAIRE, answered, {}))
+    headline = page[page.index('id="headlines"'):page.index('id="responses"')]
+    assert '<span class="figure">no answers</span>' in headline and "in every round" not in headline

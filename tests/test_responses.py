@@ -456,3 +456,21 @@ def test_the_same_answers_saved_again_in_another_encoding_are_the_same_export(tm
 def test_a_device_with_no_end_is_read_only_to_the_limit():
     assert problems([Path("/dev/zero")]) == ["/dev/zero:1:1: the file is larger than 50 MB, so it is not one form's "
                                              "answers (give the CSV export of the form)"]
+
+
+def test_a_microsoft_response_edited_between_exports_is_one_response_as_the_newer_export_has_it(tmp_path):
+    """Microsoft Forms keeps a response's ID and times when the member edits it: the two exports'
+    rows are one response (counted twice, a circle of 4 looked like 5), with the newer answers."""
+    from circlepress.evaluation.responses import read_all
+
+    head = "ID\tStart time\tCompletion time\tcircle\tround\tgoals-set\n"
+    rows = [f"{i}\t3/1/27 10:0{i}:00\t3/1/27 10:1{i}:00\tlab-a\t1\t{{}}\n" for i in range(1, 5)]
+    march = head + "".join(r.format("Yes") for r in rows)
+    april = head + "".join(r.format("No" if i == 3 else "Yes") for i, r in enumerate(rows)) + "".join(
+        f"{i}\t4/1/27 10:0{i}:00\t4/1/27 10:1{i}:00\tlab-b\t1\tNo\n" for i in range(5, 10))
+    (tmp_path / "march.csv").write_text(march, "utf-16")
+    (tmp_path / "april.csv").write_text(april, "utf-16")
+    for order in (("march.csv", "april.csv"), ("april.csv", "march.csv")):
+        found, repeated = read_all([tmp_path / name for name in order], Q, CIRCLES)
+        assert repeated == 4 and len(found) == 9
+        assert sorted(r.get("goals-set") for r in found if r.circle == "lab-a") == [False, True, True, True]

@@ -58,8 +58,8 @@ def read_all(paths: Iterable[Path], questionnaire: Questionnaire,
     number of rounds, a round past a circle's last is a problem too (0: not checked).
 
     Google's and Microsoft's exports are cumulative: a row with the identity of an earlier file's
-    row (its Timestamp; its ID, Start time and Completion time) and the same answers is that
-    response again, read once. A file given twice, or a copy of one, is a problem.
+    row is that response again, read once (see _same_response); when its answers were edited in
+    between, the bigger export's (the newer) count. A file given twice, or a copy of one, is a problem.
 
     Reads those files and nothing else. Raises CirclepressError with every problem of every file,
     each at `file:row:column` (row 1 is the header row, columns count from 1) with a fix. A message
@@ -67,7 +67,7 @@ def read_all(paths: Iterable[Path], questionnaire: Questionnaire,
     found: list[Response] = []
     problems: list[Problem] = []
     exports: dict[bytes, str] = {}  # digests of each file's bytes and of its rows -> the file first given
-    earlier: set[tuple] = set()     # (identity, response) of the rows of earlier files
+    earlier: dict[tuple, tuple[int, int]] = {}  # a row's key -> (its place in found, its file's row count)
     duplicates = 0
     for path in paths:
         try:
@@ -77,15 +77,34 @@ def read_all(paths: Iterable[Path], questionnaire: Questionnaire,
             continue
         rows, wrong = _table_rows(table, questionnaire, circles)
         problems += wrong
+        seen_here: dict[tuple, tuple[int, int]] = {}
         for identity, response in rows:
-            if identity and (identity, response) in earlier:
+            key = _same_response(identity, response)
+            if key is not None and key in earlier:
                 duplicates += 1
-            else:
-                found.append(response)
-        earlier.update((identity, response) for identity, response in rows if identity)
+                place, size = earlier[key]
+                if len(rows) > size:  # the bigger export is the newer one: an edited answer as it is now
+                    found[place] = response
+                    earlier[key] = (place, len(rows))
+                continue
+            if key is not None:
+                seen_here[key] = (len(found), len(rows))
+            found.append(response)
+        earlier.update(seen_here)
     if problems:
         raise CirclepressError(problems)
     return tuple(found), duplicates
+
+
+def _same_response(identity: tuple[str, ...], response: Response) -> tuple | None:
+    """What makes a row of a cumulative export the same response in another export: Microsoft's ID
+    with its start and completion times, kept when a member edits an answer; Google's Timestamp,
+    which an edit changes, together with the answers. None: a row with no identity (a plain CSV)."""
+    if not identity:
+        return None
+    if any(part.startswith(f"{column_key('id')}\0") for part in identity):
+        return identity
+    return identity, response
 
 
 def _read_export(path: Path, exports: dict[bytes, str]) -> Table:
