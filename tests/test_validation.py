@@ -472,3 +472,16 @@ def test_a_time_with_a_one_digit_hour_is_accepted(make_site) -> None:
     spec = site.circles[0].spec
     assert str(spec.defaults.start) == "09:30:00" and str(spec.sessions[1].start) == "07:05:00"
     assert [m.start.strftime("%H:%M") for m in site.circles[0].meetings] == ["09:30", "07:05", "09:30"]
+
+
+def test_a_broken_link_s_suggestion_is_written_as_the_page_would_link_it(make_site) -> None:
+    """A step page's link to a renamed sibling: the suggestion is the sibling's name from the
+    page's own folder, so writing it fixes the link (it was 'steps/...', which the page would read
+    as steps/steps/...)."""
+    files = {"sites/lab-a/circle.yaml": VALID_CIRCLE, "content/agreement.md": AGREEMENT,
+             "content/index.md": "---\ntitle: Welcome\n---\nHello.\n",
+             "content/steps/solving-problems.md": "---\ntitle: Solve\nstep: 1\n---\nSee [the next](focus-on-problem.md).\n",
+             "content/steps/focus-on-problems.md": "---\ntitle: Focus\nstep: 2\n---\nBack to [one](solving-problems.md).\n"}
+    lines = failure_lines(check(make_site(files)))
+    assert any("link to 'steps/focus-on-problem.md', which is not a published page "
+               "(did you mean 'focus-on-problems.md'?)" in line for line in lines), lines

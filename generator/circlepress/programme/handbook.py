@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -333,14 +334,22 @@ def _check_pages(pages: list[HandbookPage], drafts: set[str], content_dir: Path,
     for page in pages:
         for slot in page.body.slots:
             if isinstance(slot, PageLink) and slot.target not in sources and slot.target not in unread:
-                hint = "that page is a draft" if slot.target in drafts else suggest(slot.target, sources)
+                close = difflib.get_close_matches(slot.target, sources, n=1, cutoff=0.6)
+                hint = "that page is a draft" if slot.target in drafts else \
+                    f"did you mean '{_from_page(close[0], page.source)}'?" if close else suggest(slot.target, sources)
                 problems.append(Problem(slot.location, f"link to '{slot.target}', which is not a published page", hint))
             elif isinstance(slot, FileLink) and slot.target not in assets and slot.target not in present:
                 close = difflib.get_close_matches(slot.target, sorted(assets), n=1, cutoff=0.8)
-                hint = f"did you mean '{close[0]}'?" if close else "put the file there, or fix the path: a path is " \
+                hint = f"did you mean '{_from_page(close[0], page.source)}'?" if close else "put the file there, or " \
+                    "fix the path: a path is " \
                     "read from the page's own folder, or from content/ when it starts with /"
                 problems.append(Problem(slot.location, f"link to content/{slot.target}, which does not exist", hint))
     return problems
+
+
+def _from_page(target: str, source: str) -> str:
+    """A path under content/ as a link in the page `source` writes it: from the page's own folder."""
+    return posixpath.relpath(target, posixpath.dirname(source) or ".")
 
 
 def _alias_clashes(pages: list[HandbookPage], assets: set[str]) -> list[Problem]:
