@@ -531,3 +531,14 @@ def test_the_page_says_no_answers_and_no_circles_rather_than_a_false_figure(proj
     page = render_report(load_project(project), summarise(QUESTIONNAIRE, answered, {}))
     headline = page[page.index('id="headlines"'):page.index('id="responses"')]
     assert '<span class="figure">no answers</span>' in headline and "in every round" not in headline
+
+
+def test_a_circle_s_share_is_shown_to_the_nearest_ten_percent_so_it_tells_no_denominator(project):
+    """Exact, c's 40% from at most 9 answers could only be 2 of 5 (a review's attack); 3 of 7
+    agreeing shows 40% too, and 5 of 6 shows 80%."""
+    responses = [Response("a", 1, (("recommend", 5 if i < 3 else 2),)) for i in range(7)] + \
+                [Response("b", 1, (("recommend", 4 if i < 5 else 1),)) for i in range(6)]
+    page = render_report(load_project(project), summarise(QUESTIONNAIRE, responses, {}))
+    rows = dict(re.findall(r'<tr><th scope="row">(a|b)</th><td>(\d+%)</td></tr>', page))
+    assert rows == {"a": "40%", "b": "80%"}
+    assert "of 13" in page  # the programme's own share is exact, with its count

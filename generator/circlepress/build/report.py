@@ -78,6 +78,12 @@ def _percent(share: float) -> str:
     return f"{share:.0%}"
 
 
+def _tens(share: float) -> str:
+    """A circle's share, to the nearest 10%: exact, 40% from a group of at most 9 could only be 2 of
+    5, and so tell how many answered."""
+    return f"{int(share * 10 + 0.5) * 10}%"
+
+
 def _mean(value: float) -> str:
     return f"{value:.1f}"
 
@@ -89,7 +95,7 @@ def _style_hash(css: str) -> str:
 def render_report(project: Project, report: Report, day: date | None = None) -> str:
     """The report's HTML: the same for the same figures, theme and day."""
     env = make_environment(project.theme_dirs)
-    env.filters.update(percent=_percent, mean=_mean)
+    env.filters.update(percent=_percent, tens=_tens, mean=_mean)
     try:
         css = env.get_template("report/report.css").render()
         policy = (f"default-src 'none'; style-src '{_style_hash(css)}'; img-src 'none'; "

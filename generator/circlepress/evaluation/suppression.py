@@ -10,7 +10,8 @@ gives away only a group as large as the rule allows. A circle that answered the 
 the question counts as a small group (0). Each round's table stands alone (no figure adds rounds up
 per circle). A round of fewer than MIN_GROUP responses shows only that: its answers count nowhere
 else (no circle row, circle count, comment, nor the count of all rounds). A circle's cell shows
-only its share, never its count, which another question's table would turn into a difference.
+only its share, never its count, which another question's table would turn into a difference, and
+the page rounds it to the nearest 10% (an exact share from a small group tells its denominator).
 Comments are pooled over rounds and circles, and shown only when at least MIN_GROUP members of at
 least two circles wrote one. A round that one circle alone answered is a group like any other. This follows the common minimum cell size of
 survey reports for institutions (Boise State University's survey-reporting policy, 2018-12-18:
