@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,7 +23,9 @@ from ..evaluation.rounds import circle_folder, rounds
 from ..evaluation.suppression import MIN_GROUP, SUPPRESSED
 from ..programme.config import CONFIG_NAME, Project, load_project
 from .load import load_site
+from .writer import is_within
 from ..programme.errors import CirclepressError, Location, Problem
+from ..programme.localfiles import write_private
 from .render import make_environment
 
 GENERATOR = "circlepress report"  # the mark of a file `report` wrote, and so may write over
@@ -131,10 +131,6 @@ def _html_name(out: Path) -> str:
     return f"{stem or 'report'}.html"
 
 
-def _is_within(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
 def out_problems(project: Project, out: Path, inputs: tuple[Path, ...] = ()) -> list[Problem]:
     """Why the report may not be written to `out`: not an .html name, one of the inputs, in a folder
     a build publishes or reads, or a file that `report` did not write."""
@@ -150,7 +146,7 @@ def out_problems(project: Project, out: Path, inputs: tuple[Path, ...] = ()) -> 
                               (project.content_dir, "the handbook", published),
                               (project.sites_dir, "the circles' folder", published),
                               (project.root, "the programme's folder", "a repository that may be public")):
-        if _is_within(target, folder.resolve()):
+        if is_within(target, folder.resolve()):
             return [Problem(where, f"that is inside {what} ({project.shown(folder)}), {why}",
                             "write the report outside the programme, e.g. --out ../report.html")]
     if target.is_dir():
@@ -173,16 +169,9 @@ def _is_report(path: Path) -> bool:
 
 
 def write_report(out: Path, html: str) -> None:
-    """Write the report beside `out`, then put it in place: a failure leaves any old report as it was."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.resolve().parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(html.encode("utf-8"))
-        os.chmod(tmp, 0o644)  # a report is for sharing (mkstemp makes it 0600)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the report beside `out`, then put it in place: a failure leaves any old report as it
+    was. It ends readable by all (0644): a report is for sharing."""
+    write_private(out, html, mode=0o644)
 
 
 def make_report(root: Path, responses: tuple[Path, ...], out: Path, comments: bool = False,

@@ -73,7 +73,8 @@ def check_writable(folders: list[Path], project: Project) -> None:
         raise CirclepressError(list(dict.fromkeys(problems))[:20])
 
 
-def _is_within(path: Path, folder: Path) -> bool:
+def is_within(path: Path, folder: Path) -> bool:
+    """Whether `path` is `folder` or inside it."""
     return path == folder or folder in path.parents
 
 
@@ -89,9 +90,9 @@ def check_output_dir(out: Path, project: Project) -> None:
         reason = "is your home folder"
     elif out == project.root:
         reason = "is the project root"
-    elif any(_is_within(d.resolve(), out) for d in (project.root, *project.source_dirs)):
+    elif any(is_within(d.resolve(), out) for d in (project.root, *project.source_dirs)):
         reason = "contains the project or its sources"
-    elif any(_is_within(out, d.resolve()) for d in project.source_dirs):
+    elif any(is_within(out, d.resolve()) for d in project.source_dirs):
         reason = "is inside a source folder"
     elif out.exists() and not out.is_dir():
         reason = "is a file"
